@@ -1,0 +1,122 @@
+"""Frozen result objects returned by the statistics engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .transforms import PFT_CAUTION, back_transform, transform_name
+
+
+@dataclass(frozen=True)
+class Transformed:
+    """A pooled estimate with its intervals on the natural scale of the measure."""
+
+    estimate: float
+    ci_lb: float
+    ci_ub: float
+    pi_lb: float
+    pi_ub: float
+    transform: str
+    caution: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class RmaResult:
+    """A fitted fixed-effect, random-effects or mixed-effects (meta-regression) model.
+
+    Scalar fields ``estimate``, ``se``, ``zval``, ``pval``, ``ci_lb``, ``ci_ub`` describe
+    the first coefficient: the pooled effect of an intercept-only model, the intercept of
+    a meta-regression. All coefficients are in ``beta``, ``se_beta`` ... ``ci_ub_beta``.
+    ``zval`` is a t statistic with ``ddf`` degrees of freedom when ``test="knha"``.
+    ``I2`` and ``weights`` are percentages. ``model`` is the model actually fitted
+    (``"FE"`` or the tau^2 estimator), which can differ from ``method`` when
+    ``method="auto"``.
+    """
+
+    k: int
+    p: int
+    method: str
+    model: str
+    test: str
+    level: float
+    beta: np.ndarray
+    vb: np.ndarray
+    se_beta: np.ndarray
+    zval_beta: np.ndarray
+    pval_beta: np.ndarray
+    ci_lb_beta: np.ndarray
+    ci_ub_beta: np.ndarray
+    pi_lb: float
+    pi_ub: float
+    tau2: float
+    se_tau2: float
+    I2: float
+    H2: float
+    Q: float
+    Q_df: int
+    Q_p: float
+    QM: float
+    QM_df: int
+    QM_p: float
+    ddf: float
+    s2w: float
+    weights: np.ndarray
+    converged: bool
+    iterations: int
+    yi: np.ndarray
+    vi: np.ndarray
+    X: np.ndarray
+    intercept: bool
+    measure: str | None = None
+    slab: tuple[str, ...] | None = None
+    ni: np.ndarray | None = None
+
+    @property
+    def estimate(self) -> float:
+        return float(self.beta[0])
+
+    @property
+    def se(self) -> float:
+        return float(self.se_beta[0])
+
+    @property
+    def zval(self) -> float:
+        return float(self.zval_beta[0])
+
+    @property
+    def pval(self) -> float:
+        return float(self.pval_beta[0])
+
+    @property
+    def ci_lb(self) -> float:
+        return float(self.ci_lb_beta[0])
+
+    @property
+    def ci_ub(self) -> float:
+        return float(self.ci_ub_beta[0])
+
+    @property
+    def tau(self) -> float:
+        return float(np.sqrt(self.tau2))
+
+    @property
+    def int_only(self) -> bool:
+        return self.p == 1 and self.intercept
+
+    def transformed(self) -> Transformed:
+        """Estimate, confidence and prediction interval on the natural scale.
+
+        exp for log measures (RR, OR, PETO, ROM, PLN), inverse logit for PLO, sin^2 for
+        PAS (metafor ``transf.iarcsin``), and Miller's harmonic-mean inverse for PFT
+        (metafor ``transf.ipft.hm``, with a ``caution`` note); identity otherwise.
+        """
+        values = [self.estimate, self.ci_lb, self.ci_ub, self.pi_lb, self.pi_ub]
+        out = back_transform(self.measure, values, ni=self.ni)
+        name = transform_name(self.measure)
+        return Transformed(
+            *(float(x) for x in out),
+            transform=name,
+            caution=PFT_CAUTION if name == "ipft.hm" else None,
+        )

@@ -1,0 +1,259 @@
+"""Normalisers that make two exports of the same reference compare equal.
+
+Every function is total: it accepts ``None`` or junk and returns an empty value
+rather than raising, because search exports are messy and one bad field must not
+stop a de-duplication run.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable
+
+__all__ = [
+    "normalise_authors",
+    "normalise_doi",
+    "normalise_journal",
+    "normalise_pages",
+    "normalise_pmid",
+    "normalise_title",
+    "journals_match",
+    "split_author_string",
+]
+
+# Databases disagree on whether Greek letters are typeset or spelled out
+# (Embase writes "alpha", PubMed often keeps "α"); spelling them out is the only
+# direction that never loses information.
+_GREEK = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon",
+    "ζ": "zeta", "η": "eta", "θ": "theta", "ι": "iota", "κ": "kappa",
+    "λ": "lambda", "μ": "mu", "ν": "nu", "ξ": "xi", "ο": "omicron", "π": "pi",
+    "ρ": "rho", "σ": "sigma", "ς": "sigma", "τ": "tau", "υ": "upsilon",
+    "φ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega", "µ": "mu",
+}
+_GREEK_RE = re.compile("|".join(sorted(_GREEK, key=len, reverse=True)))
+_TAG_RE = re.compile(r"<\s*/?\s*[a-zA-Z][^<>]{0,40}>")
+_NON_WORD_RE = re.compile(r"[\W_]+")
+# Letters glued to a Greek name ("tnfalpha", "il1beta") are split so that
+# "TNF-α" and "TNF alpha" end up with the same tokens.
+_GREEK_WORDS = "alpha|beta|gamma|delta|epsilon|kappa|lambda|omega|sigma|theta"
+_GLUED_GREEK_RE = re.compile(rf"(?<=[a-z0-9])({_GREEK_WORDS})\b")
+
+
+def _fold(text: str) -> str:
+    """Unescape HTML, drop tags, spell Greek letters, strip diacritics, casefold."""
+    text = html.unescape(html.unescape(text))
+    text = _TAG_RE.sub(" ", text)
+    text = _GREEK_RE.sub(lambda m: f" {_GREEK[m.group(0)]} ", text.lower())
+    # NFKD splits "é" into "e" + combining accent; dropping the combining marks
+    # keeps non-Latin letters (Cyrillic, Hangul) intact.
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return text.casefold()
+
+
+def normalise_title(title: str | None) -> str:
+    """Lower-case word tokens separated by single spaces.
+
+    >>> normalise_title("TNF-&alpha; in <i>vivo</i>: a Study.")
+    'tnf alpha in vivo a study'
+    """
+    if not title:
+        return ""
+    text = _NON_WORD_RE.sub(" ", _fold(str(title)))
+    text = _GLUED_GREEK_RE.sub(r" \1", text)
+    return " ".join(text.split())
+
+
+_ET_AL_RE = re.compile(r"\bet\.?\s*al\b\.?", re.IGNORECASE)
+_PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "da", "di", "le", "la", "du"}
+
+
+def split_author_string(value: str | None) -> list[str]:
+    """Split one author field that holds several names.
+
+    Handles ``"A, B and C, D"`` (BibTeX), ``"A B; C D"`` (RIS/CSV) and the run-together
+    ``"Adeli K.Lewis G. F."`` that EndNote CSV exports produce.
+    """
+    if not value:
+        return []
+    text = _ET_AL_RE.sub("", str(value))
+    if " and " in text:
+        parts = text.split(" and ")
+    elif ";" in text:
+        parts = text.split(";")
+    else:
+        parts = re.split(r"(?<=\.)(?=\s*[^\W\d_][^\W\d_\s.]+[ ,])", text)
+    return [p.strip(" ,.") for p in parts if p.strip(" ,.")]
+
+
+def _one_author(name: str) -> str:
+    name = _ET_AL_RE.sub("", name).strip()
+    if not name:
+        return ""
+    folded = _fold(name)
+    if "," in folded:
+        surname, _, given = folded.partition(",")
+    else:
+        words = folded.replace(".", ". ").split()
+        # "Smith JA" / "Smith J. A." (MEDLINE) put initials last; "John A. Smith" puts
+        # the surname last. Initials are short all-capital tokens in the raw name.
+        raw = name.replace(".", ". ").split()
+        if len(raw) >= 2 and all(len(w.strip(".")) <= 3 and w.strip(".").isupper() for w in raw[1:]):
+            surname, given = words[0], " ".join(words[1:])
+        elif len(words) >= 2:
+            idx = len(words) - 1
+            while idx > 1 and words[idx - 1] in _PARTICLES:
+                idx -= 1
+            surname, given = " ".join(words[idx:]), " ".join(words[:idx])
+        else:
+            surname, given = folded, ""
+    surname = _NON_WORD_RE.sub("", surname)
+    given_tokens = _NON_WORD_RE.sub(" ", given).split()
+    initial = given_tokens[0][0] if given_tokens else ""
+    return f"{surname} {initial}".strip() if surname else ""
+
+
+def normalise_authors(authors: Iterable[str] | str | None) -> tuple[str, ...]:
+    """``"surname f"`` per author, in the original order, "et al." dropped.
+
+    Only the first initial is kept: databases disagree on middle initials far more
+    often than they disagree on the surname.
+
+    >>> normalise_authors(["Smith, John A.", "J. Doe", "Müller HJ", "et al."])
+    ('smith j', 'doe j', 'muller h')
+    """
+    if not authors:
+        return ()
+    if isinstance(authors, str):
+        authors = split_author_string(authors)
+    out = []
+    for name in authors:
+        norm = _one_author(str(name)) if name else ""
+        if norm:
+            out.append(norm)
+    return tuple(out)
+
+
+_JOURNAL_STOP = {"the", "of", "and", "for", "in", "on", "de", "la", "und", "fur", "a", "an"}
+# Embase appends the meeting to the journal ("Diabetes. Conference: 77th ...");
+# the journal is what comes before.
+_JOURNAL_TAIL_RE = re.compile(
+    r"[.:;]\s*(conference|meeting|congress|abstracts?|supplement|suppl)\b.*$", re.IGNORECASE
+)
+_ORDINAL_RE = re.compile(r"^(\d+(st|nd|rd|th)?|first|second|third|[a-z]+teenth|[a-z]+tieth|thirty|forty|fifty|annual)$")
+_VENUE_WORDS = {"conference", "proceedings", "symposium", "congress", "workshop", "meeting"}
+
+
+def normalise_journal(journal: str | None) -> str:
+    """Lower-case tokens without stop words, places or an appended meeting.
+
+    >>> normalise_journal("The Journal of Clinical Oncology. Conference: ASCO 2019")
+    'journal clinical oncology'
+    """
+    if not journal:
+        return ""
+    text = _JOURNAL_TAIL_RE.sub("", str(journal))
+    # "Cardiology (Switzerland)", "Lancet (London, England)": the place is not the name.
+    text = re.sub(r"\([^)]*\)", " ", _fold(text).replace("&", " and ").replace("+", " and "))
+    text = _NON_WORD_RE.sub(" ", text)
+    return " ".join(t for t in text.split() if t not in _JOURNAL_STOP)
+
+
+def _prefix(x: str, y: str) -> bool:
+    return x.startswith(y) or y.startswith(x)
+
+
+def journals_match(a: str, b: str) -> bool:
+    """True when one normalised journal name abbreviates the other.
+
+    Journals: token by token, in order, one token must be a prefix of the other
+    ("j clin oncol" ~ "journal clinical oncology"), and no token may be left
+    over ("Diabetes" and "Diabetes Care" are different journals).
+    Conference proceedings: edition numbers and years are dropped and every word
+    of the shorter name must appear in the longer ("Americas Conference on
+    Information Systems" ~ "25th Americas Conference on Information Systems (AMCIS)").
+    """
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    ta, tb = a.split(), b.split()
+    if len(ta) == len(tb) and all(_prefix(x, y) for x, y in zip(ta, tb, strict=True)):
+        return True
+    if not (_VENUE_WORDS & set(ta) and _VENUE_WORDS & set(tb)):
+        return False
+    ta = [t for t in ta if not _ORDINAL_RE.match(t)]
+    tb = [t for t in tb if not _ORDINAL_RE.match(t)]
+    if len(ta) > len(tb):
+        ta, tb = tb, ta
+    return len(ta) >= 3 and all(any(_prefix(x, y) for y in tb) for x in ta)
+
+
+_PAGE_RE = re.compile(r"([a-z]*)(\d+)([a-z]*)")
+
+
+def normalise_pages(pages: str | None) -> str:
+    """``"first-last"`` with the last page written in full; ``"123-9"`` -> ``"123-129"``.
+
+    >>> normalise_pages("e123--e129"), normalise_pages("1234-56"), normalise_pages("S12")
+    ('e123-e129', '1234-1256', 's12')
+    """
+    if not pages:
+        return ""
+    text = _fold(str(pages)).replace("–", "-").replace("—", "-")
+    found = _PAGE_RE.findall(text)
+    if not found:
+        return ""
+    pre, first, post = found[0]
+    start = f"{pre}{first.lstrip('0') or '0'}{post}"
+    if len(found) == 1:
+        return start
+    pre2, last, post2 = found[1]
+    first_n = first.lstrip("0") or "0"
+    last = last.lstrip("0") or "0"
+    if len(last) < len(first_n):
+        last = first_n[: len(first_n) - len(last)] + last
+    end = f"{pre2 or pre}{last}{post2}"
+    return start if end == start else f"{start}-{end}"
+
+
+def first_page(pages: str | None) -> str:
+    return normalise_pages(pages).split("-", 1)[0]
+
+
+_DOI_RE = re.compile(r"10\.\d{4,9}/\S+", re.IGNORECASE)
+
+
+def normalise_doi(doi: str | None) -> str:
+    """Bare lower-case DOI without resolver prefix; the first one if several.
+
+    >>> normalise_doi("https://dx.doi.org/10.1097/MOL.0b013e3282ffaf82.")
+    '10.1097/mol.0b013e3282ffaf82'
+    """
+    if not doi:
+        return ""
+    text = html.unescape(str(doi)).strip()
+    match = _DOI_RE.search(text)
+    if not match:
+        return ""
+    value = match.group(0).lower().rstrip(".,;)]}>\"'")
+    # DOIs inside URLs are percent-encoded by some exporters.
+    return value.replace("%2f", "/").replace("%28", "(").replace("%29", ")")
+
+
+_PMID_RE = re.compile(r"^\s*(?:pmid\s*[:=]?\s*)?0*(\d{1,9})\s*(?:\[[^\]]*\])?\s*$", re.IGNORECASE)
+
+
+def normalise_pmid(pmid: str | int | None) -> str:
+    """Digits of a PubMed id, without leading zeros or a ``PMID:`` label; else ``""``.
+
+    >>> normalise_pmid("PMID: 0012345"), normalise_pmid("L629408226")
+    ('12345', '')
+    """
+    if pmid is None or pmid == "":
+        return ""
+    match = _PMID_RE.match(str(pmid))
+    return match.group(1) if match else ""

@@ -1,0 +1,174 @@
+"""One normalised view of an input record, computed once and compared many times."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
+
+from .normalise import (
+    _fold,
+    first_page,
+    normalise_authors,
+    normalise_doi,
+    normalise_journal,
+    normalise_pmid,
+    normalise_title,
+)
+
+_ROMAN = {
+    "i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8,
+    "ix": 9, "x": 10, "xi": 11, "xii": 12,
+}
+# A Roman numeral only counts as a number after a word that introduces one:
+# "Part II" is two, but "vitamin D" or "type I error" must not become numbers by accident.
+_NUMBERED = {
+    "part", "phase", "type", "stage", "grade", "class", "study", "trial", "series",
+    "volume", "section", "chapter", "report", "paper", "no", "number",
+}
+_LEADING_NOISE_RE = re.compile(r"^(retracted article|retracted|withdrawn)\s+")
+_BRACKET_TAIL_RE = re.compile(r"\s*[\[(][^\])]*[\])]\s*\.?\s*$")
+_CONFERENCE_WORDS = re.compile(
+    r"\b(conference|congress|meeting|symposium|proceedings|abstracts|sessions|workshop|"
+    r"colloquium|annual scientific)\b"
+)
+_ERRATUM_RE = re.compile(r"^(erratum|errata|corrigendum|correction|retraction|expression of concern)\b")
+_COMMENT_RE = re.compile(
+    r"^(comments? on|commentary on|reply to|in reply|authors? reply|reply|letter to the editor|"
+    r"re|response to (the |a )?(letter|comment|commentary|editorial|correspondence))\b"
+)
+_PROTOCOL_RE = re.compile(r"\b(protocol|rationale and design|design and rationale)\b")
+_SETTING_RE = re.compile(r"\b(in vivo|in vitro|ex vivo|in silico|in situ)\b")
+_DIGITS_RE = re.compile(r"\d+")
+
+NOTICE_TYPES = {"erratum", "correction", "retraction", "comment", "letter", "editorial", "reply"}
+CONFERENCE_TYPES = {"conference_abstract", "conference_paper", "conference_proceeding", "meeting_abstract"}
+
+
+@dataclass(slots=True)
+class Prepared:
+    index: int
+    id: Hashable
+    existing: bool
+    title: str
+    title_key: str
+    title_tokens: frozenset
+    numbers: frozenset
+    settings: frozenset
+    notice: str
+    protocol: bool
+    conference: bool
+    authors: tuple
+    surnames: frozenset
+    swapped: frozenset
+    first_author: str
+    year: int | None
+    journal: str
+    volume: str
+    issue: str
+    page: str
+    doi: str
+    pmid: str
+    abstract: str
+    completeness: int
+
+
+def _get(record, name: str, default=None):
+    if isinstance(record, Mapping):
+        value = record.get(name, default)
+    else:
+        value = getattr(record, name, default)
+    return default if value is None else value
+
+
+def _numbers(tokens: list[str]) -> frozenset:
+    # Digit runs inside words count too, so "Ca2+" and "Ca 2+" give the same set.
+    # A different year or sample size in the title is as good a reason to doubt
+    # as a different part number.
+    found = {str(int(d)) for d in _DIGITS_RE.findall(" ".join(tokens))}
+    for pos, tok in enumerate(tokens):
+        if tok in _ROMAN and pos > 0 and tokens[pos - 1] in _NUMBERED:
+            found.add(str(_ROMAN[tok]))
+    return frozenset(found)
+
+
+def _notice(title: str, pub_type: str) -> str:
+    if pub_type in {"erratum", "correction", "retraction"} or _ERRATUM_RE.search(title):
+        return "erratum"
+    if pub_type in {"comment", "letter", "editorial", "reply"} or _COMMENT_RE.search(title):
+        return "comment"
+    return ""
+
+
+def _short(value) -> str:
+    text = _fold(str(value or "")).strip()
+    if text in {"na", "n/a", "none", "null", "nan"}:
+        return ""
+    match = _DIGITS_RE.search(text)
+    return str(int(match.group(0))) if match else text
+
+
+def _year(value) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        match = re.search(r"\d{4}", str(value))
+        return int(match.group(0)) if match else None
+
+
+def prepare(record, index: int, existing: bool = False) -> Prepared:
+    raw_title = str(_get(record, "title", "") or "")
+    title = normalise_title(raw_title)
+    title = _LEADING_NOISE_RE.sub("", title)
+    # MEDLINE marks translated titles with brackets; the bracketed tail
+    # "(author's transl)" or "[Article in German]" is not part of the title.
+    if raw_title.rstrip(" .").endswith(("]", ")")):
+        stripped = normalise_title(_BRACKET_TAIL_RE.sub("", raw_title))
+        if len(stripped) >= 20:
+            title = _LEADING_NOISE_RE.sub("", stripped)
+    tokens = title.split()
+    pub_type = str(_get(record, "publication_type", "") or "").lower()
+    raw_journal = str(_get(record, "journal", "") or "")
+    journal = normalise_journal(raw_journal)
+    authors = normalise_authors(_get(record, "authors", ()))
+    abstract = normalise_title(str(_get(record, "abstract", "") or "")[:600])[:400]
+    volume = _short(_get(record, "volume", ""))
+    issue = _short(_get(record, "issue", ""))
+    if len(issue) > 4:
+        issue = ""  # an article number ("e0143396") exported into the issue field
+    page = first_page(str(_get(record, "pages", "") or ""))
+    conference = pub_type in CONFERENCE_TYPES or bool(_CONFERENCE_WORDS.search(_fold(raw_journal)))
+    doi = normalise_doi(_get(record, "doi", ""))
+    pmid = normalise_pmid(_get(record, "pmid", ""))
+    year = _year(_get(record, "year"))
+    filled = sum(bool(x) for x in (title, authors, year, journal, volume, issue, page, doi, pmid))
+    return Prepared(
+        index=index,
+        id=_get(record, "id"),
+        existing=existing,
+        title=title,
+        title_key=title.replace(" ", ""),
+        title_tokens=frozenset(tokens),
+        numbers=_numbers(tokens),
+        settings=frozenset(_SETTING_RE.findall(title)),
+        notice=_notice(title, pub_type),
+        protocol=bool(_PROTOCOL_RE.search(title)) or pub_type == "protocol",
+        conference=conference,
+        authors=authors,
+        surnames=frozenset(a.split(" ")[0] for a in authors),
+        # Some exports swap given name and surname ("Moritz, A." for Altenried,
+        # Moritz); comparing (surname initial, given initial) both ways catches it.
+        swapped=frozenset((a[0], a[-1]) for a in authors if " " in a),
+        first_author=authors[0].split(" ")[0] if authors else "",
+        year=year,
+        journal=journal,
+        volume=volume,
+        issue=issue,
+        page=page,
+        doi=doi,
+        pmid=pmid,
+        abstract=abstract,
+        completeness=filled * 1000 + min(len(abstract), 999),
+    )

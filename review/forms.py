@@ -1,0 +1,116 @@
+from django import forms
+from django.contrib.auth import get_user_model
+
+from review.models import ExclusionReason, Review, SearchSource
+from review.models.reviews import Role
+
+User = get_user_model()
+
+ROLE_CHOICES = Role.choices
+
+
+class ReviewCreateForm(forms.ModelForm):
+    class Meta:
+        model = Review
+        fields = [
+            "title", "slug", "population", "intervention", "comparator", "outcomes",
+            "study_designs", "protocol_registration",
+        ]
+        widgets = {f: forms.Textarea(attrs={"rows": 2}) for f in
+                   ["population", "intervention", "comparator", "outcomes", "study_designs"]}
+
+
+class ReviewSettingsForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Review
+        fields = [
+            "title", "population", "intervention", "comparator", "outcomes", "study_designs",
+            "protocol_registration", "ta_reviewers_per_record", "ft_reviewers_per_record", "blind_mode",
+        ]
+        widgets = {f: forms.Textarea(attrs={"rows": 2}) for f in
+                   ["population", "intervention", "comparator", "outcomes", "study_designs"]}
+
+
+class MemberAddForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    roles = forms.MultipleChoiceField(choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple)
+
+    def clean_username(self):
+        username = self.cleaned_data["username"].strip()
+        user = User.objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(f"There is no active account named {username!r}.")
+        self.cleaned_data["user"] = user
+        return username
+
+
+class AccountCreateForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    email = forms.EmailField(required=False)
+    password = forms.CharField(widget=forms.PasswordInput, min_length=10,
+                               help_text="At least 10 characters; tell it to the new member privately.")
+    roles = forms.MultipleChoiceField(choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple)
+
+    def clean_username(self):
+        username = self.cleaned_data["username"].strip()
+        if User.objects.filter(username=username).exists():
+            raise forms.ValidationError(f"An account named {username!r} already exists: add it instead.")
+        return username
+
+
+class MemberRolesForm(forms.Form):
+    roles = forms.MultipleChoiceField(choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple)
+
+
+class SearchSourceForm(forms.ModelForm):
+    class Meta:
+        model = SearchSource
+        fields = ["name", "kind", "interface", "search_string", "date_run", "date_from", "date_to", "notes"]
+        widgets = {
+            "search_string": forms.Textarea(attrs={"rows": 4}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+            "date_run": forms.DateInput(attrs={"type": "date"}),
+            "date_from": forms.DateInput(attrs={"type": "date"}),
+            "date_to": forms.DateInput(attrs={"type": "date"}),
+        }
+
+
+class ExclusionReasonForm(forms.ModelForm):
+    class Meta:
+        model = ExclusionReason
+        fields = ["label", "position", "active"]
+
+
+class ImportUploadForm(forms.Form):
+    source = forms.ModelChoiceField(queryset=SearchSource.objects.none())
+    file = forms.FileField()
+    format = forms.ChoiceField(required=False, help_text="Leave on automatic: Concord reads the format from the content.")
+    skip_bad = forms.BooleanField(
+        required=False, label="Skip bad records",
+        help_text="Import the good records and list each skipped one, instead of refusing the whole file.",
+    )
+
+    def __init__(self, *args, review, formats, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].queryset = review.sources.all()
+        self.fields["format"].choices = [("", "Automatic")] + sorted(formats.items(), key=lambda kv: kv[1])
+
+
+class ColumnMapForm(forms.Form):
+    """One select per Concord field, listing the uploaded file's column headers."""
+
+    FIELDS = [
+        "title", "abstract", "authors", "year", "journal", "volume", "issue", "pages", "doi", "pmid",
+        "issn", "keywords", "publication_type", "language", "url",
+    ]
+
+    def __init__(self, *args, headers, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "(automatic)")] + [(h, h) for h in headers]
+        for name in self.FIELDS:
+            self.fields[name] = forms.ChoiceField(choices=choices, required=False)
+
+    def column_map(self) -> dict[str, str]:
+        return {name: self.cleaned_data[name] for name in self.FIELDS if self.cleaned_data.get(name)}

@@ -1,0 +1,78 @@
+"""Recognise an export's format from its content; file names lie, contents rarely do."""
+
+from __future__ import annotations
+
+import re
+
+from .decoding import decode
+from .errors import ImportFileError
+
+FORMATS = {
+    "ris": "RIS (EndNote, Zotero, Mendeley, Scopus, Embase, Ovid, EBSCO, ProQuest, WoS)",
+    "medline": "PubMed / MEDLINE (.nbib, .txt)",
+    "bibtex": "BibTeX (.bib)",
+    "endnote_xml": "EndNote XML (EndNote, Zotero, Mendeley)",
+    "wos_tagged": "Web of Science plain text / CIW",
+    "csv": "CSV / TSV (Scopus, WoS, Embase, Zotero, Lens, or mapped columns)",
+    "xlsx": "Excel workbook (.xlsx)",
+}
+
+ERR_UNKNOWN = (
+    "the format could not be recognised: expected RIS, PubMed/MEDLINE, BibTeX, EndNote XML, "
+    "Web of Science, CSV/TSV or XLSX"
+)
+
+_SAMPLE = 256 * 1024
+_RIS = re.compile(r"^TY {1,2}- ?\S", re.MULTILINE)
+_MEDLINE = re.compile(r"^PMID- ?\d", re.MULTILINE)
+_WOS_HEADER = re.compile(r"\A\s*(?:FN |VR )")
+_WOS_RECORD = re.compile(r"^PT [A-Z]\b", re.MULTILINE)
+_WOS_END = re.compile(r"^ER\s*$", re.MULTILINE)
+_BIBTEX = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]", re.MULTILINE)
+_XML = re.compile(r"\A\s*<(?:\?xml|xml|records|!DOCTYPE)", re.IGNORECASE)
+
+
+def is_zip(data: bytes) -> bool:
+    return data[:4] == b"PK\x03\x04"
+
+
+def is_gzip(data: bytes) -> bool:
+    return data[:2] == b"\x1f\x8b"
+
+
+def detect_format(content: str | bytes) -> str:
+    """Return a key of FORMATS, or raise ImportFileError when nothing fits."""
+    if isinstance(content, bytes | bytearray):
+        if is_zip(content):
+            return "xlsx"
+        if is_gzip(content):
+            raise ImportFileError("a gzip file: parse_file unpacks it before detection")
+        text, _ = decode(bytes(content[:_SAMPLE]) if len(content) > _SAMPLE else bytes(content))
+    else:
+        text = content[:_SAMPLE]
+    return detect_text(text)
+
+
+def detect_text(text: str) -> str:
+    sample = text[:_SAMPLE].lstrip("\ufeff")
+    if _XML.match(sample):
+        return "endnote_xml"
+    if _WOS_HEADER.match(sample) or (_WOS_RECORD.search(sample) and _WOS_END.search(sample)):
+        return "wos_tagged"
+    ris = _RIS.search(sample)
+    medline = _MEDLINE.search(sample)
+    if ris and medline:
+        return "ris" if ris.start() < medline.start() else "medline"
+    if ris:
+        return "ris"
+    if medline:
+        return "medline"
+    bibtex = _BIBTEX.search(sample)
+    if bibtex and not sample[: bibtex.start()].strip(" \t\n%"):
+        return "bibtex"
+    first = next((line for line in sample.split("\n") if line.strip()), "")
+    if any(sep in first for sep in (",", "\t", ";")) and "\n" in sample.strip():
+        return "csv"
+    if bibtex:
+        return "bibtex"
+    raise ImportFileError(ERR_UNKNOWN)

@@ -1,0 +1,58 @@
+"""The result types every parser produces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import RecordProblem
+
+PUBLICATION_TYPES = (
+    "journal_article",
+    "conference_abstract",
+    "conference_paper",
+    "review",
+    "book",
+    "book_section",
+    "thesis",
+    "report",
+    "preprint",
+    "letter",
+    "editorial",
+    "erratum",
+    "comment",
+    "other",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRecord:
+    """One bibliographic record, normalised; text fields are "" when missing."""
+
+    position: int
+    line: int | None
+    title: str = ""
+    abstract: str = ""
+    authors: list[str] = field(default_factory=list)
+    year: int | None = None
+    journal: str = ""
+    volume: str = ""
+    issue: str = ""
+    pages: str = ""
+    doi: str = ""
+    pmid: str = ""
+    issn: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    publication_type: str = "other"
+    language: str = ""
+    url: str = ""
+    raw: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ParseResult:
+    format: str
+    records: list[ParsedRecord]
+    skipped: list[RecordProblem] = field(default_factory=list)
+    encoding: str = ""
+    source_hint: str = ""

@@ -1,0 +1,71 @@
+"""The demo review that `make run` serves: the worked example of DESIGN.md."""
+
+import datetime as dt
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from review.models import Review
+from review.services.imports import import_records
+from review.services.reviews import member_add, review_create, user_create
+from review.services.sources import source_create
+
+DEMO_SLUG = "ivig-myositis"
+DEMO_DIR = Path(settings.BASE_DIR) / "fixtures" / "demo"
+# Demo accounts for a local demo only; `make run` prints them. Never use them on a server.
+DEMO_USERS = [
+    ("lead", "concord-lead-demo", ["lead"]),
+    ("reviewer1", "concord-reviewer1-demo", ["reviewer"]),
+    ("reviewer2", "concord-reviewer2-demo", ["reviewer"]),
+    ("arbiter", "concord-arbiter-demo", ["arbiter"]),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo review and demo users (once; does nothing if they exist)."
+
+    def handle(self, *args, **options):
+        if Review.objects.filter(slug=DEMO_SLUG).exists():
+            self.stdout.write(f"The demo review {DEMO_SLUG!r} is already loaded.")
+        else:
+            self._load()
+        self.stdout.write("\nDemo users (local demo only):")
+        for username, password, roles in DEMO_USERS:
+            self.stdout.write(f"  {username:<10} password: {password:<24} roles: {', '.join(roles)}")
+
+    @transaction.atomic
+    def _load(self):
+        User = get_user_model()
+        users = {}
+        for username, password, _ in DEMO_USERS:
+            users[username] = User.objects.filter(username=username).first() or user_create(
+                username=username, password=password
+            )
+        lead = users["lead"]
+        review = review_create(
+            title="IVIg and SCIg in idiopathic inflammatory myopathy (demo)",
+            slug=DEMO_SLUG,
+            lead=lead,
+            population="Adults and children with idiopathic inflammatory myopathy (DM, JDM, PM, IMNM, ASS, overlap)",
+            intervention="Intravenous or subcutaneous immunoglobulin",
+            comparator="Standard care or placebo, where reported",
+            outcomes="Complete and partial response of muscle power; MMT-8, MRC, CPK; steroid sparing; adverse events",
+            study_designs="Randomised trials, prospective and retrospective cohorts, case series, conference abstracts",
+            protocol_registration="CRD42021242839",
+        )
+        for username, _, roles in DEMO_USERS[1:]:
+            member_add(review=review, user=users[username], roles=roles, actor=lead)
+        source = source_create(
+            review=review,
+            actor=lead,
+            name="Reference list of Goswami et al. 2022",
+            kind="citation_searching",
+            search_string="The 60 references cited by the published review (Autoimmun Rev 2022;21:102997).",
+            date_run=dt.date(2022, 2, 1),
+        )
+        path = DEMO_DIR / "goswami2022_references.ris"
+        import_records(review=review, source=source, filename=path.name, data=path.read_bytes(), actor=lead)
+        self.stdout.write(self.style.SUCCESS(f"Loaded the demo review {DEMO_SLUG!r}."))

@@ -1,0 +1,247 @@
+"""Importing search results: a file lands whole or not at all (DESIGN.md invariant 4)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from review.importers import ImportFileError, ParsedRecord, parse_file
+from review.models import Record, RecordImport
+from review.models.imports import ImportStatus
+from review.models.records import PublicationType
+from review.services.audit import audit_record
+
+ALREADY_IMPORTED = "{filename} was already imported into {source} on {date}; it was not imported again."
+WRONG_REVIEW = "The search source belongs to another review."
+TOO_LARGE = "{filename} is {size:,} bytes; the largest file Concord accepts is {limit:,} bytes."
+EMPTY_UPLOAD = "{filename} is empty."
+
+UNEXPECTED = "{filename} could not be read ({error}); nothing was imported. Please report this file."
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 2000
+_SHORT_FIELDS = {"doi": 300, "pmid": 20}
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _previous_import(source, digest: str) -> RecordImport | None:
+    return RecordImport.objects.filter(source=source, sha256=digest, status=ImportStatus.DONE).first()
+
+
+@transaction.atomic
+def import_create(
+    *,
+    review,
+    source,
+    filename: str,
+    data: bytes,
+    actor,
+    format: str | None = None,
+    skip_bad: bool = False,
+    column_map: dict | None = None,
+) -> RecordImport:
+    """Keep the upload as a pending import; `import_run` (a background task) parses it."""
+    if source.review_id != review.pk:
+        raise ValidationError(WRONG_REVIEW)
+    limit = settings.CONCORD_MAX_IMPORT_BYTES
+    if len(data) > limit:
+        raise ValidationError(TOO_LARGE.format(filename=filename, size=len(data), limit=limit))
+    if not data:
+        raise ValidationError(EMPTY_UPLOAD.format(filename=filename))
+    digest = _sha256(data)
+    previous = _previous_import(source, digest)
+    if previous is not None:
+        raise ValidationError(
+            ALREADY_IMPORTED.format(filename=filename, source=source, date=f"{previous.created_at:%Y-%m-%d}")
+        )
+    record_import = RecordImport(
+        review=review,
+        source=source,
+        filename=filename[:255],
+        sha256=digest,
+        size_bytes=len(data),
+        requested_format=format or "",
+        skip_bad=skip_bad,
+        column_map=column_map or {},
+        created_by=actor,
+    )
+    record_import.upload.save(f"{digest[:16]}.upload", ContentFile(data), save=False)
+    record_import.save()
+    audit_record(
+        action="import.requested",
+        actor=actor,
+        review=review,
+        obj=record_import,
+        new={"filename": filename, "source": source.name, "sha256": digest, "bytes": len(data)},
+    )
+    return record_import
+
+
+def _record_from_parsed(parsed: ParsedRecord, *, record_import: RecordImport, filename: str) -> Record:
+    for field, limit in _SHORT_FIELDS.items():
+        if len(getattr(parsed, field) or "") > limit:
+            raise ImportFileError(
+                filename=filename, line=parsed.line, record=parsed.position,
+                reason=f"{field} is longer than {limit} characters",
+            )
+    issn = parsed.issn if isinstance(parsed.issn, str) else "; ".join(parsed.issn or [])
+    publication_type = parsed.publication_type
+    if publication_type not in PublicationType.values:
+        publication_type = PublicationType.OTHER
+    year = parsed.year if parsed.year and 0 < parsed.year < 10000 else None
+    return Record(
+        review_id=record_import.review_id,
+        record_import=record_import,
+        source_id=record_import.source_id,
+        position=parsed.position,
+        title=parsed.title or "",
+        abstract=parsed.abstract or "",
+        authors=list(parsed.authors or []),
+        year=year,
+        journal=parsed.journal or "",
+        volume=parsed.volume or "",
+        issue=parsed.issue or "",
+        pages=parsed.pages or "",
+        doi=parsed.doi or "",
+        pmid=parsed.pmid or "",
+        issn=issn,
+        keywords=list(parsed.keywords or []),
+        publication_type=publication_type,
+        language=parsed.language or "",
+        url=parsed.url or "",
+        raw=parsed.raw or "",
+        extra=dict(parsed.extra or {}),
+    )
+
+
+def _set_progress(record_import: RecordImport, done: int, total: int) -> None:
+    RecordImport.objects.filter(pk=record_import.pk).update(progress_done=done, progress_total=total)
+
+
+def _fail(record_import: RecordImport, message: str, actor) -> None:
+    # A refused file is not kept: only the refusal (name, hash, reason) stays on record.
+    record_import.upload.delete(save=False)
+    with transaction.atomic():
+        RecordImport.objects.filter(pk=record_import.pk).update(
+            status=ImportStatus.FAILED, error=message, finished_at=timezone.now(), upload=""
+        )
+        audit_record(
+            action="import.refused",
+            actor=actor,
+            review=record_import.review,
+            obj=record_import,
+            new={"filename": record_import.filename, "error": message},
+        )
+    record_import.status = ImportStatus.FAILED
+    record_import.error = message
+
+
+def import_run(
+    *, record_import: RecordImport, progress: Callable[[int, int], None] | None = None
+) -> RecordImport:
+    """Parse the stored upload and write every record in one transaction, or none."""
+    actor = record_import.created_by
+    RecordImport.objects.filter(pk=record_import.pk).update(status=ImportStatus.RUNNING)
+    with record_import.upload.open("rb") as handle:
+        data = handle.read()
+
+    last_reported = [0]
+
+    def on_progress(done: int, total: int) -> None:
+        # Throttled: one UPDATE per ~2% keeps the progress bar live without slowing the parse.
+        if total and (done - last_reported[0]) * 50 >= total or done == total:
+            last_reported[0] = done
+            _set_progress(record_import, done, total)
+        if progress is not None:
+            progress(done, total)
+
+    try:
+        result = parse_file(
+            data,
+            filename=record_import.filename,
+            format=record_import.requested_format or None,
+            skip_bad=record_import.skip_bad,
+            column_map=record_import.column_map or None,
+            max_bytes=settings.CONCORD_MAX_IMPORT_BYTES,
+            progress=on_progress,
+        )
+        rows = [
+            _record_from_parsed(parsed, record_import=record_import, filename=record_import.filename)
+            for parsed in result.records
+        ]
+    except ImportFileError as exc:
+        _fail(record_import, str(exc), actor)
+        return record_import
+    except Exception as exc:
+        # A parser bug must not leave the import hanging as "running" forever.
+        logger.exception("import %s failed unexpectedly", record_import.pk)
+        _fail(record_import, UNEXPECTED.format(filename=record_import.filename, error=type(exc).__name__), actor)
+        return record_import
+
+    skipped = [
+        {"record": problem.position, "line": problem.line, "reason": problem.reason}
+        for problem in result.skipped
+    ]
+    with transaction.atomic():
+        Record.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+        RecordImport.objects.filter(pk=record_import.pk).update(
+            status=ImportStatus.DONE,
+            format=result.format,
+            encoding=result.encoding or "",
+            record_count=len(rows),
+            skipped=skipped,
+            progress_done=len(rows),
+            progress_total=len(rows),
+            finished_at=timezone.now(),
+            error="",
+        )
+        audit_record(
+            action="import.completed",
+            actor=actor,
+            review=record_import.review,
+            obj=record_import,
+            new={
+                "filename": record_import.filename,
+                "source": record_import.source.name,
+                "format": result.format,
+                "records": len(rows),
+                "skipped": len(skipped),
+                "sha256": record_import.sha256,
+            },
+        )
+    # The parsed records now live in the database; the stored upload has done its job.
+    record_import.upload.delete(save=False)
+    RecordImport.objects.filter(pk=record_import.pk).update(upload="")
+    record_import.refresh_from_db()
+    return record_import
+
+
+def import_records(
+    *,
+    review,
+    source,
+    filename: str,
+    data: bytes,
+    actor,
+    format: str | None = None,
+    skip_bad: bool = False,
+    column_map: dict | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> RecordImport:
+    """Create and run an import at once (management command, tests, demo)."""
+    record_import = import_create(
+        review=review, source=source, filename=filename, data=data, actor=actor,
+        format=format, skip_bad=skip_bad, column_map=column_map,
+    )
+    return import_run(record_import=record_import, progress=progress)

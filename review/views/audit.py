@@ -1,0 +1,37 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils.dateparse import parse_date
+from django.views.decorators.http import require_safe
+
+from review import selectors
+from review.models import AuditEvent
+from review.permissions import get_review_for_user
+
+
+def _date_or_none(value: str | None):
+    try:
+        return parse_date(value or "")
+    except ValueError:
+        return None
+
+
+@require_safe
+@login_required
+def audit_log(request, slug):
+    review, membership = get_review_for_user(request.user, slug, role="lead")
+    action = request.GET.get("action", "")[:60]
+    actor = request.GET.get("actor", "")[:150]
+    since = _date_or_none(request.GET.get("since"))
+    until = _date_or_none(request.GET.get("until"))
+    events = selectors.audit_events(review, action=action, actor=actor, since=since, until=until)
+    page = Paginator(events, 100).get_page(request.GET.get("page"))
+    actions = sorted(set(AuditEvent.objects.filter(review=review).values_list("action", flat=True)))
+    actors = sorted(set(AuditEvent.objects.filter(review=review).values_list("actor_username", flat=True)))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "review/audit.html", {
+        "review": review, "membership": membership, "page": page, "action": action, "actor": actor,
+        "since": request.GET.get("since", ""), "until": request.GET.get("until", ""),
+        "actions": actions, "actors": actors, "query": query.urlencode(),
+    })

@@ -1,0 +1,120 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
+
+from review.forms import ColumnMapForm, ImportUploadForm
+from review.importers import FORMATS, ImportFileError, csv_headers, detect_format
+from review.models import RecordImport
+from review.models.imports import ImportStatus
+from review.permissions import get_review_for_user
+from review.services.imports import import_create
+from review.tasks import run_import
+
+TABULAR = {"csv", "tsv", "xlsx"}
+NO_SOURCE_YET = "Add the search source (for example PubMed) before importing its results."
+
+
+def _enqueue(record_import: RecordImport) -> None:
+    # After commit: the worker must find the row the request just wrote.
+    transaction.on_commit(lambda: run_import.enqueue(record_import.pk))
+
+
+def _detected_tabular(data: bytes) -> bool:
+    try:
+        return detect_format(data) in TABULAR
+    except ImportFileError:
+        return False
+
+
+@require_safe
+@login_required
+def import_list(request, slug):
+    review, membership = get_review_for_user(request.user, slug)
+    imports = review.imports.select_related("source", "created_by")
+    return render(request, "review/imports.html", {"review": review, "membership": membership, "imports": imports})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def import_new(request, slug):
+    review, membership = get_review_for_user(request.user, slug, role="lead")
+    form = ImportUploadForm(request.POST or None, request.FILES or None, review=review, formats=FORMATS)
+    if not review.sources.exists():
+        messages.info(request, NO_SOURCE_YET)
+        return redirect("review:sources", slug=slug)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        try:
+            with transaction.atomic():
+                record_import = import_create(
+                    review=review, source=form.cleaned_data["source"], filename=upload.name, data=data,
+                    actor=request.user, format=form.cleaned_data["format"] or None,
+                    skip_bad=form.cleaned_data["skip_bad"],
+                )
+                needs_mapping = (form.cleaned_data["format"] or "") in TABULAR or (
+                    not form.cleaned_data["format"] and _detected_tabular(data)
+                )
+                if not needs_mapping:
+                    _enqueue(record_import)
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            if needs_mapping:
+                return redirect("review:import_map", slug=slug, pk=record_import.pk)
+            return redirect("review:import_detail", slug=slug, pk=record_import.pk)
+    return render(request, "review/import_new.html", {"review": review, "membership": membership, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def import_map(request, slug, pk):
+    review, membership = get_review_for_user(request.user, slug, role="lead")
+    record_import = get_object_or_404(RecordImport, review=review, pk=pk, status=ImportStatus.PENDING)
+    with record_import.upload.open("rb") as handle:
+        data = handle.read()
+    try:
+        headers = csv_headers(data, filename=record_import.filename)
+    except ImportFileError:
+        headers = []
+    form = ColumnMapForm(request.POST or None, headers=headers)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            RecordImport.objects.filter(pk=record_import.pk).update(column_map=form.column_map())
+            _enqueue(record_import)
+        return redirect("review:import_detail", slug=slug, pk=record_import.pk)
+    return render(request, "review/import_map.html", {
+        "review": review, "membership": membership, "record_import": record_import, "form": form,
+        "headers": headers,
+    })
+
+
+@require_safe
+@login_required
+def import_detail(request, slug, pk):
+    review, membership = get_review_for_user(request.user, slug)
+    record_import = get_object_or_404(RecordImport.objects.select_related("source"), review=review, pk=pk)
+    return render(request, "review/import_detail.html", {
+        "review": review, "membership": membership, "record_import": record_import,
+    })
+
+
+@require_safe
+@login_required
+def import_status(request, slug, pk):
+    review, _ = get_review_for_user(request.user, slug)
+    record_import = get_object_or_404(RecordImport, review=review, pk=pk)
+    return JsonResponse({
+        "status": record_import.status,
+        "status_label": record_import.get_status_display(),
+        "percent": record_import.progress_percent,
+        "done": record_import.progress_done,
+        "total": record_import.progress_total,
+        "records": record_import.record_count,
+        "finished": record_import.finished,
+        "error": record_import.error,
+    })

@@ -1,0 +1,47 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from review import selectors
+from review.models import Record
+from review.models.records import PublicationType
+from review.permissions import get_review_for_user
+
+PAGE_SIZE = 50
+
+
+def _int_or_none(value: str | None):
+    return int(value) if value and value.isdigit() else None
+
+
+@require_safe
+@login_required
+def record_list(request, slug):
+    review, membership = get_review_for_user(request.user, slug)
+    q = request.GET.get("q", "").strip()[:200]
+    source_id = _int_or_none(request.GET.get("source"))
+    year = _int_or_none(request.GET.get("year"))
+    publication_type = request.GET.get("type", "")
+    if publication_type not in PublicationType.values:
+        publication_type = ""
+    records = selectors.records_filtered(
+        review, q=q, source_id=source_id, year=year, publication_type=publication_type
+    )
+    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "review/records.html", {
+        "review": review, "membership": membership, "page": page, "q": q,
+        "sources": review.sources.all(), "years": selectors.record_years(review),
+        "types": PublicationType.choices, "source_id": source_id, "year": year,
+        "publication_type": publication_type, "query": query.urlencode(),
+    })
+
+
+@require_safe
+@login_required
+def record_detail(request, slug, pk):
+    review, membership = get_review_for_user(request.user, slug)
+    record = get_object_or_404(Record.objects.select_related("source", "record_import"), review=review, pk=pk)
+    return render(request, "review/record_detail.html", {"review": review, "membership": membership, "record": record})
