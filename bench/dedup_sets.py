@@ -356,3 +356,77 @@ def flagged_scores(result, labelled: LabelledSet, with_queue: bool = False) -> S
 
 def queue_records(result) -> int:
     return len({i for p in result.review_queue for i in (p.id_a, p.id_b)})
+
+
+# --- synthetic scale-up ---------------------------------------------------------
+
+_WORD_RE = re.compile(r"[^\W\d_]{2,}")
+
+
+def scaled_set(n: int, base: list[LabelledSet], seed: int = 0) -> LabelledSet:
+    """``n`` records made of the base sets and perturbed copies of them.
+
+    Copy 0 is the real records. Copy ``k`` rewrites every word of the titles,
+    authors and abstract openings through a random permutation of the base
+    vocabulary (seeded by ``k``), appends ``/copy{k}`` to DOIs, adds
+    ``k * 10**8`` to PMIDs and prefixes ids with ``c{k}:``. Journals, years,
+    volumes and pages are kept, so block sizes grow as they would in a real
+    100,000-record review of one field. One permutation per copy keeps the
+    real duplicates of a copy duplicates of each other, so the truth scales too.
+    """
+    import random
+
+    pool = [(s, r) for s in base for r in s.records]
+    vocab = sorted(
+        {
+            w.lower()
+            for _, r in pool
+            for field_ in (r["title"], " ".join(r["authors"]) if isinstance(r["authors"], list) else r["authors"])
+            for w in _WORD_RE.findall(field_ or "")
+        }
+    )
+    records, clusters = [], []
+    copy = 0
+    while len(records) < n:
+        rng = random.Random(seed * 1000 + copy)
+        shuffled = vocab[:]
+        rng.shuffle(shuffled)
+        mapping = dict(zip(vocab, shuffled, strict=True)) if copy else None
+
+        def swap(text, mapping=mapping):
+            if not mapping or not text:
+                return text
+            return _WORD_RE.sub(lambda m: mapping.get(m.group(0).lower(), m.group(0)), text)
+
+        prefix = f"c{copy}:"
+        taken = set()
+        for labelled, rec in pool:
+            if len(records) >= n:
+                break
+            new = dict(rec)
+            new["id"] = f"{prefix}{labelled.name}:{rec['id']}"
+            if copy:
+                new["title"] = swap(rec["title"])
+                authors = rec["authors"]
+                new["authors"] = [swap(a) for a in authors] if isinstance(authors, list) else swap(authors)
+                abstract = rec["abstract"] or ""
+                new["abstract"] = swap(abstract[:600]) + abstract[600:]
+                new["doi"] = f"{rec['doi']}/copy{copy}" if rec["doi"] else ""
+                new["pmid"] = str(int(rec["pmid"]) + copy * 10**8) if rec["pmid"] else ""
+            records.append(new)
+            taken.add((labelled.name, rec["id"]))
+        for labelled in base:
+            for cluster in labelled.clusters or ():
+                ids = [f"{prefix}{labelled.name}:{i}" for i in cluster if (labelled.name, i) in taken]
+                if ids:
+                    clusters.append(frozenset(ids))
+        copy += 1
+    return LabelledSet(f"scaled {n}", records, clusters)
+
+
+def missed_pairs(result, labelled: LabelledSet, with_queue: bool = False) -> set:
+    """Truly duplicate record pairs left in different groups."""
+    ids = [r["id"] for r in labelled.records]
+    truth = _pairs_within(_partition(ids, labelled.clusters))
+    pred = _pairs_within(_partition(ids, predicted_groups(result, labelled, with_queue)))
+    return {frozenset(p) for p in truth - pred}

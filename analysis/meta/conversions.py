@@ -70,8 +70,9 @@ class MeanSD:
 def _as_arrays(values: dict, n) -> tuple[dict, np.ndarray, tuple]:
     """Broadcast the given summaries and ``n`` to flat float arrays and validate them."""
     given = {name: v for name, v in values.items() if v is not None}
-    arrays = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in given.values()),
-                                 np.asarray(n, dtype=float))
+    arrays = np.broadcast_arrays(
+        *(np.asarray(v, dtype=float) for v in given.values()), np.asarray(n, dtype=float)
+    )
     shape = arrays[0].shape
     flat = {name: a.ravel() for name, a in zip(given, arrays[:-1], strict=True)}
     n_flat = arrays[-1].ravel()
@@ -278,9 +279,7 @@ def wan_mean(*, minimum=None, q1=None, median, q3=None, maximum=None, n=None):
     elif s == "S2":
         mean = (v["q1"] + v["median"] + v["q3"]) / 3
     else:
-        mean = (
-            v["minimum"] + 2 * v["q1"] + 2 * v["median"] + 2 * v["q3"] + v["maximum"]
-        ) / 8
+        mean = (v["minimum"] + 2 * v["q1"] + 2 * v["median"] + 2 * v["q3"] + v["maximum"]) / 8
     return _shaped(mean, shape)
 
 
@@ -290,8 +289,9 @@ def wan_sd(*, minimum=None, q1=None, median=None, q3=None, maximum=None, n):
     S1 ``(b - a) / xi(n)``; S2 ``(q3 - q1) / eta(n)``; S3 the average of the two, with
     ``xi(n) = 2 Phi^-1((n - 0.375) / (n + 0.25))`` and
     ``eta(n) = 2 Phi^-1((0.75 n - 0.125) / (n + 0.25))`` (eqs. 7, 9, 12, 13, 15). The
-    closed forms are used for every ``n``, as in most software; Wan's Table 1 lists the
-    exact ``xi(n)`` for ``n <= 50``, which differ in the third decimal at most.
+    closed forms are used for every ``n``, as Shi et al. (2020) do; Wan's Table 1 lists the
+    exact ``xi(n)`` for ``n <= 50``, from which the closed form differs by 1.4% at
+    ``n = 5`` and by less than 0.5% from ``n = 10`` on.
 
     Parameters
     ----------
@@ -312,7 +312,10 @@ def wan_sd(*, minimum=None, q1=None, median=None, q3=None, maximum=None, n):
     Methodology 14:135.
     """
     s = scenario(
-        minimum=minimum, q1=q1, median=0.0 if median is None else median, q3=q3,
+        minimum=minimum,
+        q1=q1,
+        median=0.0 if median is None else median,
+        q3=q3,
         maximum=maximum,
     )
     v, n, shape = _as_arrays(
@@ -375,11 +378,7 @@ def _luo_mean(s: str, v: dict, n: np.ndarray) -> np.ndarray:
         return w * (v["q1"] + v["q3"]) / 2 + (1 - w) * m
     w1 = 2.2 / (2.2 + n**0.75)
     w2 = 0.7 - 0.72 / n**0.55
-    return (
-        w1 * (v["minimum"] + v["maximum"]) / 2
-        + w2 * (v["q1"] + v["q3"]) / 2
-        + (1 - w1 - w2) * m
-    )
+    return w1 * (v["minimum"] + v["maximum"]) / 2 + w2 * (v["q1"] + v["q3"]) / 2 + (1 - w1 - w2) * m
 
 
 def shi_sd(*, minimum=None, q1=None, median=None, q3=None, maximum=None, n):
@@ -410,7 +409,10 @@ def shi_sd(*, minimum=None, q1=None, median=None, q3=None, maximum=None, n):
     Wan X, Wang W, Liu J, Tong T (2014). BMC Medical Research Methodology 14:135.
     """
     s = scenario(
-        minimum=minimum, q1=q1, median=0.0 if median is None else median, q3=q3,
+        minimum=minimum,
+        q1=q1,
+        median=0.0 if median is None else median,
+        q3=q3,
         maximum=maximum,
     )
     v, n, shape = _as_arrays(

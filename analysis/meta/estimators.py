@@ -102,8 +102,7 @@ def _pm(y, v, X) -> Tau2Estimate:
     target = k - p
     if _generalised_q(0.0, y, v, X) < target:
         return _pm_like(0.0, y, v, X, iterations=0)
-    med = np.median(y)
-    upper = max(100.0, 10 * (1.4826 * np.median(np.abs(y - med))) ** 2)
+    upper = _upper_bound(y)
     expansions = 0
     while _generalised_q(upper, y, v, X) > target:
         upper *= 10
@@ -141,20 +140,25 @@ def _log_lik(tau2, y, v, X, reml: bool) -> float:
     return float(ll)
 
 
-def _fisher_scoring(y, v, X, method: str) -> Tau2Estimate:
-    """ML, REML and empirical Bayes by Fisher scoring, started at the HE estimate.
+def _score(tau2: float, y, v, X, method: str) -> float:
+    """Twice the derivative of the (restricted) log-likelihood in tau^2, or EB's equation."""
+    k, p = X.shape
+    w = 1 / (v + tau2)
+    fit = wls(y, w, X)
+    if method == "ML":
+        return fit.rss_pp - w.sum()
+    if method == "REML":
+        return fit.rss_pp - fit.tr_pe()
+    return fit.rss * k / (k - p) - k
 
-    A step that would cross zero is projected onto the boundary instead of metafor's
-    step halving, so a boundary solution comes out as exactly zero.
 
-    References
-    ----------
-    Viechtbauer, W. (2005). Bias and efficiency of meta-analytic variance estimators in
-    the random-effects model. Journal of Educational and Behavioral Statistics, 30(3),
-    261-293.
-    Morris, C. N. (1983). Parametric empirical Bayes inference: theory and applications.
-    Journal of the American Statistical Association, 78(381), 47-55.
-    """
+def _upper_bound(y) -> float:
+    med = np.median(y)
+    return max(100.0, 10 * (1.4826 * np.median(np.abs(y - med))) ** 2)
+
+
+def _fisher_steps(y, v, X, method: str) -> tuple[float | None, int]:
+    """metafor's Fisher scoring; ``None`` when it has not settled within MAXITER."""
     k, p = X.shape
     tau2 = max(0.0, _he_raw(y, v, X)[0])
     for iteration in range(1, MAXITER + 1):
@@ -167,14 +171,74 @@ def _fisher_scoring(y, v, X, method: str) -> Tau2Estimate:
         else:
             adj = (fit.rss * k / (k - p) - k) / w.sum()
         if not np.isfinite(adj):
-            raise ConvergenceError(f"{method}: Fisher scoring produced a non-finite step")
+            return None, iteration
         new = max(0.0, tau2 + adj)
         change = abs(new - tau2)
         tau2 = new
         if change <= THRESHOLD * max(1.0, tau2):
+            return tau2, iteration
+    return None, MAXITER
+
+
+def _safeguarded(y, v, X, method: str) -> tuple[float, int]:
+    """Global search on a grid, then Brent's method on the score near the best point.
+
+    Used when Fisher scoring oscillates (it can, for example with one very precise
+    outlying study); metafor stops with an error there.
+    """
+    upper = _upper_bound(y)
+    for _ in range(30):
+        if _score(upper, y, v, X, method) < 0:
             break
+        upper *= 10
     else:
-        raise ConvergenceError(f"{method}: Fisher scoring did not converge in {MAXITER} steps")
+        raise ConvergenceError(f"{method}: could not bracket tau^2")
+    grid = np.concatenate([[0.0], np.geomspace(upper * 1e-12, upper, 600)])
+    if method == "EB":
+        # EB's equation decreases in tau^2, like Paule-Mandel's: one root or none.
+        values = np.array([_score(t2, y, v, X, method) for t2 in grid])
+        objective = -np.abs(values)
+    else:
+        reml = method == "REML"
+        objective = np.array([_log_lik(t2, y, v, X, reml) for t2 in grid])
+    j = int(np.argmax(objective))
+    if j == 0 and _score(0.0, y, v, X, method) <= 0:
+        return 0.0, grid.size
+    lo, hi = grid[max(j - 1, 0)], grid[min(j + 1, grid.size - 1)]
+    f_lo, f_hi = _score(lo, y, v, X, method), _score(hi, y, v, X, method)
+    if not (f_lo >= 0 >= f_hi):
+        raise ConvergenceError(f"{method}: no root of the estimating equation near the maximum")
+    root, info = brentq(
+        lambda t2: _score(t2, y, v, X, method), lo, hi, xtol=1e-15, rtol=1e-14,
+        maxiter=MAXITER, full_output=True, disp=False,
+    )
+    if not info.converged:
+        raise ConvergenceError(f"{method}: root finding did not converge")
+    return float(root), grid.size + info.iterations
+
+
+def _fisher_scoring(y, v, X, method: str) -> Tau2Estimate:
+    """ML, REML and empirical Bayes by Fisher scoring, started at the HE estimate.
+
+    A step that would cross zero is projected onto the boundary instead of metafor's
+    step halving, so a boundary solution comes out as exactly zero. If the iteration
+    does not settle, a safeguarded search (grid over tau^2 for the global maximum of the
+    likelihood, then Brent's method on the score) takes over; if that fails too,
+    ``ConvergenceError`` is raised.
+
+    References
+    ----------
+    Viechtbauer, W. (2005). Bias and efficiency of meta-analytic variance estimators in
+    the random-effects model. Journal of Educational and Behavioral Statistics, 30(3),
+    261-293.
+    Morris, C. N. (1983). Parametric empirical Bayes inference: theory and applications.
+    Journal of the American Statistical Association, 78(381), 47-55.
+    """
+    k, p = X.shape
+    tau2, iterations = _fisher_steps(y, v, X, method)
+    if tau2 is None:
+        tau2, extra = _safeguarded(y, v, X, method)
+        iterations += extra
 
     if method in ("ML", "REML") and tau2 > 0:
         # metafor's ll0check: Fisher scoring can stall at a local maximum below the
@@ -190,7 +254,7 @@ def _fisher_scoring(y, v, X, method: str) -> Tau2Estimate:
         se = np.sqrt(2 / wls(y, w, X).tr_pepf())
     else:
         se = np.sqrt(2 * k**2 / (k - p) / w.sum() ** 2)
-    return Tau2Estimate(tau2, float(se), True, iteration)
+    return Tau2Estimate(tau2, float(se), True, iterations)
 
 
 def estimate_tau2(method: str, y: np.ndarray, v: np.ndarray, X: np.ndarray) -> Tau2Estimate:

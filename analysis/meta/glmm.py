@@ -36,17 +36,15 @@ from scipy import optimize
 from scipy.special import expit, gammaln, logsumexp, xlogy
 from scipy.stats import chi2, norm
 
-__all__ = ["GLMMConvergenceError", "GLMMResult", "rma_glmm"]
+from .errors import ConvergenceError
+
+__all__ = ["GLMMResult", "rma_glmm"]
 
 # Below this tau the random effects are numerically absent; the likelihood is the
 # binomial one at mu (the limit of the quadrature formula, which would divide by zero).
 _TAU_ZERO = 1e-8
 # Step of the finite differences; see _derivatives for the choice.
 _H_STEP = 1e-3
-
-
-class GLMMConvergenceError(RuntimeError):
-    """The maximum-likelihood fit did not converge; no estimate is returned."""
 
 
 @dataclass(frozen=True)
@@ -129,7 +127,7 @@ def _conditional_modes(mu: float, tau2: float, x: np.ndarray, n: np.ndarray) -> 
         if np.all(np.abs(new - u) <= 1e-14 * (1 + np.abs(u))):
             return new
         u = new
-    raise GLMMConvergenceError("conditional modes of the random effects did not converge")
+    raise ConvergenceError("conditional modes of the random effects did not converge")
 
 
 def _loglik(mu: float, tau: float, x, n, nodes, weights) -> float:
@@ -147,9 +145,7 @@ def _loglik(mu: float, tau: float, x, n, nodes, weights) -> float:
     scale = 1 / np.sqrt(n * p * (1 - p) + 1 / tau2)
     u = mode[:, None] + np.sqrt(2) * scale[:, None] * nodes[None, :]
     eta = mu + u
-    log_joint = (
-        x[:, None] * eta - n[:, None] * np.logaddexp(0, eta) - u**2 / (2 * tau2)
-    )
+    log_joint = x[:, None] * eta - n[:, None] * np.logaddexp(0, eta) - u**2 / (2 * tau2)
     integral = logsumexp(log_joint + nodes**2, b=weights, axis=1) + np.log(np.sqrt(2) * scale)
     return float(np.sum(integral - 0.5 * np.log(2 * np.pi * tau2)))
 
@@ -165,8 +161,10 @@ def _central(f, theta: np.ndarray, h: float) -> tuple[np.ndarray, np.ndarray]:
         grad[a] = (up - down) / (2 * h)
         hess[a, a] = (up - 2 * f0 + down) / h**2
     cross = (
-        f(theta + steps[0] + steps[1]) - f(theta + steps[0] - steps[1])
-        - f(theta - steps[0] + steps[1]) + f(theta - steps[0] - steps[1])
+        f(theta + steps[0] + steps[1])
+        - f(theta + steps[0] - steps[1])
+        - f(theta - steps[0] + steps[1])
+        + f(theta - steps[0] - steps[1])
     ) / (4 * h * h)
     hess[0, 1] = hess[1, 0] = cross
     return grad, hess
@@ -198,7 +196,10 @@ def _fit(x, n, nAGQ: int, maxiter: int):
     v = 1 / (x + 0.5) + 1 / (n - x + 0.5)
     start = np.array([np.average(y, weights=1 / v), max(np.std(y), 0.3)])
     first = optimize.minimize(
-        objective, start, jac=lambda t: _derivatives(objective, t)[0], method="BFGS",
+        objective,
+        start,
+        jac=lambda t: _derivatives(objective, t)[0],
+        method="BFGS",
         options={"gtol": 1e-7, "maxiter": maxiter},
     )
     theta = first.x
@@ -229,14 +230,25 @@ def _fit(x, n, nAGQ: int, maxiter: int):
 def _check_convergence(grad, hess, theta) -> None:
     scale = np.sqrt(np.abs(np.diag(hess))) + 1.0
     if not np.all(np.isfinite(grad)) or np.max(np.abs(grad) / scale) > 1e-5:
-        raise GLMMConvergenceError(
+        raise ConvergenceError(
             f"maximum likelihood did not converge: gradient {grad.tolist()} at "
             f"mu={theta[0]:.6g}, tau={theta[1]:.6g}"
         )
-    if not np.all(np.linalg.eigvalsh(hess) > 0):
-        raise GLMMConvergenceError(
+    # On the boundary tau = 0 the curvature in tau may be zero (a flat likelihood in
+    # tau^2 at 0); only the curvature in mu must then be positive.
+    curvature = hess[:1, :1] if theta[1] == 0 else hess
+    if not np.all(np.linalg.eigvalsh(curvature) > 0):
+        raise ConvergenceError(
             "the Hessian of the log-likelihood is not negative definite at the optimum"
         )
+
+
+def _standard_error(hess, theta) -> float:
+    # At tau = 0 the cross derivative vanishes by symmetry (the likelihood is even in
+    # tau) and the tau curvature may be ~0, so invert the mu block alone.
+    if theta[1] == 0:
+        return float(1 / np.sqrt(hess[0, 0]))
+    return float(np.sqrt(np.linalg.inv(hess)[0, 0]))
 
 
 def _heterogeneity_tests(x, n, log_choose):
@@ -279,8 +291,9 @@ def _validate(xi, ni) -> tuple[np.ndarray, np.ndarray]:
     return x, n
 
 
-def rma_glmm(xi, ni, *, slab=None, nAGQ: int = 7, level: float = 95,
-             maxiter: int = 500) -> GLMMResult:
+def rma_glmm(
+    xi, ni, *, slab=None, nAGQ: int = 7, level: float = 95, maxiter: int = 500
+) -> GLMMResult:
     """Pool proportions with a random-intercept logistic model (metafor ``rma.glmm``, PLO).
 
     Parameters
@@ -293,7 +306,8 @@ def rma_glmm(xi, ni, *, slab=None, nAGQ: int = 7, level: float = 95,
         Quadrature points per study; 7 is metafor's default and 1 gives the Laplace
         approximation.
     level : float
-        Confidence level in percent for the confidence and prediction intervals.
+        Confidence level in percent for the confidence and prediction intervals (0.95
+        is read as 95%, as ``rma`` does).
     maxiter : int
         Iteration limit for the quasi-Newton search.
 
@@ -311,7 +325,7 @@ def rma_glmm(xi, ni, *, slab=None, nAGQ: int = 7, level: float = 95,
     ------
     ValueError
         Bad counts, naming the study index.
-    GLMMConvergenceError
+    ConvergenceError
         The likelihood maximisation did not converge.
 
     References
@@ -323,6 +337,9 @@ def rma_glmm(xi, ni, *, slab=None, nAGQ: int = 7, level: float = 95,
     Higgins JPT, Thompson SG (2002). Statistics in Medicine 21(11):1539-1558.
     """
     x, n = _validate(xi, ni)
+    if slab is not None and len(slab) != x.size:
+        raise ValueError(f"slab has {len(slab)} labels but {x.size} studies were given")
+    level = level * 100 if level < 1 else level
     if nAGQ < 1:
         raise ValueError(f"nAGQ must be at least 1, got {nAGQ}")
     k = x.size
@@ -332,8 +349,7 @@ def rma_glmm(xi, ni, *, slab=None, nAGQ: int = 7, level: float = 95,
     _check_convergence(grad, hess, theta)
 
     mu, tau2 = float(theta[0]), float(theta[1] ** 2)
-    # At tau = 0 the cross derivative vanishes by symmetry, so the same formula holds.
-    se = float(np.sqrt(np.linalg.inv(hess)[0, 0]))
+    se = _standard_error(hess, theta)
     crit = norm.ppf(1 - (1 - level / 100) / 2)
     zval = mu / se
     pi_half = crit * np.sqrt(se**2 + tau2)
@@ -353,13 +369,34 @@ def rma_glmm(xi, ni, *, slab=None, nAGQ: int = 7, level: float = 95,
         wald = lrt = wald_p = lrt_p = np.nan
         df = 0
     return GLMMResult(
-        k=k, estimate=mu, se=se, zval=zval, pval=float(2 * norm.sf(abs(zval))),
-        ci_lb=mu - crit * se, ci_ub=mu + crit * se,
-        pi_lb=float(mu - pi_half), pi_ub=float(mu + pi_half),
-        tau2=tau2, I2=float(100 * tau2 / (vt + tau2)), H2=float(tau2 / vt + 1), vt=float(vt),
-        QE_wald=wald, QE_wald_p=wald_p, QE_lrt=lrt, QE_lrt_p=lrt_p, QE_df=df,
-        loglik=float(np.sum(log_choose) - objective(theta)), converged=True, iterations=iterations, nAGQ=nAGQ,
-        level=level, yi=yi, vi=vi, xi=x, ni=n,
-        slab=tuple(str(s) for s in slab) if slab is not None else tuple(
-            f"Study {i + 1}" for i in range(k)),
+        k=k,
+        estimate=mu,
+        se=se,
+        zval=zval,
+        pval=float(2 * norm.sf(abs(zval))),
+        ci_lb=mu - crit * se,
+        ci_ub=mu + crit * se,
+        pi_lb=float(mu - pi_half),
+        pi_ub=float(mu + pi_half),
+        tau2=tau2,
+        I2=float(100 * tau2 / (vt + tau2)),
+        H2=float(tau2 / vt + 1),
+        vt=float(vt),
+        QE_wald=wald,
+        QE_wald_p=wald_p,
+        QE_lrt=lrt,
+        QE_lrt_p=lrt_p,
+        QE_df=df,
+        loglik=float(np.sum(log_choose) - objective(theta)),
+        converged=True,
+        iterations=iterations,
+        nAGQ=nAGQ,
+        level=level,
+        yi=yi,
+        vi=vi,
+        xi=x,
+        ni=n,
+        slab=tuple(str(s) for s in slab)
+        if slab is not None
+        else tuple(f"Study {i + 1}" for i in range(k)),
     )

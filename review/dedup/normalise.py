@@ -7,6 +7,7 @@ stop a de-duplication run.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -33,25 +34,40 @@ _GREEK = {
     "ρ": "rho", "σ": "sigma", "ς": "sigma", "τ": "tau", "υ": "upsilon",
     "φ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega", "µ": "mu",
 }
-_GREEK_RE = re.compile("|".join(sorted(_GREEK, key=len, reverse=True)))
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 _TAG_RE = re.compile(r"<\s*/?\s*[a-zA-Z][^<>]{0,40}>")
 _NON_WORD_RE = re.compile(r"[\W_]+")
 # Letters glued to a Greek name ("tnfalpha", "il1beta") are split so that
 # "TNF-α" and "TNF alpha" end up with the same tokens.
 _GREEK_WORDS = "alpha|beta|gamma|delta|epsilon|kappa|lambda|omega|sigma|theta"
 _GLUED_GREEK_RE = re.compile(rf"(?<=[a-z0-9])({_GREEK_WORDS})\b")
+_GLUED_IN_RE = re.compile(r"\bin(vivo|vitro|silico|situ)\b")
 
 
 def _fold(text: str) -> str:
     """Unescape HTML, drop tags, spell Greek letters, strip diacritics, casefold."""
-    text = html.unescape(html.unescape(text))
-    text = _TAG_RE.sub(" ", text)
-    text = _GREEK_RE.sub(lambda m: f" {_GREEK[m.group(0)]} ", text.lower())
+    if "&" in text:
+        text = html.unescape(html.unescape(text))
+    if "<" in text:
+        text = _TAG_RE.sub(" ", text)
+    text = text.lower()
+    if text.isascii():
+        return text  # most titles: skip the costly Unicode work below
+    return _NON_ASCII_RE.sub(_fold_char, text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_one(ch: str) -> str:
+    if ch in _GREEK:
+        return f" {_GREEK[ch]} "
     # NFKD splits "é" into "e" + combining accent; dropping the combining marks
     # keeps non-Latin letters (Cyrillic, Hangul) intact.
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return text.casefold()
+    decomposed = unicodedata.normalize("NFKD", ch)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _fold_char(match: re.Match) -> str:
+    return _fold_one(match.group(0))
 
 
 def normalise_title(title: str | None) -> str:
@@ -64,6 +80,7 @@ def normalise_title(title: str | None) -> str:
         return ""
     text = _NON_WORD_RE.sub(" ", _fold(str(title)))
     text = _GLUED_GREEK_RE.sub(r" \1", text)
+    text = _GLUED_IN_RE.sub(r"in \1", text)
     return " ".join(text.split())
 
 
@@ -144,6 +161,7 @@ _JOURNAL_TAIL_RE = re.compile(
     r"[.:;]\s*(conference|meeting|congress|abstracts?|supplement|suppl)\b.*$", re.IGNORECASE
 )
 _ORDINAL_RE = re.compile(r"^(\d+(st|nd|rd|th)?|first|second|third|[a-z]+teenth|[a-z]+tieth|thirty|forty|fifty|annual)$")
+_GENERIC_VENUE = {"proceedings", "annual"}
 _VENUE_WORDS = {"conference", "proceedings", "symposium", "congress", "workshop", "meeting"}
 
 
@@ -166,6 +184,30 @@ def _prefix(x: str, y: str) -> bool:
     return x.startswith(y) or y.startswith(x)
 
 
+def _spells(acronym: str, tokens: list[str]) -> bool:
+    """Whether non-empty prefixes of ``tokens``, in order, spell ``acronym`` exactly.
+
+    "amcis" = am(ericas) c(onference) i(nformation) s(ystems).
+    """
+    if not tokens:
+        return not acronym
+    head, rest = tokens[0], tokens[1:]
+    return any(
+        acronym[:k] == head[:k] and _spells(acronym[k:], rest)
+        for k in range(1, min(len(head), len(acronym) - len(rest)) + 1)
+    )
+
+
+def _has_acronym(short: list[str], long: list[str]) -> bool:
+    content = [t for t in long if not _ORDINAL_RE.match(t) and t not in _GENERIC_VENUE]
+    if len(content) < 3:
+        return False
+    return any(
+        len(tok) >= 3 and tok.isalpha() and tok[0] == content[0][0] and _spells(tok, content)
+        for tok in short
+    )
+
+
 def journals_match(a: str, b: str) -> bool:
     """True when one normalised journal name abbreviates the other.
 
@@ -182,6 +224,8 @@ def journals_match(a: str, b: str) -> bool:
         return True
     ta, tb = a.split(), b.split()
     if len(ta) == len(tb) and all(_prefix(x, y) for x, y in zip(ta, tb, strict=True)):
+        return True
+    if _has_acronym(ta, tb) or _has_acronym(tb, ta):
         return True
     if not (_VENUE_WORDS & set(ta) and _VENUE_WORDS & set(tb)):
         return False

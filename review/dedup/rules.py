@@ -1,7 +1,7 @@
 """Pairs that look alike but must never be merged.
 
-Each rule returns a reason string when it fires. A fired "distinct" rule wins over
-any similarity; "related" marks a conference abstract and its later full paper,
+Each rule returns a reason string when it fires. A fired rule wins over any
+similarity. "related" marks a conference abstract and its later full paper,
 which a reviewer wants linked (same study) but both kept.
 """
 
@@ -11,36 +11,21 @@ from .normalise import journals_match
 from .prepared import Prepared
 
 
-def apart_reason(a: Prepared, b: Prepared, same_id: bool) -> str:
-    """Why ``a`` and ``b`` are different publications, or ``""``.
+def content_reason(a: Prepared, b: Prepared, same_id: bool = False) -> str:
+    """Different kinds of publication, read from the titles and types.
 
-    ``same_id`` (equal DOI or PMID) silences the rules that only guess from
-    metadata; the notice and protocol rules still apply because errata and
-    protocols sometimes reuse the article's identifiers in exports.
+    These hold even for a shared DOI or PMID (``same_id``), because errata and
+    protocols sometimes carry the article's identifiers in exports; only the
+    number rule yields to a shared identifier ("Ca2+" typeset two ways).
     """
     if a.notice != b.notice:
         return "notice-vs-article"  # erratum/comment/reply and the article it is about
     if a.protocol != b.protocol:
         return "protocol-vs-results"
-    if a.settings != b.settings and (a.settings or b.settings):
+    if a.settings != b.settings:
         return "in-vivo-vs-in-vitro"
-    if same_id:
-        return ""
-    if a.numbers and b.numbers and a.numbers != b.numbers:
+    if a.numbers and b.numbers and a.numbers != b.numbers and not same_id:
         return "title-numbers-differ"  # part 1 / part 2, phase II / phase III, 12 / 24 weeks
-    if a.year and b.year and abs(a.year - b.year) > 1:
-        return "years-differ"
-    if a.year and b.year and a.year != b.year and a.doi and b.doi and a.doi != b.doi:
-        return "years-and-dois-differ"  # yearly editorials reuse their title
-    if a.issue and b.issue and a.issue != b.issue and not (a.page or b.page):
-        return "issues-differ"  # a column that recurs in every issue under one title
-    if (
-        a.journal
-        and b.journal
-        and ((a.page and b.page and a.page != b.page) or (a.volume and b.volume and a.volume != b.volume))
-        and not journals_match(a.journal, b.journal)
-    ):
-        return "journals-differ"  # one study presented at two meetings, or a duplicate publication
     return ""
 
 
@@ -53,4 +38,30 @@ def related_reason(a: Prepared, b: Prepared, same_venue: bool) -> str:
     """
     if a.conference != b.conference and not same_venue:
         return "conference-abstract-vs-paper"
+    return ""
+
+
+def metadata_reason(a: Prepared, b: Prepared) -> str:
+    """Same-looking titles that the bibliographic details show to be two items.
+
+    Only asked when no DOI or PMID is shared.
+    """
+    if a.year and b.year and abs(a.year - b.year) > 1:
+        return "years-differ"
+    if a.year and b.year and a.year != b.year and a.doi and b.doi and a.doi != b.doi:
+        return "years-and-dois-differ"  # yearly editorials reuse their title
+    pages_differ = bool(a.page and b.page) and a.page != b.page
+    issues_differ = bool(a.issue and b.issue) and a.issue != b.issue
+    volumes_differ = bool(a.volume and b.volume) and a.volume != b.volume
+    if a.doi and b.doi and a.doi != b.doi and (pages_differ or issues_differ or volumes_differ):
+        return "dois-and-issues-differ"  # "Editorial" in every issue of a journal
+    if issues_differ and not (a.page or b.page):
+        return "issues-differ"  # a column that recurs in every issue under one title
+    if (
+        a.journal
+        and b.journal
+        and (pages_differ or volumes_differ)
+        and not journals_match(a.journal, b.journal)
+    ):
+        return "journals-differ"  # one study presented at two meetings, or a duplicate publication
     return ""

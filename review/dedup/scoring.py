@@ -14,7 +14,7 @@ from rapidfuzz.fuzz import partial_ratio, token_set_ratio
 
 from .normalise import journals_match
 from .prepared import Prepared
-from .rules import apart_reason, related_reason
+from .rules import content_reason, metadata_reason, related_reason
 
 DUPLICATE = "duplicate"
 MAYBE = "maybe"
@@ -43,7 +43,7 @@ def title_similarity(a: Prepared, b: Prepared) -> float:
     sim = Indel.normalized_similarity(a.title_key, b.title_key)
     if sim < 0.9:
         short, long = sorted((a.title_key, b.title_key), key=len)
-        if len(short) >= 30:
+        if len(short) >= 30 and (sim >= 0.6 or len(short) < 0.85 * len(long)):
             # One database truncates long titles or drops the subtitle.
             sim = max(sim, 0.97 * partial_ratio(short, long) / 100)
         elif len(short) >= 15 and long.startswith(short):
@@ -55,14 +55,14 @@ def author_similarity(a: Prepared, b: Prepared) -> float | None:
     """Share of the shorter author list found in the longer; None when unknown."""
     if not a.surnames or not b.surnames:
         return None
-    if a.first_author == b.first_author:
+    if a.first_author == b.first_author and len(a.first_author) > 2:
         return 1.0
     shared = len(a.surnames & b.surnames) / min(len(a.surnames), len(b.surnames))
     if shared >= 0.5:
         return shared
     if a.swapped and b.swapped:
         flipped = {(y, x) for x, y in b.swapped}
-        if len(a.swapped & flipped) == min(len(a.swapped), len(b.swapped)):
+        if len(a.swapped & flipped) >= 0.6 * min(len(a.swapped), len(b.swapped)):
             return 0.7
     return token_set_ratio(" ".join(a.authors), " ".join(b.authors)) / 100 * 0.8
 
@@ -84,7 +84,7 @@ def compare(a: Prepared, b: Prepared) -> Verdict:
     )
     if title < MIN_TITLE and not (same_id or same_place):
         return _DISTINCT
-    apart = apart_reason(a, b, same_id)
+    apart = content_reason(a, b, same_id)
     if apart:
         return Verdict(DISTINCT, 0.0, (apart,))
 
@@ -129,17 +129,39 @@ def compare(a: Prepared, b: Prepared) -> Verdict:
     score = round(min(score, 1.0), 4)
 
     same_venue = (
-        journal and a.year == b.year and not bib_conflict and (volume or not (a.volume and b.volume))
+        a.year == b.year
+        and not bib_conflict
+        and ((journal and (volume or not (a.volume and b.volume))) or (volume and page))
     )
-    related = related_reason(a, b, same_venue)
+    # A conference abstract and its full paper never share a DOI or PMID.
+    related = "" if same_id else related_reason(a, b, same_venue)
     authors_ok = authors is None or authors >= 0.5
     if related:
         if title >= 0.85 and authors_ok:
             return Verdict(RELATED, score, (related, *reasons))
         return _DISTINCT
+    apart = "" if same_id else metadata_reason(a, b)
+    if apart:
+        return Verdict(DISTINCT, 0.0, (apart,))
 
     no_conflict = not (doi_conflict or pmid_conflict or bib_conflict)
     same_print = journal and volume and page and a.year == b.year
+    if (
+        not (doi_conflict or pmid_conflict)
+        and (title >= 0.98 or (title >= 0.9 and not bib_conflict))
+        and authors is not None
+        and authors >= 0.9
+        and journal
+        and page
+        and a.year == b.year
+    ):
+        # Embase mangles supplement volumes ("1)" for "128 (Suppl 1)") and one
+        # database may drop a subtitle; the same journal, year, first page and
+        # authors outweigh either.
+        return Verdict(DUPLICATE, score, tuple(reasons))
+    if (doi_same or pmid_same) and title >= 0.95 and same_print and not bib_conflict:
+        # Identifiers agree on one and disagree on the other: a mistyped DOI.
+        return Verdict(DUPLICATE, score, tuple(reasons))
     if same_id and title >= 0.8 and (authors_ok or (title >= 0.95 and same_print)):
         return Verdict(DUPLICATE, score, tuple(reasons))
     if (
@@ -160,6 +182,18 @@ def compare(a: Prepared, b: Prepared) -> Verdict:
             return Verdict(DUPLICATE, score, tuple(reasons))
         if same_print and authors_ok:
             return Verdict(DUPLICATE, score, tuple(reasons))
+    if (
+        same_place
+        and not (doi_conflict or pmid_conflict or bib_conflict)
+        and not (a.conference or b.conference)
+        and authors is not None
+        and authors >= 0.9
+        and len({x for x in a.surnames & b.surnames if len(x) > 2}) >= 2
+        and (abstract is None or abstract >= 0.6)
+    ):
+        # Same authors, journal, volume and first page in the same year: one
+        # article whose title one database gives in translation.
+        return Verdict(DUPLICATE, score, (*reasons, "translated-title"))
     if same_id and title < 0.8 and (bib_conflict or not authors_ok):
         # Supplements give one DOI to hundreds of abstracts: a shared DOI with a
         # different title, first page or author list is a different abstract.

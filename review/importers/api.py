@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from . import bibtex, compressed, endnote_xml, limits, medline, ris, tabular, wos
 from .base import Context, Pending
-from .decoding import decode
+from .decoding import ascii_compatible, decode, sample_text, sniff
 from .detect import FORMATS, detect_text, is_gzip, is_zip
 from .errors import ImportFileError, RecordError, RecordProblem
 from .records import ParsedRecord, ParseResult
@@ -24,6 +24,9 @@ _TEXT_PARSERS = {
     "wos_tagged": wos,
     "csv": tabular,
 }
+
+# Formats whose records are found by searching bytes for line-start tags.
+_BYTE_SPLIT = frozenset({"ris", "medline", "wos_tagged"})
 
 Progress = Callable[[int, int], None]
 
@@ -86,12 +89,17 @@ def _parse(data, filename, fmt, skip_bad, column_map, max_bytes, progress) -> Pa
     else:
         if fmt == "xlsx":
             raise ImportFileError("the file is not an .xlsx workbook")
-        text, encoding = decode(data)
-        del data
-        fmt = fmt or detect_text(text)
+        encoding, skip = sniff(data)
+        fmt = fmt or detect_text(sample_text(data, encoding, skip))
         module = _TEXT_PARSERS[fmt]
-        pending = module.split(text, ctx)
-        del text
+        if fmt in _BYTE_SPLIT:
+            data, encoding = ascii_compatible(data, encoding, skip)
+            pending = module.split(data, encoding, ctx)
+        else:
+            text, encoding = decode(data)
+            del data
+            pending = module.split(text, ctx)
+            del text
     if not pending:
         raise ImportFileError(ERR_NO_RECORDS)
     records, skipped = _convert_all(pending, module, ctx, skip_bad, progress)

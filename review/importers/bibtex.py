@@ -23,6 +23,12 @@ from .records import ParsedRecord
 
 _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
 _BRACES = str.maketrans("", "", "{}")
+_BARE_PERCENT = re.compile(r"(?<!\\)%")
+# Text-mode symbols Zotero writes that pylatexenc drops instead of decoding.
+_SYMBOLS = re.compile(r"\\(textgreater|textless|textbar|textasciitilde|textasciicircum|"
+                      r"textbackslash|textunderscore)(?:\{\})?")
+_SYMBOL_TEXT = {"textgreater": ">", "textless": "<", "textbar": "|", "textasciitilde": "~",
+                "textasciicircum": "^", "textbackslash": "\\", "textunderscore": "_"}
 
 
 def split(text: str, ctx: Context) -> list[Pending]:
@@ -67,8 +73,11 @@ def latex_to_text(value: str) -> str:
     if not value:
         return ""
     if "\\" in value:
+        value = _SYMBOLS.sub(lambda m: _SYMBOL_TEXT.get(m.group(1), m.group(1)), value)
+    if "\\" in value:
         try:
-            value = _latex_decoder().latex_to_text(value)
+            # A bare % would start a LaTeX comment and swallow the rest of the field.
+            value = _latex_decoder().latex_to_text(_BARE_PERCENT.sub(r"\\%", value))
         except Exception:  # pylatexenc gives up on odd input; braces-off text is still fine
             value = value.replace("\\", "")
     return value.translate(_BRACES)

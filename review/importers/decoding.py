@@ -1,4 +1,9 @@
-"""Bytes to text: BOMs, UTF-16, the cp1252/Latin-1 fallback, binary refusal, newlines."""
+"""Bytes to text: BOMs, UTF-16, the cp1252/Latin-1 fallback, binary refusal, newlines.
+
+The line-based formats (RIS, MEDLINE, WoS) are split on bytes and each record decoded on
+its own: a 200 MB file then never exists as one str next to its records, and one record
+with a non-Latin-1 character does not double the size of the whole text.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from .errors import ImportFileError
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
     (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
@@ -25,15 +30,17 @@ _BINARY_MAGIC = (
     (b"Rar!", "a RAR archive"),
     (b"BZh", "a bzip2 archive"),
     (b"\x7fELF", "a program"),
-    (b"MZ", "a program"),
 )
+_CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
+_WINDOW = 8 * 1024 * 1024
+SAMPLE = 256 * 1024
 
 ERR_EMPTY = "the file is empty"
 ERR_NUL = "the file contains NUL bytes: it is binary, not a text export"
 ERR_BINARY = "the file looks binary, not like a text export"
 
 
-def sniff_bom(data: bytes) -> tuple[str, int] | None:
+def _bom(data: bytes) -> tuple[str, int] | None:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return encoding, len(bom)
@@ -55,57 +62,102 @@ def _guess_bomless_utf16(data: bytes) -> str | None:
     return None
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """Return (text with "\\n" newlines and no BOM, encoding name)."""
+def _is_utf8(data: bytes) -> bool:
+    # Checked in windows cut after a newline byte, which never sits inside a UTF-8
+    # sequence, so no window ever holds more than a few MB of decoded text.
+    start = 0
+    while start < len(data):
+        end = len(data) if len(data) - start <= _WINDOW else data.rfind(
+            b"\n", start, start + _WINDOW) + 1
+        if end <= start:
+            end = min(len(data), start + _WINDOW)
+        try:
+            data[start:end].decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        start = end
+    return True
+
+
+def sniff(data: bytes) -> tuple[str, int]:
+    """(encoding, length of the BOM to skip), or ImportFileError for binary or empty data."""
     if not data or not data.strip():
         raise ImportFileError(ERR_EMPTY)
     for magic, what in _BINARY_MAGIC:
-        if data.startswith(magic) and not (magic == b"MZ" and data[2:3].isalpha()):
+        if data.startswith(magic):
             raise ImportFileError(f"the file is {what}, not a citation export")
-    bom = sniff_bom(data)
+    bom = _bom(data)
     if bom:
-        encoding, skip = bom
-        try:
-            text = data[skip:].decode(encoding.replace("-sig", ""))
-        except UnicodeDecodeError as exc:
-            raise ImportFileError(
-                f"the file starts with a {encoding} byte-order mark but is not valid "
-                f"{encoding} (byte {exc.start + skip})"
-            ) from None
-        encoding = encoding.replace("-sig", "")
-    else:
-        utf16 = _guess_bomless_utf16(data)
-        if utf16:
-            try:
-                text, encoding = data.decode(utf16), utf16
-            except UnicodeDecodeError:
-                raise ImportFileError(ERR_NUL) from None
-        else:
-            if b"\x00" in data:
-                raise ImportFileError(ERR_NUL)
-            try:
-                text, encoding = data.decode("utf-8"), "utf-8"
-            except UnicodeDecodeError:
-                # Exports from older Windows tools are cp1252; its five undefined bytes
-                # only occur in Latin-1 text, so that is the last resort (never fails).
-                try:
-                    text, encoding = data.decode("cp1252"), "cp1252"
-                except UnicodeDecodeError:
-                    text, encoding = data.decode("latin-1"), "latin-1"
-    if "\x00" in text:
+        return bom
+    utf16 = _guess_bomless_utf16(data)
+    if utf16:
+        return utf16, 0
+    if b"\x00" in data:
         raise ImportFileError(ERR_NUL)
-    if _looks_binary(text):
-        raise ImportFileError(ERR_BINARY)
+    if _is_utf8(data):
+        return "utf-8", 0
+    # Exports from older Windows tools are cp1252; its five undefined bytes only occur in
+    # Latin-1 text, which is the last resort and never fails.
+    if any(byte in data for byte in _CP1252_UNDEFINED):
+        return "latin-1", 0
+    return "cp1252", 0
+
+
+def decode_chunk(chunk: bytes, encoding: str) -> str:
+    text = chunk.decode(encoding)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if not text.strip():
-        raise ImportFileError(ERR_EMPTY)
-    return text, encoding
+    return text
 
 
-def _looks_binary(text: str) -> bool:
+def _checked_text(text: str) -> str:
+    if "\x00" in text:
+        raise ImportFileError(ERR_NUL)
     sample = text[:8192]
     controls = sum(1 for ch in sample if ch < " " and ch not in "\t\n\r\f\v")
-    return controls > max(8, len(sample) // 100)
+    if controls > max(8, len(sample) // 100):
+        raise ImportFileError(ERR_BINARY)
+    if not text.strip():
+        raise ImportFileError(ERR_EMPTY)
+    return text
+
+
+def _decode_all(data: bytes, encoding: str, skip: int) -> str:
+    try:
+        return data[skip:].decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            f"the file is not valid {encoding} (byte {exc.start + skip})"
+        ) from None
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Return (whole text with "\\n" newlines and no BOM, encoding name)."""
+    encoding, skip = sniff(data)
+    text = _decode_all(data, encoding, skip)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _checked_text(text.removeprefix("\ufeff")), encoding
+
+
+def sample_text(data: bytes, encoding: str, skip: int) -> str:
+    """The start of the file as text, for format detection."""
+    head = data[skip : skip + SAMPLE]
+    text = head.decode(encoding, errors="ignore")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _checked_text(text.removeprefix("\ufeff"))
+
+
+def ascii_compatible(data: bytes, encoding: str, skip: int) -> tuple[bytes, str]:
+    """Bytes in which b"\\n" is a newline, and the encoding to decode records with.
+
+    Bare CRs become LFs here because record boundaries are found by searching for LF.
+    """
+    if encoding.startswith(("utf-16", "utf-32")):
+        data, encoding = _decode_all(data, encoding, skip).encode("utf-8"), "utf-8"
+    elif skip:
+        data = data[skip:]
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return data, encoding

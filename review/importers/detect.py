@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .decoding import decode
+from .decoding import sample_text, sniff
 from .errors import ImportFileError
 
 FORMATS = {
@@ -47,7 +47,9 @@ def detect_format(content: str | bytes) -> str:
             return "xlsx"
         if is_gzip(content):
             raise ImportFileError("a gzip file: parse_file unpacks it before detection")
-        text, _ = decode(bytes(content[:_SAMPLE]) if len(content) > _SAMPLE else bytes(content))
+        data = bytes(content)
+        encoding, skip = sniff(data)
+        text = sample_text(data, encoding, skip)
     else:
         text = content[:_SAMPLE]
     return detect_text(text)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import re
 
-_SPACES = re.compile(r"\s+")
 _DOI = re.compile(r"10\.\d{4,9}/\S+", re.IGNORECASE)
 _DOI_TRAILING = ".,;:)]}>'\""
 _ISSN = re.compile(r"(\d{4})\s?[-\u2010-\u2015]?\s?(\d{3}[\dXx])")
@@ -19,21 +18,24 @@ _EMAIL_PAREN = re.compile(r"\s*\([^()]*@[^()]*\)")
 _INITIALS = r"(?:[A-Z]\.?[ -]?){1,4}"
 _SURNAME_INITIALS = re.compile(rf"^(\S.*?) ({_INITIALS})$")
 _INITIALS_SURNAME = re.compile(r"^((?:[A-Z]\.[ -]?){1,4}) ?(\S.*)$")
-_BARE_INITIALS = re.compile(r"^[A-Z]{1,3}$")
 
 
 def clean_line(value: str) -> str:
     """One-line text (titles, journals): whitespace runs become one space."""
     if not value:
         return ""
-    return _SPACES.sub(" ", value).strip()
+    if "  " in value or "\n" in value or "\t" in value or not value.isascii():
+        return " ".join(value.split())
+    return value.strip()
 
 
 def clean_text(value: str) -> str:
     """Multi-line text (abstracts): trailing spaces and blank runs go, paragraphs stay."""
     if not value:
         return ""
-    lines = [_SPACES.sub(" ", part).strip() for part in value.split("\n")]
+    if "\n" not in value:
+        return clean_line(value)
+    lines = [" ".join(part.split()) for part in value.split("\n")]
     return "\n".join(part for part in lines if part)
 
 
@@ -103,19 +105,24 @@ def pages(value: str, end: str = "") -> str:
             return f"{value}-{end}"
         if not value:
             return end
+    first, dash, last = value.partition("-")
+    if dash and first == last:
+        return first
     return value
 
 
 def author(value: str) -> str:
     """"Last, First M." where that can be done without guessing which word is the surname."""
-    value = _EMAIL_PAREN.sub("", value)
+    if "(" in value:
+        value = _EMAIL_PAREN.sub("", value)
     value = clean_line(value).strip(",;")
     if not value:
         return ""
     if "," in value:
         last, _, given = value.partition(",")
         last, given = last.strip(), given.strip()
-        if _BARE_INITIALS.match(given) and given != "II" and given != "III":
+        if len(given) <= 3 and given.isupper() and given.isalpha() and given not in ("II",
+                                                                                 "III"):
             given = " ".join(f"{letter}." for letter in given)
         return f"{last}, {given}" if given else last
     match = _SURNAME_INITIALS.match(value)
@@ -174,6 +181,23 @@ def split_keywords(value: str) -> list[str]:
     if separator is None:
         return keywords([value])
     return keywords(value.split(separator))
+
+
+def split_top_level_commas(value: str) -> list[str]:
+    """Embase's "cyst (diagnosis, surgery), colonoscopy": commas inside brackets stay."""
+    parts, depth, current = [], 0, []
+    for ch in value or "":
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(depth - 1, 0)
+        elif ch == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    parts.append("".join(current))
+    return keywords(parts)
 
 
 _TYPE_RULES = (

@@ -10,11 +10,15 @@ from __future__ import annotations
 import re
 
 from . import normalise as norm
-from .base import Context, Pending
+from .base import Context, Pending, line_end, line_starts
+from .decoding import decode_chunk
 from .records import ParsedRecord
 
-_TAG = re.compile(r"([A-Z][A-Z0-9]) {1,2}-(?: |$)(.*)")
-_BOUNDARY = re.compile(r"^(TY|ER) {1,2}-(?:[ \t].*)?$", re.MULTILINE)
+_FIELD = re.compile(
+    r"\n([A-Z][A-Z0-9]) {1,2}-(?: |(?=\n)|$)"
+    r"([^\n]*(?:\n(?![A-Z][A-Z0-9] {1,2}-(?: |\n|$))[^\n]*)*)"
+)
+_BOUNDARY = re.compile(rb"^(TY|ER) {1,2}-(?:[ \t].*)?$", re.MULTILINE)
 
 # Continuation lines under these tags are further items (EndNote writes one keyword per
 # line), under any other tag they continue the text.
@@ -24,30 +28,36 @@ ERR_NO_ER = "record has no 'ER' end tag before the next 'TY'"
 ERR_TRUNCATED = "the file ends inside a record (no 'ER' end tag): is it truncated?"
 
 
-def split(text: str, ctx: Context) -> list[Pending]:
+def split(data: bytes, encoding: str, ctx: Context) -> list[Pending]:
+    markers = [(p, True) for p in line_starts(data, b"TY  -")]
+    markers += [(p, False) for p in line_starts(data, b"ER  -")]
+    if not any(is_start for _, is_start in markers):
+        # Rare writers put one space before the dash; the regex is slower but tolerant.
+        markers = [(m.start(), m.group(1) == b"TY") for m in _BOUNDARY.finditer(data)]
+    markers.sort()
     pending: list[Pending] = []
     start = None
     start_line = 0
     line_no = 1
     scanned = 0
-    for match in _BOUNDARY.finditer(text):
-        line_no += text.count("\n", scanned, match.start())
-        scanned = match.start()
-        if match.group(1) == "TY":
+
+    def add(end: int, error: str | None = None) -> None:
+        raw = decode_chunk(data[start:end], encoding).rstrip()
+        pending.append(Pending(len(pending) + 1, start_line, raw, error=error))
+
+    for position, is_start in markers:
+        line_no += data.count(b"\n", scanned, position)
+        scanned = position
+        if is_start:
             if start is not None:
-                pending.append(
-                    Pending(len(pending) + 1, start_line, text[start : match.start()].rstrip(),
-                            error=ERR_NO_ER)
-                )
-            start, start_line = match.start(), line_no
+                add(position, ERR_NO_ER)
+            start, start_line = position, line_no
         elif start is not None:
-            pending.append(Pending(len(pending) + 1, start_line, text[start : match.end()]))
+            add(line_end(data, position))
             start = None
     if start is not None:
-        pending.append(
-            Pending(len(pending) + 1, start_line, text[start:].rstrip(), error=ERR_TRUNCATED)
-        )
-    ctx.source_hint = _source_hint(pending, text)
+        add(len(data), ERR_TRUNCATED)
+    ctx.source_hint = _source_hint(pending, decode_chunk(data[:20_000], encoding))
     return pending
 
 
@@ -79,34 +89,29 @@ def _source_hint(pending: list[Pending], text: str) -> str:
 
 
 def tags(raw: str) -> dict[str, list[str]]:
+    """Tag -> values; a value runs to the next tag line, so untagged continuation lines
+    arrive inside it."""
     fields: dict[str, list[str]] = {}
-    current: list[str] | None = None
-    current_tag = ""
-    for line in raw.split("\n"):
-        if len(line) >= 5 and line[2:5] == "  -" and (len(line) == 5 or line[5] == " "):
-            tag, value = line[:2], line[6:].strip()
-        else:
-            match = _TAG.match(line)
-            if match is None:
-                stripped = line.strip()
-                if stripped and current is not None:
-                    if current and not current[-1]:
-                        current[-1] = stripped
-                    elif current_tag in _LIST_TAGS:
-                        current.append(stripped)
-                    else:
-                        current[-1] = f"{current[-1]}\n{stripped}"
+    for tag, value in _FIELD.findall("\n" + raw):
+        if "\n" in value:
+            lines = [line.strip() for line in value.split("\n")]
+            lines = [line for line in lines if line]
+            if tag in _LIST_TAGS:
+                fields.setdefault(tag, []).extend(lines)
                 continue
-            tag, value = match.group(1), match.group(2).strip()
-        current_tag = tag
-        current = fields.setdefault(tag, [])
-        current.append(value)
+            value = "\n".join(lines)
+        values = fields.get(tag)
+        if values is None:
+            fields[tag] = [value]
+        else:
+            values.append(value)
     return fields
 
 
 def _first(fields: dict[str, list[str]], *names: str) -> str:
     for name in names:
         for value in fields.get(name, ()):
+            value = value.strip()
             if value:
                 return value
     return ""

@@ -275,9 +275,10 @@ def convert(item: Pending, ctx: Context) -> ParsedRecord:
     if not pages:
         pages = norm.pages(get("page_start"), get("page_end"))
     keywords: list[str] = []
+    split_keywords = norm.split_top_level_commas if layout == "embase" else norm.split_keywords
     for position in ctx.notes["keyword_columns"]:
         if position < len(row):
-            keywords.extend(norm.split_keywords(row[position]))
+            keywords.extend(split_keywords(row[position]))
     if "keywords" in mapping and mapping["keywords"] not in ctx.notes["keyword_columns"]:
         keywords.extend(norm.split_keywords(get("keywords")))
     accession = ctx.notes["accession"]
@@ -289,6 +290,11 @@ def convert(item: Pending, ctx: Context) -> ParsedRecord:
     if layout:
         extra["layout"] = layout
     pmid_text = get("pmid")
+    doi = norm.doi(get("doi"))
+    if not doi and "doi" not in mapping:
+        # Embase puts the DOI only inside its OpenURL link.
+        link = get("url") or _cell_by_name(row, ctx, "open url link")
+        doi = norm.doi(link.split("doi:", 1)[1].split("&", 1)[0]) if "doi:" in link else ""
     return ParsedRecord(
         position=item.position,
         line=item.line,
@@ -300,7 +306,7 @@ def convert(item: Pending, ctx: Context) -> ParsedRecord:
         volume=volume,
         issue=issue,
         pages=norm.pages(pages),
-        doi=norm.doi(get("doi")),
+        doi=doi,
         pmid=norm.pmid(pmid_text.rstrip("/").rsplit("/", 1)[-1]),
         issn=norm.issns(get("issn")),
         keywords=norm.keywords(keywords),

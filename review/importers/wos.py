@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 
 from . import normalise as norm
-from .base import Context, Pending
+from .base import Context, Pending, line_end, line_starts
+from .decoding import decode_chunk
 from .records import ParsedRecord
 
-_BOUNDARY = re.compile(r"^(PT|ER)(?:[ \t].*)?$", re.MULTILINE)
 _TAG = re.compile(r"([A-Z][A-Z0-9]) ?(.*)")
 
 # Continuation lines of these tags are separate items; of the others, wrapped text.
@@ -23,27 +23,34 @@ ERR_NO_ER = "record has no 'ER' end tag before the next 'PT'"
 ERR_TRUNCATED = "the file ends inside a record (no 'ER' end tag): is it truncated?"
 
 
-def split(text: str, ctx: Context) -> list[Pending]:
+def split(data: bytes, encoding: str, ctx: Context) -> list[Pending]:
+    markers = [(p, True) for p in line_starts(data, b"PT ")]
+    markers += [(p, False) for p in line_starts(data, b"ER")
+                if data[p + 2 : p + 3] in (b"", b"\n", b" ", b"\t")]
+    markers.sort()
     pending: list[Pending] = []
     start = None
     start_line = 0
     line_no = 1
     scanned = 0
-    for match in _BOUNDARY.finditer(text):
-        line_no += text.count("\n", scanned, match.start())
-        scanned = match.start()
-        if match.group(1) == "PT":
+
+    def add(end: int, error: str | None = None) -> None:
+        raw = decode_chunk(data[start:end], encoding).rstrip()
+        pending.append(Pending(len(pending) + 1, start_line, raw, error=error))
+
+    for position, is_start in markers:
+        line_no += data.count(b"\n", scanned, position)
+        scanned = position
+        if is_start:
             if start is not None:
-                pending.append(Pending(len(pending) + 1, start_line,
-                                       text[start : match.start()].rstrip(), error=ERR_NO_ER))
-            start, start_line = match.start(), line_no
+                add(position, ERR_NO_ER)
+            start, start_line = position, line_no
         elif start is not None:
-            pending.append(Pending(len(pending) + 1, start_line, text[start : match.end()]))
+            add(line_end(data, position))
             start = None
     if start is not None:
-        pending.append(Pending(len(pending) + 1, start_line, text[start:].rstrip(),
-                               error=ERR_TRUNCATED))
-    ctx.source_hint = "zoological_record" if "ZOOREC:" in text[:100_000] else "wos"
+        add(len(data), ERR_TRUNCATED)
+    ctx.source_hint = "zoological_record" if b"ZOOREC:" in data[:100_000] else "wos"
     return pending
 
 

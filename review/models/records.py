@@ -45,6 +45,14 @@ class Record(models.Model):
     url = models.TextField(blank=True)
     raw = models.TextField(blank=True)
     extra = models.JSONField(default=dict, blank=True)
+    # Set when this record was merged into another: screening sees only the one it points at,
+    # while this row keeps its identifiers and its link to its source for PRISMA's counts.
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_duplicates"
+    )
+    study = models.ForeignKey(
+        "review.Study", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -52,11 +60,15 @@ class Record(models.Model):
         indexes = [
             models.Index(fields=["review", "year"], name="record_review_year"),
             models.Index(fields=["review", "publication_type"], name="record_review_type"),
+            models.Index(fields=["review", "duplicate_of"], name="record_review_duplicate"),
         ]
         constraints = [
             models.UniqueConstraint(
                 fields=["record_import", "position"], name="record_unique_position_in_import"
-            )
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(duplicate_of=models.F("id")), name="record_not_duplicate_of_itself"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -69,6 +69,7 @@ def test_an_oversize_upload_is_refused(team, source, settings):
     assert "largest file" in exc.value.messages[0]
 
 
+@pytest.mark.django_db(transaction=True)
 def test_queued_import_runs_in_the_database_worker(team, source, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     from review.tasks import run_import

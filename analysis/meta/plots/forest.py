@@ -1,0 +1,433 @@
+"""Forest plot: one row per study, pooled diamonds, heterogeneity and subgroup tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Polygon
+from matplotlib.transforms import blended_transform_factory
+from scipy.stats import norm
+
+from ._common import (
+    ACCENT,
+    INK,
+    MUTED,
+    Scale,
+    default_xlab,
+    fmt_num,
+    fmt_p,
+    heterogeneity_text,
+    new_figure,
+    resolve_scale,
+    set_linear_ticks,
+    set_ratio_ticks,
+    text_width,
+)
+
+# Layout in inches; the font size and row height shrink for long plots (k up to ~60 and
+# beyond) so the figure stays printable while rows never overlap.
+_MARGIN = 0.15
+_GAP = 0.25
+_TOP = 0.15
+_BOTTOM = 0.62
+_DIAMOND_HALF_HEIGHT = 0.36  # in row units
+
+
+@dataclass
+class _Row:
+    kind: str  # header, group, study, pooled, pi, note
+    label: str = ""
+    est: float = np.nan
+    lb: float = np.nan
+    ub: float = np.nan
+    weight: float = np.nan
+    right: str = ""
+    bold: bool = False
+    italic: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def _study_rows(res, slab, level: float, scale: Scale, digits: int) -> list[_Row]:
+    yi = np.asarray(res.yi, dtype=float)
+    se = np.sqrt(np.asarray(res.vi, dtype=float))
+    crit = norm.ppf(0.5 + level / 200)
+    est, lb, ub = scale(yi), scale(yi - crit * se), scale(yi + crit * se)
+    labels = list(slab) if slab is not None else list(getattr(res, "slab", None) or [])
+    if len(labels) != yi.size:
+        labels = [f"Study {i + 1}" for i in range(yi.size)]
+    weights = getattr(res, "weights", None)
+    weights = np.full(yi.size, np.nan) if weights is None else np.asarray(weights, float)
+    return [
+        _Row(
+            "study",
+            str(labels[i]),
+            est[i],
+            lb[i],
+            ub[i],
+            weights[i],
+            _ci_text(est[i], lb[i], ub[i], digits),
+        )
+        for i in range(yi.size)
+    ]
+
+
+def _ci_text(est: float, lb: float, ub: float, digits: int) -> str:
+    return f"{fmt_num(est, digits)} [{fmt_num(lb, digits)}, {fmt_num(ub, digits)}]"
+
+
+def _model_label(res) -> str:
+    model = str(getattr(res, "model", ""))
+    if model in ("FE", "EE", "CE"):
+        return "Common-effect model"
+    if model == "glmm":
+        return "Random-effects model (GLMM)"
+    return f"Random-effects model ({model})" if model else "Random-effects model"
+
+
+def _pooled_rows(
+    res, scale: Scale, digits: int, label: str, indent: bool, show_pi: bool, overall: bool
+) -> list[_Row]:
+    est, lb, ub = scale([res.estimate, res.ci_lb, res.ci_ub])
+    rows = [
+        _Row(
+            "pooled",
+            label,
+            est,
+            lb,
+            ub,
+            _total_weight(res),
+            _ci_text(est, lb, ub, digits),
+            bold=True,
+            extra={"overall": overall},
+        )
+    ]
+    model = str(getattr(res, "model", ""))
+    has_pi = model not in ("FE", "EE", "CE") and np.isfinite(getattr(res, "pi_lb", np.nan))
+    # Two studies cannot say how effects vary; such an interval would only mislead.
+    if show_pi and has_pi and res.k >= 3:
+        plb, pub = scale([res.pi_lb, res.pi_ub])
+        rows.append(
+            _Row(
+                "pi",
+                ("   " if indent else "") + "Prediction interval",
+                np.nan,
+                plb,
+                pub,
+                right=f"[{fmt_num(plb, digits)}, {fmt_num(pub, digits)}]",
+                italic=True,
+            )
+        )
+    text = heterogeneity_text(res, digits)
+    if text:
+        rows.append(_Row("note", ("   " if indent else "") + text, italic=True))
+    return rows
+
+
+def _total_weight(res) -> float:
+    weights = getattr(res, "weights", None)
+    return np.nan if weights is None else float(np.sum(weights))
+
+
+def _build_rows(res, subgroups, slab, scale, digits, show_pi) -> list[_Row]:
+    level = float(getattr(res, "level", 95))
+    rows = [_Row("header")]
+    if subgroups is None:
+        rows += _study_rows(res, slab, level, scale, digits)
+        rows.append(_Row("blank"))
+        rows += _pooled_rows(res, scale, digits, _model_label(res), False, show_pi, True)
+        return rows
+    for label, fit in subgroups.groups.items():
+        rows.append(_Row("group", str(label), bold=True))
+        rows += _study_rows(fit, None, level, scale, digits)
+        rows += _pooled_rows(
+            fit, scale, digits, f"Subtotal ({fit.k} studies)", True, show_pi, False
+        )
+        rows.append(_Row("blank"))
+    rows += _pooled_rows(
+        res, scale, digits, f"{_model_label(res)}, all studies", False, show_pi, True
+    )
+    df = subgroups.Q_between_df
+    rows.append(
+        _Row(
+            "note",
+            f"Test for subgroup differences: Q = {subgroups.Q_between:.2f} "
+            f"(df = {df}), {fmt_p(subgroups.Q_between_p)}",
+            italic=True,
+        )
+    )
+    return rows
+
+
+def _limits(rows: list[_Row], scale: Scale, xlim) -> tuple[float, float]:
+    """x limits: every estimate and pooled interval, study CIs unless absurdly wide."""
+    if xlim is not None:
+        return float(xlim[0]), float(xlim[1])
+    to_axis = np.log if scale.axis == "log" else (lambda v: np.asarray(v, float))
+    core = [r.est for r in rows if r.kind in ("study", "pooled")]
+    core += [v for r in rows if r.kind in ("pooled", "pi") for v in (r.lb, r.ub)]
+    core = to_axis(np.array([v for v in core if np.isfinite(v) and (scale.axis != "log" or v > 0)]))
+    lo, hi = float(np.min(core)), float(np.max(core))
+    span = max(hi - lo, 1e-3 if scale.axis == "unit" else 0.1)
+    cis = to_axis(
+        np.array(
+            [
+                v
+                for r in rows
+                if r.kind == "study"
+                for v in (r.lb, r.ub)
+                if np.isfinite(v) and (scale.axis != "log" or v > 0)
+            ]
+        )
+    )
+    # Wide study intervals may stretch the axis to twice the core span, no further;
+    # anything beyond is drawn as an arrow at the edge.
+    lo = max(float(np.min(cis, initial=lo)), lo - span)
+    hi = min(float(np.max(cis, initial=hi)), hi + span)
+    if scale.null is not None:
+        null = float(to_axis(scale.null))
+        lo, hi = min(lo, null), max(hi, null)
+    pad = 0.04 * (hi - lo)
+    lo, hi = lo - pad, hi + pad
+    if scale.axis == "log":
+        return float(np.exp(lo)), float(np.exp(hi))
+    if scale.axis == "unit":
+        return max(lo, 0.0), min(hi, 1.0)
+    return lo, hi
+
+
+def _sizes(rows: list[_Row], font: float) -> dict[int, float]:
+    """Square side in points per study row: area proportional to weight."""
+    weights = np.array([r.weight for r in rows if r.kind == "study"])
+    side_max, side_min = 1.1 * font, 0.35 * font
+    if weights.size == 0 or not np.all(np.isfinite(weights)):
+        return {i: 0.6 * font for i, r in enumerate(rows) if r.kind == "study"}
+    rel = np.sqrt(weights / weights.max())
+    sides = np.maximum(side_min, side_max * rel)
+    idx = [i for i, r in enumerate(rows) if r.kind == "study"]
+    return dict(zip(idx, sides, strict=True))
+
+
+def forest_plot(
+    res,
+    *,
+    slab=None,
+    transform: str | None = None,
+    xlab: str | None = None,
+    subgroups=None,
+    show_weights: bool = True,
+    show_pi: bool = True,
+    digits: int = 2,
+    xlim=None,
+    graph_width: float = 3.2,
+) -> Figure:
+    """Draw a forest plot of a fitted meta-analysis.
+
+    Parameters
+    ----------
+    res : RmaResult or GLMMResult
+        The fit to draw (with ``subgroups``, the fit on all studies, drawn last).
+    slab : sequence of str, optional
+        Study labels; defaults to ``res.slab`` or "Study 1", "Study 2", ...
+    transform : {None, "identity", "exp", "ilogit", "iarcsin", "ipft.hm"}
+        Scale of the x axis. ``None`` uses the measure's natural scale: ratios on a log
+        axis labelled as ratios, logit and arcsine proportions as proportions.
+    xlab : str, optional
+        Axis label; defaults to the measure's name.
+    subgroups : SubgroupResult, optional
+        Draw one section per subgroup with its own diamond and heterogeneity, then the
+        overall diamond and the test for subgroup differences. Weights are then those of
+        each subgroup's own fit.
+    show_weights, show_pi : bool
+        Show the weight column; draw the prediction interval of random-effects fits
+        (of three or more studies).
+    digits : int
+        Decimals in the text column.
+    xlim : (float, float), optional
+        x limits on the display scale; intervals beyond them end in arrows.
+    graph_width : float
+        Width of the graphical column in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Built without pyplot; save it with :func:`save_figure`.
+
+    References
+    ----------
+    Lewis S, Clarke M (2001). Forest plots: trying to see the wood and the trees. BMJ
+    322(7300):1479-1480.
+    IntHout J, Ioannidis JPA, Rovers MM, Goeman JJ (2016). Plea for routinely presenting
+    prediction intervals in meta-analysis. BMJ Open 6:e010247.
+    """
+    scale = resolve_scale(transform, getattr(res, "measure", None), getattr(res, "ni", None))
+    rows = _build_rows(res, subgroups, slab, scale, digits, show_pi)
+    n_rows = len(rows)
+    font = 9.0 if n_rows <= 40 else 8.0 if n_rows <= 75 else 7.0
+    row_h = font * 1.85 / 72
+    show_weights = show_weights and any(np.isfinite(r.weight) for r in rows)
+    lo, hi = _limits(rows, scale, xlim)
+
+    fig = new_figure(8.0, 4.0)
+    level = float(getattr(res, "level", 95))
+    headers = ("Study", "Weight", f"Estimate [{level:g}% CI]")
+    left_w = (
+        max(
+            [
+                text_width(fig, r.label, font, "bold" if r.bold else "normal")
+                for r in rows
+                if r.kind in ("study", "group", "pooled", "pi")
+            ]
+            + [text_width(fig, headers[0], font, "bold")]
+        )
+        + _GAP
+    )
+    weight_w = (
+        max(text_width(fig, "100.0%", font), text_width(fig, headers[1], font, "bold")) + _GAP
+        if show_weights
+        else 0.0
+    )
+    ci_w = (
+        max(
+            [text_width(fig, r.right, font, "bold" if r.bold else "normal") for r in rows]
+            + [text_width(fig, headers[2], font, "bold")]
+        )
+        + _GAP
+    )
+    body_w = left_w + graph_width + weight_w + ci_w
+    note_w = max(
+        [text_width(fig, r.label, font - 1) for r in rows if r.kind == "note"], default=0.0
+    )
+    width = 2 * _MARGIN + max(body_w, note_w)
+    height = _TOP + n_rows * row_h + _BOTTOM
+    fig.set_size_inches(width, height)
+
+    ax = fig.add_axes(
+        (
+            (_MARGIN + left_w) / width,
+            _BOTTOM / height,
+            graph_width / width,
+            n_rows * row_h / height,
+        )
+    )
+    _draw(
+        ax,
+        rows,
+        scale,
+        lo,
+        hi,
+        font,
+        row_h,
+        {"left": left_w, "graph": graph_width, "weight": weight_w, "ci": ci_w},
+        headers,
+        show_weights,
+    )
+    ax.set_xlabel(
+        xlab if xlab is not None else default_xlab(res.measure, scale), fontsize=font, color=INK
+    )
+    return fig
+
+
+def _draw(ax, rows, scale, lo, hi, font, row_h, widths, headers, show_weights) -> None:
+    n_rows = len(rows)
+    ax.set_ylim(n_rows - 0.5, -0.5)
+    if scale.axis == "log":
+        ax.set_xscale("log")
+    ax.set_xlim(lo, hi)
+    (set_ratio_ticks(ax, lo, hi) if scale.axis == "log" else set_linear_ticks(ax))
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.spines["bottom"].set_color(INK)
+    ax.tick_params(axis="x", labelsize=font - 0.5, colors=INK, length=3)
+    ax.set_yticks([])
+    ax.patch.set_alpha(0)
+
+    # x positions of the text columns in axes fractions (the graph spans 0 to 1).
+    g = widths["graph"]
+    x_label = -widths["left"] / g
+    x_weight = 1 + (widths["weight"] - 0.05) / g
+    x_ci = 1 + (widths["weight"] + widths["ci"] - 0.05) / g
+    text_tf = blended_transform_factory(ax.transAxes, ax.transData)
+
+    def put(x, y, s, ha="left", **kw):
+        ax.text(
+            x,
+            y,
+            s,
+            transform=text_tf,
+            ha=ha,
+            va="center",
+            fontsize=kw.pop("size", font),
+            color=kw.pop("color", INK),
+            clip_on=False,
+            **kw,
+        )
+
+    put(x_label, 0, headers[0], weight="bold")
+    if show_weights:
+        put(x_weight, 0, headers[1], ha="right", weight="bold")
+    put(x_ci, 0, headers[2], ha="right", weight="bold")
+    ax.plot([x_label, x_ci], [0.5, 0.5], transform=text_tf, color=INK, lw=0.6, clip_on=False)
+
+    drawn = [i for i, r in enumerate(rows) if r.kind in ("study", "pooled")]
+    overall = next((r for r in rows if r.kind == "pooled" and r.extra.get("overall")), None)
+    y_top, y_bottom = 0.5, max(drawn) + 0.5
+    if scale.null is not None:
+        ax.plot([scale.null] * 2, [y_top, y_bottom], color=MUTED, lw=0.8, zorder=1)
+    if overall is not None:
+        ax.plot([overall.est] * 2, [y_top, y_bottom], color=MUTED, lw=0.7, ls=(0, (2, 2)), zorder=1)
+
+    sizes = _sizes(rows, font)
+    for y, r in enumerate(rows):
+        if r.kind == "study":
+            _draw_interval(ax, y, r.lb, r.ub, lo, hi, lw=0.9)
+            if lo <= r.est <= hi:
+                ax.scatter(
+                    [r.est],
+                    [y],
+                    s=sizes[y] ** 2,
+                    marker="s",
+                    color=ACCENT,
+                    edgecolors="none",
+                    zorder=3,
+                )
+        elif r.kind == "pooled":
+            color = INK if r.extra.get("overall") else MUTED
+            h = _DIAMOND_HALF_HEIGHT
+            ax.add_patch(
+                Polygon(
+                    [(r.lb, y), (r.est, y - h), (r.ub, y), (r.est, y + h)],
+                    closed=True,
+                    facecolor=color,
+                    edgecolor=color,
+                    lw=0.6,
+                    zorder=3,
+                )
+            )
+        elif r.kind == "pi":
+            _draw_interval(ax, y, r.lb, r.ub, lo, hi, lw=1.4, caps=True, color=INK)
+        if r.kind == "group":
+            put(x_label, y, r.label, weight="bold")
+        elif r.kind == "note":
+            put(x_label, y, r.label, size=font - 1, style="italic", color=MUTED)
+        elif r.kind in ("study", "pooled", "pi"):
+            weight = "bold" if r.bold else "normal"
+            style = "italic" if r.italic else "normal"
+            put(x_label, y, r.label, weight=weight, style=style)
+            if show_weights and np.isfinite(r.weight) and r.kind != "pi":
+                put(x_weight, y, f"{r.weight:.1f}%", ha="right", weight=weight)
+            put(x_ci, y, r.right, ha="right", weight=weight, style=style)
+
+
+def _draw_interval(ax, y, lb, ub, lo, hi, *, lw, caps=False, color=INK) -> None:
+    """A horizontal interval clipped to the axis; clipped ends become arrowheads."""
+    if not (np.isfinite(lb) and np.isfinite(ub)) or ub < lo or lb > hi:
+        return
+    a, b = max(lb, lo), min(ub, hi)
+    ax.plot([a, b], [y, y], color=color, lw=lw, solid_capstyle="butt", zorder=2)
+    for end, clipped, marker in ((a, lb < lo, "<"), (b, ub > hi, ">")):
+        if clipped:
+            ax.plot([end], [y], marker=marker, color=color, markersize=4, zorder=2, clip_on=False)
+        elif caps:
+            ax.plot([end, end], [y - 0.22, y + 0.22], color=color, lw=lw, zorder=2)

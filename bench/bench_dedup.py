@@ -1,0 +1,235 @@
+"""Benchmark review.dedup against the labelled sets and bib-dedupe; then scale it up.
+
+Run from the repository root:
+
+    .venv/bin/python -m bench.bench_dedup                 # accuracy + scaling 10k/50k/100k
+    .venv/bin/python -m bench.bench_dedup --sizes 10000   # smaller scaling run
+    .venv/bin/python -m bench.bench_dedup --no-scale
+
+bib-dedupe (PyPI) is optional and only used here; without it its columns are
+skipped with a message. Each scaling size runs in a fresh subprocess so that the
+peak resident memory (ru_maxrss) belongs to that size alone.
+
+Counts (see bench/dedup_sets.py):
+  pairs    record pairs; TP = merged and truly one publication, FP = merged but
+           two publications, FN = one publication left apart, TN = the rest.
+  removal  records to remove, as ASySD counts them (one record kept per cluster).
+  records  Bond sets, whose truth only flags members of duplicate sets: a record
+           in an automatic cluster against one carrying the Duplicate caption.
+  +queue   the same after a reviewer answers every "maybe" question correctly.
+  queue    questions for a reviewer (one per pair of clusters) and the records involved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from bench import dedup_sets  # noqa: E402
+from review.dedup import DedupResult, DuplicatePair, find_duplicates  # noqa: E402
+from review.dedup.engine import Cluster  # noqa: E402
+
+
+def _bib_dedupe_frame(records):
+    import pandas as pd
+
+    rows = []
+    for rec in records:
+        authors = rec["authors"]
+        conference = rec["publication_type"] in ("conference_paper", "conference_abstract")
+        rows.append(
+            {
+                "ID": str(rec["id"]),
+                "ENTRYTYPE": "inproceedings" if conference else "article",
+                "title": rec["title"] or "",
+                "author": " and ".join(authors) if isinstance(authors, list) else authors or "",
+                "year": str(rec["year"] or ""),
+                "journal": "" if conference else rec["journal"] or "",
+                "booktitle": rec["journal"] or "" if conference else "",
+                "volume": rec["volume"] or "",
+                "number": rec["issue"] or "",
+                "pages": rec["pages"] or "",
+                "doi": rec["doi"] or "",
+                "abstract": rec["abstract"] or "",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def run_bib_dedupe(records) -> DedupResult:
+    """bib-dedupe's prep/block/match/cluster, returned in review.dedup's result shape."""
+    import bib_dedupe.bib_dedupe as bd
+
+    original = {str(r["id"]): r["id"] for r in records}
+    prepared = bd.prep(_bib_dedupe_frame(records), verbosity_level=0)
+    matched = bd.match(bd.block(prepared, verbosity_level=0), verbosity_level=0)
+    clusters = tuple(
+        Cluster(ids[0], tuple(ids))
+        for ids in (sorted((original[i] for i in group), key=str) for group in bd.cluster(matched, verbosity_level=0))
+        if len(ids) > 1
+    )
+    pairs = tuple(
+        DuplicatePair(original[row.ID_1], original[row.ID_2], 0.0, row.duplicate_label, ())
+        for row in matched.itertuples()
+    )
+    return DedupResult(pairs, clusters)
+
+
+def bib_dedupe_status() -> str:
+    try:
+        import bib_dedupe  # noqa: F401
+    except ImportError:
+        return "bib-dedupe is not installed (`pip install bib-dedupe` into the venv to compare)"
+    return ""
+
+
+def _measure(labelled, runner):
+    start = time.perf_counter()
+    result = runner(labelled.records)
+    seconds = time.perf_counter() - start
+    row = {"seconds": seconds, "queue": len(result.review_queue), "queue_records": dedup_sets.queue_records(result)}
+    if labelled.clusters is not None:
+        row["unit"] = "pairs"
+        row["auto"] = dedup_sets.pairwise_scores(result, labelled)
+        row["with_queue"] = dedup_sets.pairwise_scores(result, labelled, with_queue=True)
+        row["removal"] = dedup_sets.removal_scores(result, labelled)
+    else:
+        row["unit"] = "records"
+        row["auto"] = dedup_sets.flagged_scores(result, labelled)
+        row["with_queue"] = dedup_sets.flagged_scores(result, labelled, with_queue=True)
+        row["removal"] = None
+    return row
+
+
+def _fmt(scores) -> list[str]:
+    if scores is None:
+        return ["–"] * 6
+    return [
+        str(scores.tp), str(scores.fp), str(scores.fn), str(scores.tn),
+        f"{scores.sensitivity:.4f}", f"{scores.specificity:.6f}",
+    ]
+
+
+def accuracy(with_bib_dedupe: bool) -> None:
+    skip = bib_dedupe_status() if with_bib_dedupe else "bib-dedupe skipped (--no-bib-dedupe)"
+    tools = [("Concord", find_duplicates)]
+    if not skip:
+        tools.append(("bib-dedupe", run_bib_dedupe))
+    print("## Accuracy on the labelled sets\n")
+    print(
+        "| Set | Records | Tool | Unit | TP | FP | FN | TN | Sensitivity | Specificity "
+        "| +queue sens. | +queue FP | Queue (questions / records / % of records) "
+        "| Removal TP/FP/FN | Time (s) |"
+    )
+    print("|" + "---|" * 15)
+    for labelled in dedup_sets.load_all():
+        n = len(labelled.records)
+        for name, runner in tools:
+            try:
+                row = _measure(labelled, runner)
+            except Exception as exc:  # a failing comparison tool must not hide our figures
+                print(f"| {labelled.name} | {n} | {name} | failed: {type(exc).__name__}: {exc} |" + " |" * 11)
+                continue
+            removal = row["removal"]
+            removal_cell = f"{removal.tp}/{removal.fp}/{removal.fn}" if removal else "–"
+            cells = [
+                labelled.name, str(n), name, row["unit"], *_fmt(row["auto"]),
+                f"{row['with_queue'].sensitivity:.4f}", str(row["with_queue"].fp),
+                f"{row['queue']} / {row['queue_records']} / {100 * row['queue_records'] / n:.2f}%",
+                removal_cell, f"{row['seconds']:.2f}",
+            ]
+            print("| " + " | ".join(cells) + " |")
+    if skip:
+        print(f"\n_{skip}._")
+    print()
+
+
+def scale_one(n: int) -> dict:
+    base = [dedup_sets.load_asysd_diabetes(), dedup_sets.load_wagner_digital_work()]
+    labelled = dedup_sets.scaled_set(n, base)
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    start = time.perf_counter()
+    result = find_duplicates(labelled.records)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    scores = dedup_sets.pairwise_scores(result, labelled)
+    return {
+        "n": n,
+        "seconds": seconds,
+        "baseline_mb": baseline,
+        "peak_mb": peak,
+        "pairs": len(result.pairs),
+        "clusters": len(result.clusters),
+        "queue": len(result.review_queue),
+        "queue_records": dedup_sets.queue_records(result),
+        "tp": scores.tp,
+        "fp": scores.fp,
+        "fn": scores.fn,
+        "sensitivity": scores.sensitivity,
+    }
+
+
+def scaling(sizes: list[int]) -> None:
+    print("## Scaling (Concord)\n")
+    print(
+        "Records: the ASySD diabetes and Wagner sets (9,004 records) followed by copies in "
+        "which every title, author and abstract-opening word is replaced through a random "
+        "permutation of the vocabulary (one permutation per copy), DOIs get `/copy{k}`, PMIDs "
+        "`+ k*10^8` and ids a `c{k}:` prefix; journals, years, volumes and pages are kept. "
+        "Truth: the real clusters, copied.\n"
+    )
+    print(
+        "| Records | Time (s) | Peak RSS (MB) | RSS before run (MB) | Pairs listed | Clusters "
+        "| Queue (questions / records) | TP | FP | FN | Sensitivity |"
+    )
+    print("|" + "---|" * 11)
+    for n in sizes:
+        proc = subprocess.run(
+            [sys.executable, "-m", "bench.bench_dedup", "--scale-one", str(n)],
+            cwd=REPO_ROOT, capture_output=True, text=True, check=False,
+        )
+        if proc.returncode:
+            print(f"| {n} | failed: {proc.stderr.strip().splitlines()[-1] if proc.stderr else proc.returncode} |" + " |" * 9)
+            continue
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        print(
+            f"| {r['n']:,} | {r['seconds']:.1f} | {r['peak_mb']:.0f} | {r['baseline_mb']:.0f} "
+            f"| {r['pairs']:,} | {r['clusters']:,} | {r['queue']:,} / {r['queue_records']:,} "
+            f"| {r['tp']:,} | {r['fp']:,} | {r['fn']:,} | {r['sensitivity']:.4f} |"
+        )
+    print()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 50_000, 100_000])
+    parser.add_argument("--no-scale", action="store_true")
+    parser.add_argument("--no-bib-dedupe", action="store_true")
+    parser.add_argument("--scale-one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.scale_one:
+        print(json.dumps(scale_one(args.scale_one)))
+        return 0
+    if not dedup_sets.available():
+        print(f"Labelled sets not found at {dedup_sets.DATA_DIR}; nothing to benchmark.")
+        return 1
+    print(f"CPUs: {os.cpu_count()}, Python {sys.version.split()[0]}\n")
+    accuracy(with_bib_dedupe=not args.no_bib_dedupe)
+    if not args.no_scale:
+        scaling(args.sizes)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

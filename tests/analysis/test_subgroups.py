@@ -1,0 +1,71 @@
+"""subgroup against separate metafor fits and rma(yi, vi, mods = ~ factor(groups))."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.stats import chi2
+
+from analysis.meta import subgroup
+
+REF = json.loads((Path(__file__).parent / "r" / "reference.json").read_text())
+CLOSED_FORM = {"FE", "DL"}
+RTOL_CLOSED, RTOL_ITER, ATOL = 1e-10, 1e-6, 1e-9
+
+
+def arr(x):
+    return np.atleast_1d(np.array([np.nan if v is None else v for v in np.atleast_1d(x)], float))
+
+
+def close(actual, expected, rtol, what=""):
+    np.testing.assert_allclose(arr(actual), arr(expected), rtol=rtol, atol=ATOL, err_msg=what)
+
+
+CASES = REF["subgroup"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c['name']}-{c['method']}-{c['test']}" for c in CASES])
+def test_subgroups_match_metafor(case):
+    rtol = RTOL_CLOSED if case["method"] in CLOSED_FORM else RTOL_ITER
+    sg = subgroup(arr(case["yi"]), arr(case["vi"]), case["groups"], method=case["method"],
+                  test=case["test"])
+    assert list(sg.groups) == list(case["per_group"])
+    for label, ref in case["per_group"].items():
+        res = sg.groups[label]
+        for field, ref_field in (("beta", "beta"), ("se_beta", "se"), ("tau2", "tau2"),
+                                 ("Q", "Q"), ("I2", "I2")):
+            close(getattr(res, field), ref[ref_field], rtol, f"{label} {field}")
+    close(sg.QM, case["QM"], rtol, "QM")
+    close(sg.QM_p, case["QM_p"], rtol, "QM_p")
+    assert sg.QM_df == case["QM_df"]
+    close(sg.mixed.tau2, case["mixed"]["tau2"], rtol, "mixed tau2")
+    close(sg.mixed.beta, case["mixed"]["beta"], rtol, "mixed beta")
+
+    # Separate tau^2: Cochran's Q over the subgroup estimates, from metafor's per-group fits.
+    est = np.array([arr(r["beta"])[0] for r in case["per_group"].values()])
+    w = 1 / np.array([arr(r["se"])[0] for r in case["per_group"].values()]) ** 2
+    q = np.sum(w * (est - np.sum(w * est) / np.sum(w)) ** 2)
+    close(sg.Q_between, q, rtol, "Q_between")
+    assert sg.Q_between_df == len(est) - 1
+    close(sg.Q_between_p, chi2.sf(q, len(est) - 1), rtol, "Q_between_p")
+
+
+def test_one_subgroup_has_no_test_of_differences():
+    sg = subgroup([0.1, 0.3, 0.2], [0.01, 0.02, 0.03], ["a", "a", "a"], method="DL")
+    assert list(sg.groups) == ["a"] and sg.Q_between_df == 0 and np.isnan(sg.Q_between_p)
+    assert sg.mixed is None
+
+
+def test_single_study_subgroups_fit_and_common_tau2_needs_enough_studies():
+    sg = subgroup([0.1, 0.3, 0.5], [0.01, 0.02, 0.03], ["a", "b", "c"], method="REML")
+    assert all(r.k == 1 for r in sg.groups.values())
+    assert sg.Q_between_df == 2 and np.isfinite(sg.Q_between)
+    assert sg.mixed is None and np.isnan(sg.QM)
+
+
+def test_group_labels_must_match_studies():
+    with pytest.raises(ValueError, match="field 'groups' has 2 values but 3"):
+        subgroup([0.1, 0.3, 0.5], [0.01, 0.02, 0.03], ["a", "b"])
+    with pytest.raises(ValueError, match="study 1: field 'groups' is missing"):
+        subgroup([0.1, 0.3, 0.5], [0.01, 0.02, 0.03], ["a", None, "b"])
