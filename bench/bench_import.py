@@ -62,7 +62,8 @@ def child(fmt: str, path: str, db: str) -> None:
     source = source_create(review=review, actor=lead, name="bench")
     data = Path(path).read_bytes()
     start = time.perf_counter()
-    record_import = import_records(review=review, source=source, filename=Path(path).name, data=data, actor=lead)
+    record_import = import_records(review=review, source=source, filename=Path(path).name, data=data, actor=lead,
+                                   dedup=False)
     seconds = time.perf_counter() - start
     assert record_import.status == "done", record_import.error
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

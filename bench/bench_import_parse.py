@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import resource
 import statistics
@@ -71,12 +72,12 @@ def child(fmt: str, path: str) -> None:
     from review.importers import parse_file
 
     data = Path(path).read_bytes()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     result = parse_file(data, filename=Path(path).name, format=None, max_bytes=2**31)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     assert result.format == fmt, result.format
-    print(json.dumps({"seconds": elapsed, "records": len(result.records),
+    print(json.dumps({"seconds": elapsed, "cpu": cpu, "records": len(result.records),
                       "peak_mib": peak_kib / 1024, "bytes": len(data)}))
 
 
@@ -101,14 +102,19 @@ def main() -> None:
                 )
                 runs.append(json.loads(out.stdout))
             seconds = statistics.median(r["seconds"] for r in runs)
-            rows.append((fmt, runs[0]["records"], runs[0]["bytes"] / 2**20, seconds,
+            cpu = statistics.median(r["cpu"] for r in runs)
+            rows.append((fmt, runs[0]["records"], runs[0]["bytes"] / 2**20, seconds, cpu,
                          max(r["peak_mib"] for r in runs), real_records(fmt)[1]))
     print(f"parse_file, median of {args.runs} runs, one subprocess per run\n")
-    print("| format | records | file MiB | parse s (median) | records/s | peak RSS MiB | source |")
-    print("|---|---:|---:|---:|---:|---:|---|")
-    for fmt, count, mib, seconds, peak, origin in rows:
-        print(f"| {fmt} | {count:,} | {mib:.1f} | {seconds:.2f} | {count / seconds:,.0f} "
-              f"| {peak:.0f} | {origin} |")
+    print("| format | records | file MiB | wall s (median) | CPU s (median) | records/s (wall) "
+          "| peak RSS MiB | source |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    for fmt, count, mib, seconds, cpu, peak, origin in rows:
+        print(f"| {fmt} | {count:,} | {mib:.1f} | {seconds:.2f} | {cpu:.2f} "
+              f"| {count / seconds:,.0f} | {peak:.0f} | {origin} |")
+    load = os.getloadavg()[0]
+    print(f"\nload average at the end: {load:.1f} on {os.cpu_count()} CPUs (wall time is "
+          "inflated when other work shares the machine; CPU time is not)")
 
 
 if __name__ == "__main__":

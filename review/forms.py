@@ -28,6 +28,7 @@ class ReviewSettingsForm(forms.ModelForm):
         fields = [
             "title", "population", "intervention", "comparator", "outcomes", "study_designs",
             "protocol_registration", "ta_reviewers_per_record", "ft_reviewers_per_record", "blind_mode",
+            "inclusion_terms", "exclusion_terms",
         ]
         widgets = {f: forms.Textarea(attrs={"rows": 2}) for f in
                    ["population", "intervention", "comparator", "outcomes", "study_designs"]}

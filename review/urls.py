@@ -1,6 +1,6 @@
 from django.urls import path
 
-from review.views import audit, imports, members, records, reviews, sources
+from review.views import audit, duplicates, imports, members, records, reviews, sources
 
 app_name = "review"
 
@@ -22,5 +22,11 @@ urlpatterns = [
     path("<slug:slug>/imports/<int:pk>/status.json", imports.import_status, name="import_status"),
     path("<slug:slug>/records/", records.record_list, name="records"),
     path("<slug:slug>/records/<int:pk>/", records.record_detail, name="record_detail"),
+    path("<slug:slug>/records/<int:pk>/merge/", duplicates.record_merge_view, name="record_merge"),
+    path("<slug:slug>/records/<int:pk>/unmerge/", duplicates.record_unmerge_view, name="record_unmerge"),
+    path("<slug:slug>/duplicates/", duplicates.duplicate_queue, name="duplicates"),
+    path("<slug:slug>/duplicates/run/", duplicates.duplicate_run, name="duplicate_run"),
+    path("<slug:slug>/duplicates/<int:pk>/", duplicates.duplicate_pair, name="duplicate_pair"),
+    path("<slug:slug>/duplicates/<int:pk>/decide/", duplicates.duplicate_decide, name="duplicate_decide"),
     path("<slug:slug>/audit/", audit.audit_log, name="audit"),
 ]

@@ -67,137 +67,199 @@ def author_similarity(a: Prepared, b: Prepared) -> float | None:
     return token_set_ratio(" ".join(a.authors), " ".join(b.authors)) / 100 * 0.8
 
 
-def compare(a: Prepared, b: Prepared) -> Verdict:
+@dataclass(slots=True)
+class Evidence:
+    """What two records share and where they contradict each other."""
+
+    title: float
+    authors: float | None
+    doi_same: bool
+    pmid_same: bool
+    id_conflict: bool  # both have a DOI (or PMID) and they differ
+    same_place: bool  # first author, journal, volume, first page and year agree
+    year_same: bool
+    year_ok: bool  # equal, within one (epub vs print) or unknown
+    journal: bool
+    volume: bool
+    page: bool
+    bib_conflict: bool  # volume, first page or (without pages) issue differ
+    abstract: float | None
+
+    @property
+    def same_id(self) -> bool:
+        return (self.doi_same or self.pmid_same) and not self.id_conflict
+
+    @property
+    def authors_ok(self) -> bool:
+        return self.authors is None or self.authors >= 0.5
+
+    @property
+    def same_print(self) -> bool:
+        return self.journal and self.volume and self.page and self.year_same
+
+    def reasons(self) -> list[str]:
+        out = [name for name in ("doi_same", "pmid_same") if getattr(self, name)]
+        out = [name.removesuffix("_same") for name in out]
+        out.append(f"title={self.title:.2f}")
+        if self.authors is not None:
+            out.append(f"authors={self.authors:.2f}")
+        out += [
+            label
+            for label, flag in (
+                ("year", self.year_same),
+                ("journal", self.journal),
+                ("volume", self.volume),
+                ("pages", self.page),
+            )
+            if flag
+        ]
+        if self.abstract is not None:
+            out.append(f"abstract={self.abstract:.2f}")
+        return out
+
+    def score(self) -> float:
+        value = (
+            0.45 * self.title
+            + 0.15 * (self.authors if self.authors is not None else 0.5)
+            + 0.10 * (1.0 if self.year_same else 0.5 if self.year_ok else 0.0)
+            + 0.10 * (1.0 if self.journal or self.volume or self.page else 0.0 if self.bib_conflict else 0.5)
+            + 0.20 * (1.0 if self.same_id else 0.0 if self.id_conflict else 0.5)
+        )
+        return round(min(value, 1.0), 4)
+
+
+def _same_journal_family(a: Prepared, b: Prepared) -> bool:
+    # "Atherosclerosis Supplements" and "Atherosclerosis. Conference: ..." name the
+    # same supplement issue; a shared leading journal name is enough for that.
+    return bool(a.journal and b.journal) and all(
+        x.startswith(y) or y.startswith(x) for x, y in zip(a.journal.split(), b.journal.split(), strict=False)
+    )
+
+
+def evidence(a: Prepared, b: Prepared, title: float) -> Evidence:
     doi_same = bool(a.doi) and a.doi == b.doi
     pmid_same = bool(a.pmid) and a.pmid == b.pmid
-    doi_conflict = bool(a.doi and b.doi) and not doi_same
-    pmid_conflict = bool(a.pmid and b.pmid) and not pmid_same
-    same_id = (doi_same or pmid_same) and not (doi_conflict or pmid_conflict)
+    volume = bool(a.volume) and a.volume == b.volume
+    page = bool(a.page) and a.page == b.page
+    abstract = None
+    if len(a.abstract) >= 100 and len(b.abstract) >= 100:
+        abstract = Indel.normalized_similarity(a.abstract, b.abstract)
+    return Evidence(
+        title=title,
+        authors=author_similarity(a, b),
+        doi_same=doi_same,
+        pmid_same=pmid_same,
+        id_conflict=(bool(a.doi and b.doi) and not doi_same) or (bool(a.pmid and b.pmid) and not pmid_same),
+        same_place=_same_place(a, b),
+        year_same=bool(a.year) and a.year == b.year,
+        year_ok=a.year is None or b.year is None or abs(a.year - b.year) <= 1,
+        journal=journals_match(a.journal, b.journal),
+        volume=volume,
+        page=page,
+        bib_conflict=(
+            (bool(a.volume and b.volume) and not volume)
+            or (bool(a.page and b.page) and not page)
+            or (bool(a.issue and b.issue) and a.issue != b.issue and not (a.page or b.page))
+        ),
+        abstract=abstract,
+    )
 
-    title = title_similarity(a, b)
-    # A title translated by one database only: same first author, journal, volume,
-    # first page and year is the same article.
-    same_place = (
+
+def _same_place(a: Prepared, b: Prepared) -> bool:
+    return (
         bool(a.first_author and a.page and a.volume and a.year)
         and (a.first_author, a.page, a.volume, a.year) == (b.first_author, b.page, b.volume, b.year)
         and journals_match(a.journal, b.journal)
     )
-    if title < MIN_TITLE and not (same_id or same_place):
-        return _DISTINCT
-    apart = content_reason(a, b, same_id)
+
+
+def compare(a: Prepared, b: Prepared) -> Verdict:
+    title = title_similarity(a, b)
+    if title < MIN_TITLE:
+        # Only a shared identifier, or a title translated by one database (same
+        # first author, journal, volume, first page and year), earns a closer look.
+        shares_id = (a.doi and a.doi == b.doi) or (a.pmid and a.pmid == b.pmid)
+        if not (shares_id or _same_place(a, b)):
+            return _DISTINCT
+    ev = evidence(a, b, title)
+    apart = content_reason(a, b, ev.same_id)
     if apart:
         return Verdict(DISTINCT, 0.0, (apart,))
-
-    reasons: list[str] = []
-    if doi_same:
-        reasons.append("doi")
-    if pmid_same:
-        reasons.append("pmid")
-    reasons.append(f"title={title:.2f}")
-    authors = author_similarity(a, b)
-    if authors is not None:
-        reasons.append(f"authors={authors:.2f}")
-    year_ok = a.year is None or b.year is None or abs(a.year - b.year) <= 1
-    if a.year and a.year == b.year:
-        reasons.append("year")
-    journal = journals_match(a.journal, b.journal)
-    if journal:
-        reasons.append("journal")
-    volume = bool(a.volume) and a.volume == b.volume
-    page = bool(a.page) and a.page == b.page
-    if volume:
-        reasons.append("volume")
-    if page:
-        reasons.append("pages")
-    bib_conflict = (
-        (bool(a.volume and b.volume) and not volume)
-        or (bool(a.page and b.page) and not page)
-        or (bool(a.issue and b.issue) and a.issue != b.issue and not (a.page or b.page))
-    )
-    abstract = None
-    if len(a.abstract) >= 100 and len(b.abstract) >= 100:
-        abstract = Indel.normalized_similarity(a.abstract, b.abstract)
-        reasons.append(f"abstract={abstract:.2f}")
-
-    score = (
-        0.45 * title
-        + 0.15 * (authors if authors is not None else 0.5)
-        + 0.10 * (1.0 if a.year and a.year == b.year else 0.5 if year_ok else 0.0)
-        + 0.10 * (1.0 if journal or volume or page else 0.0 if bib_conflict else 0.5)
-        + 0.20 * (1.0 if same_id else 0.0 if doi_conflict or pmid_conflict else 0.5)
-    )
-    score = round(min(score, 1.0), 4)
+    reasons = ev.reasons()
+    score = ev.score()
 
     same_venue = (
-        a.year == b.year
-        and not bib_conflict
-        and ((journal and (volume or not (a.volume and b.volume))) or (volume and page))
+        ev.year_same
+        and not ev.bib_conflict
+        and (
+            ((ev.journal or _same_journal_family(a, b)) and (ev.volume or not (a.volume and b.volume)))
+            or (ev.volume and ev.page)
+        )
     )
     # A conference abstract and its full paper never share a DOI or PMID.
-    related = "" if same_id else related_reason(a, b, same_venue)
-    authors_ok = authors is None or authors >= 0.5
+    related = "" if ev.same_id else related_reason(a, b, same_venue)
     if related:
-        if title >= 0.85 and authors_ok:
+        if title >= 0.85 and ev.authors_ok:
             return Verdict(RELATED, score, (related, *reasons))
         return _DISTINCT
-    apart = "" if same_id else metadata_reason(a, b)
+    apart = "" if ev.same_id else metadata_reason(a, b)
     if apart:
         return Verdict(DISTINCT, 0.0, (apart,))
 
-    no_conflict = not (doi_conflict or pmid_conflict or bib_conflict)
-    same_print = journal and volume and page and a.year == b.year
+    extra = _duplicate_rule(a, b, ev)
+    if extra is not None:
+        return Verdict(DUPLICATE, score, (*reasons, *extra))
+    if ev.same_id and title < 0.8 and (ev.bib_conflict or not ev.authors_ok):
+        # Supplements give one DOI to hundreds of abstracts: a shared DOI with a
+        # different title, first page or author list is a different abstract.
+        return _DISTINCT
+    if ev.same_id or ev.same_place or (title >= 0.85 and ev.authors_ok):
+        return Verdict(MAYBE, score, tuple(reasons))
+    return _DISTINCT
+
+
+def _duplicate_rule(a: Prepared, b: Prepared, ev: Evidence) -> tuple[str, ...] | None:
+    """Extra reasons if the pair is certain enough to merge without a human, else None.
+
+    Each branch was checked against the labelled sets for zero false merges;
+    everything weaker goes to the human queue as "maybe".
+    """
+    title, authors = ev.title, ev.authors
+    strong_authors = authors is not None and authors >= 0.9
     if (
-        not (doi_conflict or pmid_conflict)
-        and (title >= 0.98 or (title >= 0.9 and not bib_conflict))
-        and authors is not None
-        and authors >= 0.9
-        and journal
-        and page
-        and a.year == b.year
+        not ev.id_conflict
+        and (title >= 0.98 or (title >= 0.9 and not ev.bib_conflict))
+        and strong_authors
+        and ev.journal
+        and ev.page
+        and ev.year_same
     ):
         # Embase mangles supplement volumes ("1)" for "128 (Suppl 1)") and one
         # database may drop a subtitle; the same journal, year, first page and
         # authors outweigh either.
-        return Verdict(DUPLICATE, score, tuple(reasons))
-    if (doi_same or pmid_same) and title >= 0.95 and same_print and not bib_conflict:
-        # Identifiers agree on one and disagree on the other: a mistyped DOI.
-        return Verdict(DUPLICATE, score, tuple(reasons))
-    if same_id and title >= 0.8 and (authors_ok or (title >= 0.95 and same_print)):
-        return Verdict(DUPLICATE, score, tuple(reasons))
+        return ()
+    if (ev.doi_same or ev.pmid_same) and title >= 0.95 and ev.same_print and not ev.bib_conflict:
+        return ()  # one identifier agrees, the other is mistyped
+    if ev.same_id and title >= 0.8 and (ev.authors_ok or (title >= 0.95 and ev.same_print)):
+        return ()
+    if ev.same_id and title >= 0.5 and authors is not None and authors >= 0.7 and ev.same_print and not ev.bib_conflict:
+        return ("translated-title",)
+    if not ev.id_conflict and not ev.bib_conflict and title >= 0.95 and ev.year_ok:
+        corroborated = ev.journal or ev.volume or ev.page or (ev.abstract is not None and ev.abstract >= 0.9)
+        if authors is not None and authors >= 0.7 and corroborated:
+            return ()
+        if ev.same_print and ev.authors_ok:
+            return ()
     if (
-        same_id
-        and title >= 0.5
-        and authors is not None
-        and authors >= 0.7
-        and same_print
-        and not bib_conflict
-    ):
-        return Verdict(DUPLICATE, score, (*reasons, "translated-title"))
-    if no_conflict and title >= 0.95 and year_ok:
-        if (
-            authors is not None
-            and authors >= 0.7
-            and (journal or volume or page or (abstract is not None and abstract >= 0.9))
-        ):
-            return Verdict(DUPLICATE, score, tuple(reasons))
-        if same_print and authors_ok:
-            return Verdict(DUPLICATE, score, tuple(reasons))
-    if (
-        same_place
-        and not (doi_conflict or pmid_conflict or bib_conflict)
+        ev.same_place
+        and not ev.id_conflict
+        and not ev.bib_conflict
         and not (a.conference or b.conference)
-        and authors is not None
-        and authors >= 0.9
+        and strong_authors
         and len({x for x in a.surnames & b.surnames if len(x) > 2}) >= 2
-        and (abstract is None or abstract >= 0.6)
+        and (ev.abstract is None or ev.abstract >= 0.6)
     ):
         # Same authors, journal, volume and first page in the same year: one
         # article whose title one database gives in translation.
-        return Verdict(DUPLICATE, score, (*reasons, "translated-title"))
-    if same_id and title < 0.8 and (bib_conflict or not authors_ok):
-        # Supplements give one DOI to hundreds of abstracts: a shared DOI with a
-        # different title, first page or author list is a different abstract.
-        return _DISTINCT
-    if same_id or same_place or (title >= 0.85 and authors_ok):
-        return Verdict(MAYBE, score, tuple(reasons))
-    return _DISTINCT
+        return ("translated-title",)
+    return None

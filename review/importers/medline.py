@@ -87,8 +87,6 @@ def convert(item: Pending, ctx: Context) -> ParsedRecord:
         extra["publication_types"] = publication_types
     if ids:
         extra["article_ids"] = ids
-    if fields.get("MH"):
-        extra["mesh"] = [norm.clean_line(v) for v in fields["MH"]]
     return ParsedRecord(
         position=item.position,
         line=item.line,

@@ -12,6 +12,8 @@ import re
 _DOI = re.compile(r"10\.\d{4,9}/\S+", re.IGNORECASE)
 _DOI_TRAILING = ".,;:)]}>'\""
 _ISSN = re.compile(r"(\d{4})\s?[-\u2010-\u2015]?\s?(\d{3}[\dXx])")
+_TOKEN_SEPARATORS = re.compile(r"[\s,;]+")
+_NOT_ISBN_CHARS = re.compile(r"[^0-9Xx]")
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|21\d\d)(?!\d)")
 _DASHES = re.compile(r"\s*(?:--|[\u2010-\u2015\u2212])\s*")
 _EMAIL_PAREN = re.compile(r"\s*\([^()]*@[^()]*\)")
@@ -59,15 +61,31 @@ def pmid(value: str) -> str:
     return value if value.isdigit() and len(value) <= 12 else ""
 
 
+_PMID_LABELLED = re.compile(r"PMID:?\s*(\d{1,9})\b", re.IGNORECASE)
+_PMID_URL = re.compile(r"pubmed(?:\.ncbi\.nlm\.nih\.gov)?/(\d{1,9})\b")
+
+
+def find_pmid(value: str) -> str:
+    """A PMID given bare, as "PMID: 123" inside notes, or as a PubMed URL."""
+    value = (value or "").strip()
+    if value.isdigit():
+        return pmid(value)
+    match = _PMID_LABELLED.search(value) or _PMID_URL.search(value)
+    return match.group(1) if match else ""
+
+
 def issns(*values: str) -> list[str]:
     found: list[str] = []
     for value in values:
         if not value:
             continue
-        for token in re.split(r"[\s,;]+", value):
-            digits = re.sub(r"[^0-9Xx]", "", token)
-            if len(digits) in (10, 13) and not _ISSN.fullmatch(token.strip("()")):
-                continue  # an ISBN, not an ISSN
+        for token in _TOKEN_SEPARATORS.split(value):
+            if len(token) < 8:
+                continue
+            if len(token) >= 10:
+                digits = _NOT_ISBN_CHARS.sub("", token)
+                if len(digits) in (10, 13) and not _ISSN.fullmatch(token.strip("()")):
+                    continue  # an ISBN, not an ISSN
             for a, b in _ISSN.findall(token):
                 issn = f"{a}-{b.upper()}"
                 if issn not in found:
@@ -78,8 +96,8 @@ def issns(*values: str) -> list[str]:
 def isbns(*values: str) -> list[str]:
     found: list[str] = []
     for value in values:
-        for token in re.split(r"[\s,;]+", value or ""):
-            digits = re.sub(r"[^0-9Xx]", "", token)
+        for token in _TOKEN_SEPARATORS.split(value or ""):
+            digits = _NOT_ISBN_CHARS.sub("", token)
             if len(digits) in (10, 13) and digits[:-1].isdigit() and digits not in found:
                 found.append(digits.upper())
     return found
@@ -222,6 +240,7 @@ _TYPE_RULES = (
 )
 
 
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _TYPE_PATTERNS = tuple(
     (
         kind,
@@ -235,7 +254,7 @@ _TYPE_PATTERNS = tuple(
 
 def publication_type(*hints: str) -> str:
     """Map export type strings to Concord's vocabulary; earlier hints win over later ones."""
-    kinds = [_type_of(h.strip().lower()) for h in hints if h and h.strip()]
+    kinds = [_type_of(_CAMEL.sub(" ", h.strip()).lower()) for h in hints if h and h.strip()]
     for kind in kinds:
         if kind not in ("journal_article", "other"):
             return kind

@@ -146,6 +146,8 @@ def convert(item: Pending, ctx: Context) -> ParsedRecord:
         if candidate.isdigit() and 4 <= len(candidate) <= 9:
             pmid = candidate
             break
+    if not pmid:
+        pmid = next((p for p in map(norm.find_pmid, notes) if p), "")
     extra: dict = {"ris_type": ris_type}
     for key, tag in (("database", "DB"), ("database_provider", "DP"),
                      ("accession_number", "AN"), ("reference_id", "ID"),

@@ -32,7 +32,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "page_start": ("page start", "start page", "start_page", "bp", "sp"),
     "page_end": ("page end", "end page", "ep"),
     "doi": ("doi", "item doi", "di", "do"),
-    "pmid": ("pubmed id", "pmid", "pubmedid", "pubmed_id", "ids.pmid", "pm"),
+    "pmid": ("pubmed id", "pmid", "pubmedid", "pubmed_id", "ids.pmid", "pm", "extra"),
     "issn": ("issn", "issns", "sn", "ei", "eissn"),
     "keywords": ("author keywords", "keywords", "manual tags", "de", "kw", "index keywords",
                  "automatic tags", "mesh terms", "id"),
@@ -43,7 +43,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 FIELDS = tuple(ALIASES)
 _KEYWORD_COLUMNS = ("author keywords", "index keywords", "keywords", "manual tags",
-                    "automatic tags", "de", "kw")
+                    "automatic tags", "de", "kw", "emtree medical index terms (major focus)",
+                    "emtree medical index terms", "emtree drug index terms (major focus)",
+                    "emtree drug index terms")
 _ACCESSION = ("eid", "ut", "lens id", "key", "accession number", "an", "id", "record_id")
 
 ERR_NO_TITLE = (
@@ -94,16 +96,17 @@ def _layout(headers: set[str]) -> str:
     return ""
 
 
-def _mapping(headers: list[str], column_map: dict[str, str] | None) -> dict[str, int]:
+def _mapping(headers: list[str], column_map: dict[str, str] | None) -> dict[str, list[int]]:
+    """Concord field -> candidate columns, best first (Scopus leaves "Author full names"
+    empty on some rows but fills "Authors")."""
     index = {}
     for position, header in enumerate(headers):
         index.setdefault(_key(header), position)
-    mapping: dict[str, int] = {}
+    mapping: dict[str, list[int]] = {}
     for field, aliases in ALIASES.items():
-        for alias in aliases:
-            if alias in index:
-                mapping[field] = index[alias]
-                break
+        found = [index[alias] for alias in aliases if alias in index]
+        if found:
+            mapping[field] = found
     if column_map:
         exact = {header: position for position, header in enumerate(headers)}
         for field, column in column_map.items():
@@ -113,7 +116,7 @@ def _mapping(headers: list[str], column_map: dict[str, str] | None) -> dict[str,
             position = exact.get(column, index.get(_key(column)))
             if position is None:
                 raise ImportFileError(ERR_MISSING_COLUMN.format(column=column, field=field))
-            mapping[field] = position
+            mapping[field] = [position]
     if "title" not in mapping:
         shown = ", ".join(repr(h) for h in headers[:30])
         raise ImportFileError(ERR_NO_TITLE.format(columns=shown))
@@ -238,9 +241,10 @@ def csv_headers(data: bytes, *, filename: str = "") -> list[str]:
 
 
 _SCOPUS_IDS = re.compile(r"\s*\(\d+\)")
+# "Annals of X (2016) 75:Suppl 2 (1102-1103). Date of Publication: 2016"
 _EMBASE_SOURCE = re.compile(
-    r"^(?P<journal>.+?) \((?P<year>\d{4})\)(?: (?P<volume>[^:\s(]+)(?::(?P<issue>[^\s(]+))?)?"
-    r"(?: \((?P<pages>[^)]*)\))?"
+    r"^(?P<journal>.+?) \((?P<year>\d{4})\)(?: (?P<volume>[^:(]+?)(?::(?P<issue>[^(]+?))?)?"
+    r"(?: \((?P<pages>[^)]*)\))?(?:\.|$)"
 )
 
 
@@ -249,10 +253,15 @@ def convert(item: Pending, ctx: Context) -> ParsedRecord:
     mapping: dict[str, int] = ctx.notes["mapping"]
 
     def get(field: str) -> str:
-        position = mapping.get(field)
-        if position is None or position >= len(row):
-            return ""
-        return (row[position] or "").strip()
+        for position in mapping.get(field, ()):
+            if position < len(row):
+                value = row[position].strip()
+                if value:
+                    return value
+        return ""
+
+    def get_all(field: str) -> list[str]:
+        return [row[p] for p in mapping.get(field, ()) if p < len(row) and row[p].strip()]
 
     title = norm.clean_line(get("title"))
     if not title and not get("abstract") and not get("doi"):
@@ -279,7 +288,7 @@ def convert(item: Pending, ctx: Context) -> ParsedRecord:
     for position in ctx.notes["keyword_columns"]:
         if position < len(row):
             keywords.extend(split_keywords(row[position]))
-    if "keywords" in mapping and mapping["keywords"] not in ctx.notes["keyword_columns"]:
+    if ctx.column_map and ctx.column_map.get("keywords"):
         keywords.extend(norm.split_keywords(get("keywords")))
     accession = ctx.notes["accession"]
     if accession is not None and accession < len(row) and row[accession].strip():
@@ -307,8 +316,8 @@ def convert(item: Pending, ctx: Context) -> ParsedRecord:
         issue=issue,
         pages=norm.pages(pages),
         doi=doi,
-        pmid=norm.pmid(pmid_text.rstrip("/").rsplit("/", 1)[-1]),
-        issn=norm.issns(get("issn")),
+        pmid=norm.find_pmid(pmid_text),
+        issn=norm.issns(*get_all("issn")),
         keywords=norm.keywords(keywords),
         publication_type=norm.publication_type(get("publication_type")),
         language=get("language"),

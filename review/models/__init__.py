@@ -1,18 +1,25 @@
 from review.models.audit import AuditEvent
 from review.models.duplicates import DuplicatePair
+from review.models.fulltext import FullText
 from review.models.imports import RecordImport
 from review.models.records import Record
 from review.models.reviews import ExclusionReason, Membership, Review, SearchSource
+from review.models.screening import Conflict, RecordStage, Resolution, ScreeningDecision
 from review.models.studies import Study
 
 __all__ = [
     "AuditEvent",
+    "Conflict",
     "DuplicatePair",
     "ExclusionReason",
+    "FullText",
     "Membership",
     "Record",
     "RecordImport",
+    "RecordStage",
+    "Resolution",
     "Review",
+    "ScreeningDecision",
     "SearchSource",
     "Study",
 ]

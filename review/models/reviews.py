@@ -29,6 +29,9 @@ class Review(models.Model):
     blind_mode = models.BooleanField(
         default=True, help_text="Reviewers never see each other's votes, notes or reasons."
     )
+    # Highlighted on the screening page, one term or phrase per line.
+    inclusion_terms = models.TextField(blank=True, help_text="One term per line; shown in green when screening.")
+    exclusion_terms = models.TextField(blank=True, help_text="One term per line; shown in red when screening.")
     # Bumped on every settings edit so that an edit made on a stale page is refused.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -17,6 +17,7 @@ from review.models import Record, RecordImport
 from review.models.imports import ImportStatus
 from review.models.records import PublicationType
 from review.services.audit import audit_record
+from review.services.duplicates import dedup_run
 
 ALREADY_IMPORTED = "{filename} was already imported into {source} on {date}; it was not imported again."
 WRONG_REVIEW = "The search source belongs to another review."
@@ -270,6 +271,17 @@ def _mark_done(record_import: RecordImport, result, skipped: list, count: int, a
     )
 
 
+def import_then_dedup(
+    *, record_import: RecordImport, progress: Callable[[int, int], None] | None = None
+) -> RecordImport:
+    """Import, then find duplicates within the file and against the review's other records."""
+    record_import = import_run(record_import=record_import, progress=progress)
+    if record_import.status == ImportStatus.DONE:
+        dedup_run(review=record_import.review, actor=record_import.created_by,
+                  new_records=record_import.records.all())
+    return record_import
+
+
 def import_records(
     *,
     review,
@@ -281,10 +293,12 @@ def import_records(
     skip_bad: bool = False,
     column_map: dict | None = None,
     progress: Callable[[int, int], None] | None = None,
+    dedup: bool = True,
 ) -> RecordImport:
     """Create and run an import at once (management command, tests, demo)."""
     record_import = import_create(
         review=review, source=source, filename=filename, data=data, actor=actor,
         format=format, skip_bad=skip_bad, column_map=column_map,
     )
-    return import_run(record_import=record_import, progress=progress)
+    run = import_then_dedup if dedup else import_run
+    return run(record_import=record_import, progress=progress)

@@ -30,6 +30,8 @@ REVIEW_SETTINGS_FIELDS = [
     "ta_reviewers_per_record",
     "ft_reviewers_per_record",
     "blind_mode",
+    "inclusion_terms",
+    "exclusion_terms",
 ]
 
 

@@ -19,7 +19,18 @@
     window.setTimeout(tick, 500);
   }
 
+  // Single-key shortcuts for elements marked data-key, unless the user is typing.
+  function bindKeys() {
+    document.addEventListener("keydown", function (event) {
+      var tag = (event.target.tagName || "").toLowerCase();
+      if (tag === "input" || tag === "textarea" || tag === "select" || event.ctrlKey || event.metaKey || event.altKey) { return; }
+      var target = document.querySelector('[data-key="' + event.key + '"]');
+      if (target) { event.preventDefault(); target.click(); }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    if (document.querySelector("[data-key]")) { bindKeys(); }
     var box = document.getElementById("import-progress");
     if (box && box.getAttribute("data-finished") === "false") { pollImport(box); }
   });

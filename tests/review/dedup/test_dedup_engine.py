@@ -243,3 +243,47 @@ def test_empty_input_gives_an_empty_result():
 def test_duplicate_ids_are_refused():
     with pytest.raises(ValueError, match="unique"):
         find_duplicates([rec(1), rec(1)])
+
+
+def test_messy_fields_do_not_break_the_run():
+    result = find_duplicates(
+        [
+            {"id": "a", "title": None, "authors": None, "year": "2015a", "pages": "NA", "doi": "NA"},
+            {"id": "b", "title": "", "authors": "", "year": None},
+            {"id": "c", "title": "<b></b>", "authors": ["et al."], "year": "in press"},
+            {"id": "d"},
+        ]
+    )
+    assert result.clusters == ()
+    assert result.pairs == ()
+
+
+def test_records_without_titles_are_not_merged_on_year_and_author_alone():
+    result = find_duplicates(
+        [rec(1, title="", journal="", volume="", pages=""), rec(2, title="", journal="", volume="", pages="")]
+    )
+    assert result.clusters == ()
+
+
+def test_a_supplement_doi_shared_by_different_abstracts_does_not_merge_them():
+    result = find_duplicates(
+        [
+            rec(1, title="Effect of drug A on renal function in rats", pages="S120",
+                doi="10.1007/s00125-017-4350-z", authors=["Arnold S"]),
+            rec(2, title="Heart failure registry outcomes in type 2 diabetes", pages="S299",
+                doi="10.1007/s00125-017-4350-z", authors=["Heymans S"]),
+        ]
+    )
+    assert decision(result, 1, 2) == "distinct"
+
+
+def test_the_queue_asks_once_per_pair_of_clusters():
+    # Two clusters of two records each with "maybe" links between them make one question.
+    left = [rec(1, doi="10.1000/a1"), rec(2, doi="10.1000/a1")]
+    right = [
+        rec(3, authors=["Smith J", "Other P"], journal="", volume="", issue="", pages="", doi="10.1000/b2"),
+        rec(4, authors=["Smith J", "Other P"], journal="", volume="", issue="", pages="", doi="10.1000/b2"),
+    ]
+    result = find_duplicates(left + right)
+    assert len(result.clusters) == 2
+    assert len(result.review_queue) == 1

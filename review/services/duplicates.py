@@ -1,0 +1,228 @@
+"""De-duplication in the database: automatic merges, the "maybe" queue, manual merge and undo.
+
+The matching itself is the pure `review.dedup` package; this module decides what to write.
+A merged record keeps its row, identifiers and source: it only points at the record it was
+merged into (`duplicate_of`), so PRISMA's per-source and "duplicates removed" counts are exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from review.dedup import DUPLICATE, MAYBE, RELATED, find_duplicates
+from review.models import DuplicatePair, Record
+from review.models.duplicates import PairDecision, PairStatus
+from review.services.audit import audit_record
+
+NOT_PENDING = "This pair was already decided ({status}); reload the queue."
+SAME_RECORD = "A record cannot be merged into itself."
+OTHER_REVIEW = "Both records must belong to the same review."
+NOT_MERGED = "This record is not merged into another."
+ALREADY_MERGED = "Record {pk} is already merged into record {into}; unmerge it first."
+
+MATCH_FIELDS = (
+    "id", "title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "pmid",
+    "abstract", "publication_type", "issn",
+)
+
+
+@dataclass
+class DedupSummary:
+    compared: int = 0
+    merged: int = 0
+    queued: int = 0
+    related: int = 0
+    pairs: list = field(default_factory=list)  # (record_id, other_id, decision, score, action)
+
+
+def _root(record_id: int, parent: dict[int, int | None]) -> int:
+    seen = set()
+    while parent.get(record_id) and record_id not in seen:
+        seen.add(record_id)
+        record_id = parent[record_id]
+    return record_id
+
+
+def _existing_pair_keys(review) -> set[frozenset]:
+    return {
+        frozenset(pair)
+        for pair in DuplicatePair.objects.filter(review=review).values_list("record_id", "kept_id")
+    }
+
+
+def dedup_run(
+    *,
+    review,
+    actor=None,
+    new_records=None,
+    dry_run: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> DedupSummary:
+    """Find duplicates among `new_records` (default: every active record) and against the rest.
+
+    Pairs already on record (merged, rejected, queued) are never proposed again, so a person's
+    "not duplicates" stands through later runs.
+    """
+    active = Record.objects.filter(review=review, duplicate_of__isnull=True)
+    if new_records is None:
+        records, against = list(active.values(*MATCH_FIELDS)), []
+    else:
+        new_ids = set(new_records.filter(duplicate_of__isnull=True).values_list("id", flat=True))
+        rows = list(active.values(*MATCH_FIELDS))
+        records = [r for r in rows if r["id"] in new_ids]
+        against = [r for r in rows if r["id"] not in new_ids]
+    if progress:
+        progress(f"comparing {len(records)} records against {len(against)}")
+    result = find_duplicates(records, against=against)
+    summary = DedupSummary(compared=len(records))
+    with transaction.atomic():
+        known = _existing_pair_keys(review)
+        rep_of = {i: c.representative for c in result.clusters for i in c.ids}
+        for cluster in result.clusters:
+            for record_id in cluster.ids[1:]:
+                if frozenset((record_id, cluster.representative)) in known:
+                    continue
+                score = next(
+                    (p.score for p in result.pairs
+                     if {p.id_a, p.id_b} == {record_id, cluster.representative}), 1.0,
+                )
+                reasons = next(
+                    (list(p.reasons) for p in result.pairs
+                     if {p.id_a, p.id_b} == {record_id, cluster.representative}), ["same cluster"],
+                )
+                summary.merged += 1
+                summary.pairs.append((record_id, cluster.representative, "auto", score, "merged"))
+                if not dry_run:
+                    _merge(review=review, record_id=record_id, into_id=cluster.representative,
+                           score=score, reasons=reasons, actor=actor, automatic=True)
+        for pair in result.review_queue:
+            a, b = rep_of.get(pair.id_a, pair.id_a), rep_of.get(pair.id_b, pair.id_b)
+            if a == b or frozenset((pair.id_a, pair.id_b)) in known or frozenset((a, b)) in known:
+                continue
+            record_id, kept_id = (max(a, b), min(a, b))
+            summary.queued += 1
+            summary.pairs.append((record_id, kept_id, "maybe", pair.score, "queued"))
+            if not dry_run:
+                DuplicatePair.objects.create(
+                    review=review, record_id=record_id, kept_id=kept_id, score=min(1.0, pair.score),
+                    decision=PairDecision.MAYBE, status=PairStatus.PENDING, reasons=list(pair.reasons),
+                )
+                known.add(frozenset((record_id, kept_id)))
+        for pair in result.pairs:
+            if pair.decision != RELATED or frozenset((pair.id_a, pair.id_b)) in known:
+                continue
+            record_id, kept_id = max(pair.id_a, pair.id_b), min(pair.id_a, pair.id_b)
+            summary.related += 1
+            summary.pairs.append((record_id, kept_id, "related", pair.score, "linked"))
+            if not dry_run:
+                DuplicatePair.objects.create(
+                    review=review, record_id=record_id, kept_id=kept_id, score=min(1.0, pair.score),
+                    decision=PairDecision.RELATED, status=PairStatus.LINKED, reasons=list(pair.reasons),
+                )
+                known.add(frozenset((record_id, kept_id)))
+        if not dry_run and (summary.merged or summary.queued or summary.related):
+            audit_record(
+                action="dedup.run", actor=actor, review=review,
+                new={"compared": summary.compared, "merged": summary.merged, "queued": summary.queued,
+                     "related": summary.related},
+            )
+        if dry_run:
+            transaction.set_rollback(True)
+    return summary
+
+
+def _merge(*, review, record_id: int, into_id: int, score: float, reasons, actor, automatic: bool,
+           pair: DuplicatePair | None = None) -> DuplicatePair:
+    """Point `record_id` (and whatever was merged into it) at the root of `into_id`."""
+    if record_id == into_id:
+        raise ValidationError(SAME_RECORD)
+    locked = {
+        r.pk: r for r in Record.objects.select_for_update().filter(pk__in=[record_id, into_id])
+    }
+    record, into = locked[record_id], locked[into_id]
+    if record.review_id != into.review_id or record.review_id != review.pk:
+        raise ValidationError(OTHER_REVIEW)
+    if record.duplicate_of_id:
+        raise ValidationError(ALREADY_MERGED.format(pk=record.pk, into=record.duplicate_of_id))
+    # Merging into a record that is itself merged goes to its root, so there are no chains.
+    root_id = into.duplicate_of_id or into.pk
+    if root_id == record.pk:
+        raise ValidationError(SAME_RECORD)
+    Record.objects.filter(pk=record.pk).update(duplicate_of=root_id)
+    Record.objects.filter(duplicate_of=record.pk).update(duplicate_of=root_id)
+    now = timezone.now()
+    if pair is None:
+        pair, _ = DuplicatePair.objects.update_or_create(
+            record_id=record.pk, kept_id=into.pk,
+            defaults=dict(review=review, score=min(1.0, max(0.0, score)), decision=PairDecision.DUPLICATE,
+                          status=PairStatus.MERGED, automatic=automatic, reasons=list(reasons),
+                          decided_by=None if automatic else actor, decided_at=now),
+        )
+    else:
+        pair.status, pair.decided_by, pair.decided_at = PairStatus.MERGED, actor, now
+        pair.save(update_fields=["status", "decided_by", "decided_at"])
+    audit_record(
+        action="duplicate.merged", actor=actor, review=review, obj=record,
+        old={"duplicate_of": None},
+        new={"duplicate_of": root_id, "automatic": automatic, "score": round(score, 4), "pair": pair.pk},
+    )
+    return pair
+
+
+@transaction.atomic
+def duplicate_confirm(*, pair: DuplicatePair, actor) -> DuplicatePair:
+    locked = DuplicatePair.objects.select_for_update().get(pk=pair.pk)
+    if locked.status != PairStatus.PENDING:
+        raise ValidationError(NOT_PENDING.format(status=locked.get_status_display()))
+    return _merge(review=locked.review, record_id=locked.record_id, into_id=locked.kept_id,
+                  score=locked.score, reasons=locked.reasons, actor=actor, automatic=False, pair=locked)
+
+
+@transaction.atomic
+def duplicate_reject(*, pair: DuplicatePair, actor, reason: str = "") -> DuplicatePair:
+    locked = DuplicatePair.objects.select_for_update().get(pk=pair.pk)
+    if locked.status != PairStatus.PENDING:
+        raise ValidationError(NOT_PENDING.format(status=locked.get_status_display()))
+    locked.status, locked.decided_by, locked.decided_at = PairStatus.REJECTED, actor, timezone.now()
+    locked.save(update_fields=["status", "decided_by", "decided_at"])
+    audit_record(action="duplicate.rejected", actor=actor, review=locked.review, obj=locked,
+                 old={"status": "pending"}, new={"status": "rejected", "record": locked.record_id,
+                                                 "kept": locked.kept_id}, reason=reason)
+    return locked
+
+
+@transaction.atomic
+def record_merge(*, record: Record, into: Record, actor, reason: str = "") -> DuplicatePair:
+    """A person merges two records that the rules did not pair (or pair differently)."""
+    pair = _merge(review=record.review, record_id=record.pk, into_id=into.pk, score=1.0,
+                  reasons=["manual"] + ([reason] if reason else []), actor=actor, automatic=False)
+    return pair
+
+
+@transaction.atomic
+def record_unmerge(*, record: Record, actor, reason: str = "") -> Record:
+    """Undo a merge: the record is back in screening; the pair stays on record as undone."""
+    locked = Record.objects.select_for_update().get(pk=record.pk)
+    if not locked.duplicate_of_id:
+        raise ValidationError(NOT_MERGED)
+    old_root = locked.duplicate_of_id
+    Record.objects.filter(pk=locked.pk).update(duplicate_of=None)
+    DuplicatePair.objects.filter(
+        Q(record=locked) | Q(kept=locked), status=PairStatus.MERGED
+    ).update(status=PairStatus.UNMERGED, decided_by=actor, decided_at=timezone.now())
+    audit_record(action="duplicate.unmerged", actor=actor, review=locked.review, obj=locked,
+                 old={"duplicate_of": old_root}, new={"duplicate_of": None}, reason=reason)
+    locked.duplicate_of_id = None
+    return locked
+
+
+__all__ = [
+    "DUPLICATE", "MAYBE", "DedupSummary", "dedup_run", "duplicate_confirm", "duplicate_reject",
+    "record_merge", "record_unmerge",
+]

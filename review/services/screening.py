@@ -1,0 +1,429 @@
+"""Screening: votes, outcomes, conflicts, send-backs, full-text retrieval and studies.
+
+Every service locks the record's ``RecordStage`` row first: two reviewers voting on the same
+record at the same moment queue on that lock, both votes land, and the outcome is computed
+by whichever transaction brings the count to N, exactly once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from review.models import (
+    Conflict,
+    ExclusionReason,
+    FullText,
+    Membership,
+    Record,
+    RecordStage,
+    Resolution,
+    Review,
+    ScreeningDecision,
+    Study,
+)
+from review.models.fulltext import RetrievalStatus
+from review.models.screening import ConflictKind, ConflictStatus, Stage, StageStatus, Vote
+from review.services.audit import audit_record
+
+NOT_A_REVIEWER = "Only reviewers of this review can screen its records."
+NOT_AN_ARBITER = "Only arbiters of this review can settle conflicts."
+NOT_A_LEAD = "Only a lead of this review can do this."
+WRONG_REVIEW = "This record belongs to another review."
+MERGED_DUPLICATE = "This record was merged into another one as a duplicate: screen that one instead."
+UNKNOWN_VOTE = "Choose include, exclude or maybe."
+UNKNOWN_STAGE = "Unknown screening stage."
+REASON_REQUIRED = "Choose a reason for excluding this full text."
+REASON_NOT_ALLOWED = "Exclusion reasons are given at full text only."
+REASON_UNKNOWN = "Choose a reason from this review's list."
+NOT_AT_FULL_TEXT = "This record has not advanced to full-text screening."
+FULL_TEXT_MISSING = "Attach the full text (a PDF or a link) before screening it."
+ALREADY_DECIDED = "This record already has all its votes and an outcome: it can no longer be changed."
+VOTES_FROZEN = "The votes on this record are in conflict and frozen until the arbiter settles it."
+STALE_VOTE = "Your vote on this record was changed elsewhere since you opened the page. Reload and try again."
+CONFLICT_NOT_OPEN = "This conflict is no longer open."
+ARBITER_VOTED = "You voted on this record: another arbiter must settle it."
+OUTCOME_UNKNOWN = "Choose include or exclude."
+REASONS_CONFLICT_NEEDS_EXCLUDE = "All reviewers excluded this record: settle which reason applies."
+SEND_BACK_REASON_REQUIRED = "Say why the record goes back to its reviewers."
+NOTHING_TO_SEND_BACK = "This record has no votes to send back."
+LATER_STAGE_STARTED = "Full-text screening of this record has started: send that stage back first."
+NOT_ADVANCED = "Only records that advanced past title/abstract screening need a full text."
+PDF_TOO_LARGE = "The PDF is larger than the {limit_mb} MB limit."
+NOT_A_PDF = "The file is not a PDF."
+PDF_OR_LINK = "Attach a PDF or give a link (one of the two)."
+NOT_RETRIEVED_REASON_REQUIRED = "Say why the full text could not be retrieved."
+FULL_TEXT_STARTED = "Full-text screening of this record has started: it cannot be marked not retrieved."
+STALE_FULL_TEXT = "The full text of this record was changed by someone else since you opened the page. Reload and try again."
+NOT_INCLUDED = "Only records included at full text are grouped into studies."
+STUDY_LABEL_REQUIRED = "Give the study a label, for example 'Lim 2020'."
+
+DEFAULT_MAX_FULLTEXT_BYTES = 50 * 1024 * 1024
+
+# At title/abstract "maybe" means "let the full text decide", so it counts as include.
+INCLUDING_VOTES = {Vote.INCLUDE, Vote.MAYBE}
+
+
+def _now() -> dt.datetime:
+    return timezone.now()
+
+
+def reviewers_needed(review: Review, stage: str) -> int:
+    return review.ta_reviewers_per_record if stage == Stage.TITLE_ABSTRACT else review.ft_reviewers_per_record
+
+
+def _require_role(review: Review, user, flag: str, message: str) -> None:
+    if not Membership.active.filter(review=review, user=user, **{flag: True}).exists():
+        raise ValidationError(message)
+
+
+def _check_record(review: Review, record: Record) -> None:
+    if record.review_id != review.pk:
+        raise ValidationError(WRONG_REVIEW)
+    if record.duplicate_of_id is not None:
+        raise ValidationError(MERGED_DUPLICATE)
+
+
+def _reason_for(review: Review, stage: str, vote: str, reason: ExclusionReason | None):
+    if stage == Stage.TITLE_ABSTRACT:
+        if reason is not None:
+            raise ValidationError(REASON_NOT_ALLOWED)
+        return None
+    if vote != Vote.EXCLUDE:
+        return None
+    if reason is None:
+        raise ValidationError(REASON_REQUIRED)
+    if reason.review_id != review.pk or not reason.active:
+        raise ValidationError(REASON_UNKNOWN)
+    return reason
+
+
+def _lock_stage(record: Record, stage: str) -> RecordStage:
+    if stage == Stage.TITLE_ABSTRACT:
+        # get_or_create retries in a savepoint if a colleague's first vote created the row first.
+        RecordStage.objects.get_or_create(record=record, stage=stage, defaults={"review_id": record.review_id})
+    row = RecordStage.objects.select_for_update().filter(record=record, stage=stage).first()
+    if row is None:
+        raise ValidationError(NOT_AT_FULL_TEXT)
+    return row
+
+
+def _stage_audit(row: RecordStage) -> dict:
+    return {
+        "record": row.record_id, "stage": row.stage, "status": row.status,
+        "exclusion_reason": row.exclusion_reason.label if row.exclusion_reason_id else None,
+    }
+
+
+def _finish(row: RecordStage, *, status: str, reason: ExclusionReason | None, actor, review: Review, now) -> None:
+    """Set the stage's outcome; a record advancing past title/abstract gets its full-text stage."""
+    row.status = status
+    row.exclusion_reason = reason
+    row.decided_at = now
+    if status == StageStatus.ADVANCED:
+        RecordStage.objects.get_or_create(
+            record_id=row.record_id, stage=Stage.FULL_TEXT, defaults={"review_id": row.review_id}
+        )
+    audit_record(action="screening.outcome", actor=actor, review=review, obj=row, new=_stage_audit(row))
+
+
+def _compute_outcome(row: RecordStage, *, review: Review, actor, now) -> None:
+    decisions = list(row.decisions.all())
+    votes = {d.vote for d in decisions}
+    if votes <= INCLUDING_VOTES:
+        status = StageStatus.ADVANCED if row.stage == Stage.TITLE_ABSTRACT else StageStatus.INCLUDED
+        _finish(row, status=status, reason=None, actor=actor, review=review, now=now)
+        return
+    kind = ConflictKind.VOTES
+    if votes == {Vote.EXCLUDE}:
+        reasons = {d.exclusion_reason_id for d in decisions}
+        if row.stage == Stage.TITLE_ABSTRACT or len(reasons) == 1:
+            reason = decisions[0].exclusion_reason if row.stage == Stage.FULL_TEXT else None
+            _finish(row, status=StageStatus.EXCLUDED, reason=reason, actor=actor, review=review, now=now)
+            return
+        kind = ConflictKind.REASONS
+    row.status = StageStatus.CONFLICT
+    conflict = Conflict.objects.create(
+        record_stage=row, record_id=row.record_id, stage=row.stage, kind=kind, created_at=now
+    )
+    audit_record(
+        action="conflict.opened", actor=actor, review=review, obj=conflict,
+        new={"record": row.record_id, "stage": row.stage, "kind": kind},
+    )
+
+
+def _decision_audit(decision: ScreeningDecision) -> dict:
+    return {
+        "record": decision.record_id, "stage": decision.stage, "reviewer": decision.reviewer.username,
+        "vote": decision.vote, "note": decision.note, "labels": decision.labels,
+        "exclusion_reason": decision.exclusion_reason.label if decision.exclusion_reason_id else None,
+    }
+
+
+@transaction.atomic
+def decision_record(
+    *,
+    review: Review,
+    record: Record,
+    stage: str,
+    reviewer,
+    vote: str,
+    note: str = "",
+    labels: list[str] | None = None,
+    exclusion_reason: ExclusionReason | None = None,
+    version: int | None = None,
+) -> ScreeningDecision:
+    """Cast or change one reviewer's vote; with the N-th vote in, settle the outcome.
+
+    ``version`` is what the reviewer's page last saw: 0 for "no vote yet", otherwise the
+    version of their vote. ``None`` skips the check (scripts, tests).
+    """
+    if stage not in Stage.values:
+        raise ValidationError(UNKNOWN_STAGE)
+    if vote not in Vote.values:
+        raise ValidationError(UNKNOWN_VOTE)
+    _check_record(review, record)
+    _require_role(review, reviewer, "is_reviewer", NOT_A_REVIEWER)
+    reason = _reason_for(review, stage, vote, exclusion_reason)
+    if stage == Stage.FULL_TEXT and not FullText.objects.filter(
+        record=record, status=RetrievalStatus.RETRIEVED
+    ).exists():
+        raise ValidationError(FULL_TEXT_MISSING if _at_full_text(record) else NOT_AT_FULL_TEXT)
+    row = _lock_stage(record, stage)
+    if row.status == StageStatus.CONFLICT:
+        raise ValidationError(VOTES_FROZEN)
+    if row.status != StageStatus.AWAITING:
+        raise ValidationError(ALREADY_DECIDED)
+    now = _now()
+    labels = [str(label).strip()[:50] for label in (labels or []) if str(label).strip()]
+    decision = (
+        ScreeningDecision.objects.select_related("exclusion_reason", "reviewer")
+        .filter(record=record, stage=stage, reviewer=reviewer).first()
+    )
+    if decision is not None:
+        if version is not None and version != decision.version:
+            raise ValidationError(STALE_VOTE)
+        old = _decision_audit(decision)
+        decision.vote, decision.note, decision.labels = vote, note, labels
+        decision.exclusion_reason = reason
+        decision.updated_at = now
+        decision.version += 1
+        decision.full_clean(exclude=["record_stage", "record", "reviewer"], validate_constraints=False)
+        decision.save()
+        audit_record(action="screening.vote_changed", actor=reviewer, review=review, obj=decision,
+                     old=old, new=_decision_audit(decision))
+    else:
+        if version:
+            raise ValidationError(STALE_VOTE)
+        decision = ScreeningDecision(
+            record_stage=row, record=record, stage=stage, reviewer=reviewer, vote=vote, note=note,
+            labels=labels, exclusion_reason=reason, created_at=now, updated_at=now,
+        )
+        decision.full_clean(exclude=["record_stage", "record", "reviewer"], validate_constraints=False)
+        decision.save()
+        row.decision_count += 1
+        audit_record(action="screening.vote_cast", actor=reviewer, review=review, obj=decision,
+                     new=_decision_audit(decision))
+        if row.decision_count >= reviewers_needed(review, stage):
+            _compute_outcome(row, review=review, actor=reviewer, now=now)
+    row.version += 1
+    row.save()
+    return decision
+
+
+def _at_full_text(record: Record) -> bool:
+    return RecordStage.objects.filter(record=record, stage=Stage.FULL_TEXT).exists()
+
+
+@transaction.atomic
+def conflict_resolve(
+    *, conflict: Conflict, arbiter, outcome: str, note: str = "", exclusion_reason: ExclusionReason | None = None
+) -> Resolution:
+    row = RecordStage.objects.select_for_update().select_related("review").get(pk=conflict.record_stage_id)
+    review = row.review
+    conflict = Conflict.objects.get(pk=conflict.pk)
+    _require_role(review, arbiter, "is_arbiter", NOT_AN_ARBITER)
+    if conflict.status != ConflictStatus.OPEN:
+        raise ValidationError(CONFLICT_NOT_OPEN)
+    if row.decisions.filter(reviewer=arbiter).exists():
+        raise ValidationError(ARBITER_VOTED)
+    if outcome not in (Vote.INCLUDE, Vote.EXCLUDE):
+        raise ValidationError(OUTCOME_UNKNOWN)
+    if conflict.kind == ConflictKind.REASONS and outcome != Vote.EXCLUDE:
+        raise ValidationError(REASONS_CONFLICT_NEEDS_EXCLUDE)
+    reason = _reason_for(review, row.stage, outcome, exclusion_reason)
+    now = _now()
+    resolution = Resolution.objects.create(
+        conflict=conflict, arbiter=arbiter, outcome=outcome, exclusion_reason=reason, note=note, created_at=now
+    )
+    conflict.status, conflict.closed_at = ConflictStatus.RESOLVED, now
+    conflict.save(update_fields=["status", "closed_at"])
+    audit_record(
+        action="conflict.resolved", actor=arbiter, review=review, obj=conflict,
+        old={"status": ConflictStatus.OPEN},
+        new={"record": row.record_id, "stage": row.stage, "outcome": outcome, "note": note,
+             "exclusion_reason": reason.label if reason else None},
+    )
+    if outcome == Vote.EXCLUDE:
+        status = StageStatus.EXCLUDED
+    else:
+        status = StageStatus.ADVANCED if row.stage == Stage.TITLE_ABSTRACT else StageStatus.INCLUDED
+    _finish(row, status=status, reason=reason, actor=arbiter, review=review, now=now)
+    row.version += 1
+    row.save()
+    return resolution
+
+
+@transaction.atomic
+def record_send_back(*, record_stage: RecordStage, actor, reason: str) -> RecordStage:
+    """Reset a stage's votes so its reviewers decide again; the old votes stay in the audit log."""
+    row = RecordStage.objects.select_for_update().select_related("review").get(pk=record_stage.pk)
+    review = row.review
+    _require_role(review, actor, "is_lead", NOT_A_LEAD)
+    if not reason.strip():
+        raise ValidationError(SEND_BACK_REASON_REQUIRED)
+    if row.decision_count == 0:
+        raise ValidationError(NOTHING_TO_SEND_BACK)
+    if row.stage == Stage.TITLE_ABSTRACT:
+        later = RecordStage.objects.select_for_update().filter(record_id=row.record_id, stage=Stage.FULL_TEXT).first()
+        if later is not None:
+            if later.decision_count or later.status != StageStatus.AWAITING:
+                raise ValidationError(LATER_STAGE_STARTED)
+            later.delete()
+    now = _now()
+    old = _stage_audit(row)
+    old["votes"] = [_decision_audit(d) for d in row.decisions.select_related("reviewer", "exclusion_reason")]
+    row.conflicts.filter(status=ConflictStatus.OPEN).update(status=ConflictStatus.SENT_BACK, closed_at=now)
+    row.decisions.all().delete()
+    row.status, row.exclusion_reason, row.decided_at = StageStatus.AWAITING, None, None
+    row.decision_count = 0
+    row.version += 1
+    row.save()
+    audit_record(action="screening.sent_back", actor=actor, review=review, obj=row, old=old,
+                 new=_stage_audit(row), reason=reason)
+    return row
+
+
+def _lock_full_text_stage(record: Record) -> RecordStage:
+    row = RecordStage.objects.select_for_update().filter(record=record, stage=Stage.FULL_TEXT).first()
+    if row is None or record.duplicate_of_id is not None:
+        raise ValidationError(NOT_ADVANCED)
+    return row
+
+
+def _check_full_text_version(record: Record, version: int | None) -> FullText | None:
+    full_text = FullText.objects.filter(record=record).first()
+    current = full_text.version if full_text else 0
+    if version is not None and version != current:
+        raise ValidationError(STALE_FULL_TEXT)
+    return full_text
+
+
+def _check_pdf(pdf) -> None:
+    limit = getattr(settings, "CONCORD_MAX_FULLTEXT_BYTES", DEFAULT_MAX_FULLTEXT_BYTES)
+    if pdf.size > limit:
+        raise ValidationError(PDF_TOO_LARGE.format(limit_mb=limit // (1024 * 1024)))
+    pdf.seek(0)
+    head = pdf.read(5)
+    pdf.seek(0)
+    if head != b"%PDF-":
+        raise ValidationError(NOT_A_PDF)
+
+
+def _full_text_audit(full_text: FullText | None) -> dict | None:
+    if full_text is None:
+        return None
+    return {"status": full_text.status, "pdf": full_text.pdf.name, "url": full_text.url, "reason": full_text.reason}
+
+
+@transaction.atomic
+def fulltext_attach(*, record: Record, actor, pdf=None, url: str = "", version: int | None = None) -> FullText:
+    row = _lock_full_text_stage(record)
+    _require_retriever(row.review, actor)
+    if (pdf is None) == (not url):
+        raise ValidationError(PDF_OR_LINK)
+    if pdf is not None:
+        _check_pdf(pdf)
+    full_text = _check_full_text_version(record, version)
+    old = _full_text_audit(full_text)
+    if full_text is None:
+        full_text = FullText(record=record)
+    elif full_text.pdf:
+        full_text.pdf.delete(save=False)
+    full_text.status, full_text.url, full_text.reason = RetrievalStatus.RETRIEVED, url, ""
+    full_text.pdf = pdf or ""
+    full_text.updated_by, full_text.updated_at = actor, _now()
+    full_text.version = (full_text.version or 0) + 1 if full_text.pk else 1
+    full_text.full_clean(exclude=["record", "pdf"])
+    full_text.save()
+    if row.status == StageStatus.NOT_RETRIEVED:
+        row.status = StageStatus.AWAITING
+        row.version += 1
+        row.save()
+    audit_record(action="fulltext.attached", actor=actor, review=row.review, obj=full_text, old=old,
+                 new=_full_text_audit(full_text))
+    return full_text
+
+
+@transaction.atomic
+def fulltext_mark_not_retrieved(*, record: Record, actor, reason: str, version: int | None = None) -> FullText:
+    row = _lock_full_text_stage(record)
+    _require_retriever(row.review, actor)
+    if not reason.strip():
+        raise ValidationError(NOT_RETRIEVED_REASON_REQUIRED)
+    if row.decision_count or row.status not in (StageStatus.AWAITING, StageStatus.NOT_RETRIEVED):
+        raise ValidationError(FULL_TEXT_STARTED)
+    full_text = _check_full_text_version(record, version)
+    old = _full_text_audit(full_text)
+    if full_text is None:
+        full_text = FullText(record=record, version=0)
+    elif full_text.pdf:
+        full_text.pdf.delete(save=False)
+    full_text.status, full_text.reason, full_text.url, full_text.pdf = RetrievalStatus.NOT_RETRIEVED, reason, "", ""
+    full_text.updated_by, full_text.updated_at = actor, _now()
+    full_text.version += 1
+    full_text.save()
+    row.status = StageStatus.NOT_RETRIEVED
+    row.version += 1
+    row.save()
+    audit_record(action="fulltext.not_retrieved", actor=actor, review=row.review, obj=full_text, old=old,
+                 new=_full_text_audit(full_text), reason=reason)
+    return full_text
+
+
+def _require_retriever(review: Review, user) -> None:
+    # Fetching papers is clerical work: the lead or any reviewer may do it.
+    if not Membership.active.filter(review=review, user=user).filter(
+        Q(is_lead=True) | Q(is_reviewer=True)
+    ).exists():
+        raise ValidationError(NOT_A_REVIEWER)
+
+
+@transaction.atomic
+def study_link(*, record: Record, actor, study: Study | None = None, label: str = "") -> Study:
+    """Group an included report into a study, creating the study from ``label`` if needed."""
+    review = record.review
+    _require_role(review, actor, "is_lead", NOT_A_LEAD)
+    record = Record.objects.select_for_update().get(pk=record.pk)
+    if not RecordStage.objects.filter(record=record, stage=Stage.FULL_TEXT, status=StageStatus.INCLUDED).exists():
+        raise ValidationError(NOT_INCLUDED)
+    if study is None:
+        label = label.strip()
+        if not label:
+            raise ValidationError(STUDY_LABEL_REQUIRED)
+        study, created = Study.objects.get_or_create(review=review, label=label, defaults={"created_by": actor})
+        if created:
+            audit_record(action="study.created", actor=actor, review=review, obj=study, new={"label": label})
+    elif study.review_id != review.pk:
+        raise ValidationError(WRONG_REVIEW)
+    old = record.study.label if record.study_id else None
+    record.study = study
+    record.save(update_fields=["study"])
+    audit_record(action="study.linked", actor=actor, review=review, obj=record, old={"study": old},
+                 new={"record": record.pk, "study": study.label})
+    return study
