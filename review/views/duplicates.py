@@ -10,7 +10,12 @@ from review.diffs import record_differences
 from review.models import DuplicatePair, Record
 from review.models.duplicates import PairStatus
 from review.permissions import get_review_for_user
-from review.services.duplicates import duplicate_confirm, duplicate_reject, record_merge, record_unmerge
+from review.services.duplicates import (
+    duplicate_confirm,
+    duplicate_reject,
+    record_merge,
+    record_unmerge,
+)
 from review.tasks import run_dedup
 
 NO_SUCH_RECORD = "There is no record {value!r} in this review."
