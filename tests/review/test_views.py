@@ -173,3 +173,37 @@ def test_audit_log_is_for_the_lead(client_for, team):
     assert client_for(team.rev1).get(url).status_code == 403
     response = client_for(team.lead).get(url, {"action": "member.", "since": "2020-13-45"})
     assert response.status_code == 200 and b"member.added" in response.content
+
+
+def test_a_table_with_unknown_columns_is_imported_through_the_mapping_step(
+    client_for, team, source, django_capture_on_commit_callbacks
+):
+    data = (Path(__file__).parent / "importers" / "files" / "custom_columns.csv").read_bytes()
+    client = client_for(team.lead)
+    response = client.post(reverse("review:import_new", args=[team.review.slug]), {
+        "source": source.pk, "file": SimpleUploadedFile("custom.csv", data),
+    })
+    record_import = RecordImport.objects.get()
+    assert response["Location"] == reverse("review:import_map", args=[team.review.slug, record_import.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "Headline" in page and "Summary" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(response["Location"], {
+            "title": "Headline", "abstract": "Summary", "authors": "Writers", "year": "When", "doi": "Identifier",
+        })
+    record_import.refresh_from_db()
+    assert record_import.status == ImportStatus.DONE, record_import.error
+    record = Record.objects.get(position=1)
+    assert record.title == "Immunoglobulin for myositis: a custom sheet"
+    assert record.authors == ["Roy, P.", "Basu, A."] and record.year == 2022
+    assert record.doi == "10.5555/custom.1"
+
+
+def test_a_mapping_to_a_column_that_is_not_in_the_file_is_refused(client_for, team, source):
+    data = (Path(__file__).parent / "importers" / "files" / "custom_columns.csv").read_bytes()
+    client = client_for(team.lead)
+    response = client.post(reverse("review:import_new", args=[team.review.slug]), {
+        "source": source.pk, "file": SimpleUploadedFile("custom.csv", data),
+    })
+    page = client.post(response["Location"], {"title": "No such column"})
+    assert page.status_code == 200 and "Select a valid choice" in page.content.decode()

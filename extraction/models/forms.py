@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.db import models
+
+from extraction.formspec.schema import empty
+
+
+class FormVersion(models.Model):
+    """One version of a review's extraction form, stored whole as validated JSON.
+
+    Once an extraction uses a version its schema never changes; the next change makes a new
+    version (services.forms.form_publish), so every extraction keeps the form it was made with.
+    """
+
+    review = models.ForeignKey("review.Review", on_delete=models.CASCADE, related_name="form_versions")
+    number = models.PositiveIntegerField()
+    schema = models.JSONField(default=empty)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["review", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "number"], name="form_version_unique_number"),
+            models.CheckConstraint(condition=models.Q(number__gte=1), name="form_version_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Form v{self.number}"
+
+    @property
+    def in_use(self) -> bool:
+        return self.extractions.exists()

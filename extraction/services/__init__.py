@@ -1,0 +1,1 @@
+"""State changes of extraction: keyword-only functions, one transaction each, audited."""

@@ -1,0 +1,69 @@
+"""Conflicts: the arbiter's list and page, and the lead's send-back."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from review import screening_selectors as selectors
+from review.models import Conflict, ExclusionReason, RecordStage
+from review.permissions import ROLE_REQUIRED, get_review_for_user
+from review.services.screening import conflict_resolve, record_send_back
+
+
+def _arbiter_or_lead(request, slug):
+    review, membership = get_review_for_user(request.user, slug)
+    if not (membership.is_arbiter or membership.is_lead):
+        raise PermissionDenied(ROLE_REQUIRED.format(role="arbiter"))
+    return review, membership
+
+
+@require_safe
+@login_required
+def conflict_list(request, slug):
+    review, membership = _arbiter_or_lead(request, slug)
+    return render(request, "review/screening/conflicts.html", {
+        "review": review, "membership": membership, "conflicts": selectors.open_conflicts(review),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def conflict_detail(request, slug, pk):
+    # Only arbiters see the votes side by side: a lead who also screens must stay blind.
+    review, membership = get_review_for_user(request.user, slug, role="arbiter")
+    conflict = get_object_or_404(Conflict.objects.select_related("record", "record__source"), record__review=review, pk=pk)
+    if request.method == "POST":
+        reason_id = request.POST.get("exclusion_reason", "")
+        reason = ExclusionReason.objects.filter(review=review, pk=reason_id).first() if reason_id.isdigit() else None
+        try:
+            conflict_resolve(
+                conflict=conflict, arbiter=request.user, outcome=request.POST.get("outcome", ""),
+                note=request.POST.get("note", "")[:5000], exclusion_reason=reason,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Conflict settled.")
+            return redirect("review:conflicts", slug=slug)
+    decisions = conflict.record_stage.decisions.select_related("reviewer", "exclusion_reason")
+    return render(request, "review/screening/conflict_detail.html", {
+        "review": review, "membership": membership, "conflict": conflict, "record": conflict.record,
+        "decisions": decisions, "reasons": ExclusionReason.objects.filter(review=review, active=True),
+    })
+
+
+@require_POST
+@login_required
+def send_back(request, slug, pk):
+    review, membership = get_review_for_user(request.user, slug, role="lead")
+    row = get_object_or_404(RecordStage, review=review, pk=pk)
+    try:
+        record_send_back(record_stage=row, actor=request.user, reason=request.POST.get("reason", "")[:2000])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Record sent back to its reviewers; their votes were reset.")
+    target = "review:conflicts" if request.POST.get("next") == "conflicts" else "review:dashboard"
+    return redirect(target, slug=slug)

@@ -1,0 +1,123 @@
+"""The reviewer's screening queue and page, and their own decisions."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_POST, require_safe
+
+from review import screening_selectors as selectors
+from review.models import ExclusionReason, FullText, Record, RecordStage
+from review.models.screening import Stage, StageStatus
+from review.permissions import get_review_for_user
+from review.services.screening import decision_record, reviewers_needed
+from review.templatetags.screening import Highlighter
+
+STAGES = {"title-abstract": Stage.TITLE_ABSTRACT, "full-text": Stage.FULL_TEXT}
+STAGE_SLUGS = {value: key for key, value in STAGES.items()}
+
+
+def stage_from_slug(stage_slug: str) -> str:
+    try:
+        return STAGES[stage_slug]
+    except KeyError:
+        raise Http404("Unknown screening stage.") from None
+
+
+def _order(request) -> str:
+    order = request.GET.get("order") or request.POST.get("order") or "random"
+    return order if order in selectors.ORDERS else "random"
+
+
+def _panel_context(review, user, stage, record, *, order):
+    own = selectors.own_decision(record, stage, user) if record else None
+    row = RecordStage.objects.filter(record=record, stage=stage).first() if own else None
+    return {
+        "review": review,
+        "stage": stage,
+        "stage_slug": STAGE_SLUGS[stage],
+        "record": record,
+        "own": own,
+        "locked": row is not None and row.status != StageStatus.AWAITING,
+        "others": selectors.visible_other_decisions(review, record, stage, user, own=own) if record else [],
+        "reasons": list(ExclusionReason.objects.filter(review=review, active=True))
+        if stage == Stage.FULL_TEXT else [],
+        "full_text": FullText.objects.filter(record=record).first() if record and stage == Stage.FULL_TEXT else None,
+        "highlighter": Highlighter(review.inclusion_terms, review.exclusion_terms),
+        "order": order,
+        "remaining": selectors.queue(review, user, stage).count(),
+    }
+
+
+@require_safe
+@login_required
+def screen(request, slug, stage_slug):
+    review, membership = get_review_for_user(request.user, slug, role="reviewer")
+    stage = stage_from_slug(stage_slug)
+    order = _order(request)
+    record_id = request.GET.get("record", "")
+    if record_id.isdigit():
+        # Coming back to change one's own vote: only a record one has voted on, or one in the queue.
+        record = get_object_or_404(
+            Record.objects.select_related("source"), review=review, pk=int(record_id), duplicate_of__isnull=True,
+        )
+        if selectors.own_decision(record, stage, request.user) is None and not selectors.queue(
+            review, request.user, stage
+        ).filter(pk=record.pk).exists():
+            raise Http404("This record is not in your queue.")
+    else:
+        record = selectors.next_record(review, request.user, stage, order=order)
+    context = _panel_context(review, request.user, stage, record, order=order)
+    context.update(membership=membership, needed=reviewers_needed(review, stage), orders=selectors.ORDERS)
+    return render(request, "review/screening/screen.html", context)
+
+
+def _wants_json(request) -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+@require_POST
+@login_required
+def vote(request, slug, stage_slug, pk):
+    review, membership = get_review_for_user(request.user, slug, role="reviewer")
+    stage = stage_from_slug(stage_slug)
+    record = get_object_or_404(Record, review=review, pk=pk)
+    reason_id = request.POST.get("exclusion_reason", "")
+    reason = ExclusionReason.objects.filter(review=review, pk=reason_id).first() if reason_id.isdigit() else None
+    version = request.POST.get("version", "")
+    order = _order(request)
+    try:
+        decision_record(
+            review=review, record=record, stage=stage, reviewer=request.user,
+            vote=request.POST.get("vote", ""), note=request.POST.get("note", "")[:5000],
+            labels=request.POST.get("labels", "").split(",")[:20],
+            exclusion_reason=reason, version=int(version) if version.isdigit() else None,
+        )
+    except ValidationError as exc:
+        message = " ".join(exc.messages)
+        if _wants_json(request):
+            return JsonResponse({"ok": False, "error": message}, status=400)
+        messages.error(request, message)
+        return redirect(f"{reverse('review:screen', args=[slug, stage_slug])}?record={record.pk}&order={order}")
+    if not _wants_json(request):
+        messages.success(request, "Vote saved.")
+        return redirect(f"{reverse('review:screen', args=[slug, stage_slug])}?order={order}")
+    following = selectors.next_record(review, request.user, stage, order=order)
+    context = _panel_context(review, request.user, stage, following, order=order)
+    html = render_to_string("review/screening/_record.html", context, request=request)
+    return JsonResponse({"ok": True, "html": html, "remaining": context["remaining"]})
+
+
+@require_safe
+@login_required
+def my_decisions(request, slug, stage_slug):
+    review, membership = get_review_for_user(request.user, slug, role="reviewer")
+    stage = stage_from_slug(stage_slug)
+    decisions = selectors.my_decisions(review, request.user, stage)[:500]
+    return render(request, "review/screening/my_decisions.html", {
+        "review": review, "membership": membership, "stage": stage, "stage_slug": stage_slug,
+        "decisions": decisions, "stage_label": Stage(stage).label,
+    })

@@ -1,0 +1,61 @@
+// Screening page: vote with a click or a key, and get the next record without a page load.
+(function () {
+  "use strict";
+  var panel = document.getElementById("screen-panel");
+  if (!panel) { return; }
+
+  function typing(target) {
+    var tag = target && target.tagName;
+    return tag === "TEXTAREA" || tag === "INPUT" || tag === "SELECT";
+  }
+
+  function showError(message) {
+    var box = document.getElementById("screen-error");
+    if (box) { box.textContent = message; box.hidden = false; }
+  }
+
+  function send(form, vote) {
+    var data = new FormData(form);
+    data.set("vote", vote);
+    var buttons = form.querySelectorAll("button");
+    buttons.forEach(function (b) { b.disabled = true; });
+    fetch(form.action, { method: "POST", body: data, credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+      .then(function (r) { return r.json(); })
+      .then(function (result) {
+        if (result.ok) {
+          panel.innerHTML = result.html;
+          window.scrollTo(0, 0);
+        } else {
+          showError(result.error);
+          buttons.forEach(function (b) { b.disabled = false; });
+        }
+      })
+      .catch(function () {
+        showError("The vote could not be sent. Check the connection and try again.");
+        buttons.forEach(function (b) { b.disabled = false; });
+      });
+  }
+
+  panel.addEventListener("click", function (event) {
+    var button = event.target.closest("button[name=vote]");
+    if (!button) { return; }
+    event.preventDefault();
+    send(button.form, button.value);
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) { return; }
+    if (event.key === "Escape" && typing(event.target)) { event.target.blur(); return; }
+    if (typing(event.target)) { return; }
+    var form = document.getElementById("vote-form");
+    if (!form) { return; }
+    var key = event.key.toLowerCase();
+    var votes = { i: "include", e: "exclude", m: "maybe" };
+    if (votes[key]) { event.preventDefault(); send(form, votes[key]); }
+    else if (key === "n") { event.preventDefault(); form.querySelector("#id_note").focus(); }
+    else if (key === "r") {
+      var reason = form.querySelector("#id_exclusion_reason");
+      if (reason) { event.preventDefault(); reason.focus(); }
+    }
+  });
+})();
