@@ -77,8 +77,17 @@ def child(fmt: str, path: str) -> None:
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     assert result.format == fmt, result.format
-    print(json.dumps({"seconds": elapsed, "cpu": cpu, "records": len(result.records),
-                      "peak_mib": peak_kib / 1024, "bytes": len(data)}))
+    print(
+        json.dumps(
+            {
+                "seconds": elapsed,
+                "cpu": cpu,
+                "records": len(result.records),
+                "peak_mib": peak_kib / 1024,
+                "bytes": len(data),
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -98,23 +107,41 @@ def main() -> None:
             for _ in range(args.runs):
                 out = subprocess.run(
                     [sys.executable, __file__, "--child", fmt, str(path)],
-                    cwd=ROOT, capture_output=True, text=True, check=True,
+                    cwd=ROOT,
+                    capture_output=True,
+                    text=True,
+                    check=True,
                 )
                 runs.append(json.loads(out.stdout))
             seconds = statistics.median(r["seconds"] for r in runs)
             cpu = statistics.median(r["cpu"] for r in runs)
-            rows.append((fmt, runs[0]["records"], runs[0]["bytes"] / 2**20, seconds, cpu,
-                         max(r["peak_mib"] for r in runs), real_records(fmt)[1]))
+            rows.append(
+                (
+                    fmt,
+                    runs[0]["records"],
+                    runs[0]["bytes"] / 2**20,
+                    seconds,
+                    cpu,
+                    max(r["peak_mib"] for r in runs),
+                    real_records(fmt)[1],
+                )
+            )
     print(f"parse_file, median of {args.runs} runs, one subprocess per run\n")
-    print("| format | records | file MiB | wall s (median) | CPU s (median) | records/s (wall) "
-          "| peak RSS MiB | source |")
+    print(
+        "| format | records | file MiB | wall s (median) | CPU s (median) | records/s (wall) "
+        "| peak RSS MiB | source |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---|")
     for fmt, count, mib, seconds, cpu, peak, origin in rows:
-        print(f"| {fmt} | {count:,} | {mib:.1f} | {seconds:.2f} | {cpu:.2f} "
-              f"| {count / seconds:,.0f} | {peak:.0f} | {origin} |")
+        print(
+            f"| {fmt} | {count:,} | {mib:.1f} | {seconds:.2f} | {cpu:.2f} "
+            f"| {count / seconds:,.0f} | {peak:.0f} | {origin} |"
+        )
     load = os.getloadavg()[0]
-    print(f"\nload average at the end: {load:.1f} on {os.cpu_count()} CPUs (wall time is "
-          "inflated when other work shares the machine; CPU time is not)")
+    print(
+        f"\nload average at the end: {load:.1f} on {os.cpu_count()} CPUs (wall time is "
+        "inflated when other work shares the machine; CPU time is not)"
+    )
 
 
 if __name__ == "__main__":

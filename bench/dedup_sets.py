@@ -369,9 +369,9 @@ def scaled_set(n: int, base: list[LabelledSet], seed: int = 0) -> LabelledSet:
     Copy 0 is the real records. Copy ``k`` rewrites every word of the titles,
     authors and abstract openings through a random permutation of the base
     vocabulary (seeded by ``k``), appends ``/copy{k}`` to DOIs, adds
-    ``k * 10**8`` to PMIDs and prefixes ids with ``c{k}:``. Journals, years,
-    volumes and pages are kept, so block sizes grow as they would in a real
-    100,000-record review of one field. One permutation per copy keeps the
+    ``k * 10**8`` to PMIDs, ``1000 * k`` to the volume number and prefixes ids
+    with ``c{k}:``. Journals, years, issues and pages are kept, so block sizes
+    grow as they would in a real 100,000-record review of one field. One permutation per copy keeps the
     real duplicates of a copy duplicates of each other, so the truth scales too.
     """
     import random
@@ -413,6 +413,10 @@ def scaled_set(n: int, base: list[LabelledSet], seed: int = 0) -> LabelledSet:
                 new["abstract"] = swap(abstract[:600]) + abstract[600:]
                 new["doi"] = f"{rec['doi']}/copy{copy}" if rec["doi"] else ""
                 new["pmid"] = str(int(rec["pmid"]) + copy * 10**8) if rec["pmid"] else ""
+                # Two different papers never share journal, volume and page; the copies
+                # must not either, or every copy of a paper would share one block.
+                volume = re.sub(r"\d+", lambda m, k=copy: str(int(m.group(0)) + 1000 * k), str(rec["volume"] or ""), count=1)
+                new["volume"] = volume
             records.append(new)
             taken.add((labelled.name, rec["id"]))
         for labelled in base:

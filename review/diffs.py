@@ -10,7 +10,7 @@ _TOKEN = re.compile(r"\s+|[^\s]+")
 COMPARED_FIELDS = [
     ("title", "Title"), ("author_line", "Authors"), ("year", "Year"), ("journal", "Journal"),
     ("volume", "Volume"), ("issue", "Issue"), ("pages", "Pages"), ("doi", "DOI"), ("pmid", "PMID"),
-    ("publication_type", "Type"), ("abstract", "Abstract"),
+    ("get_publication_type_display", "Type"), ("abstract", "Abstract"),
 ]
 
 
@@ -29,6 +29,7 @@ def record_differences(a, b) -> list[dict]:
     rows = []
     for attr, label in COMPARED_FIELDS:
         va, vb = getattr(a, attr), getattr(b, attr)
+        va, vb = (va(), vb()) if callable(va) else (va, vb)
         va = "" if va is None else str(va)
         vb = "" if vb is None else str(vb)
         left, right = _segments(va, vb)

@@ -29,6 +29,21 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def _event(*, action, actor=None, review=None, obj=None, old=None, new=None, reason="", at=None) -> AuditEvent:
+    return AuditEvent(
+        review=review,
+        at=at or _now(),
+        actor=actor if actor is not None and actor.pk else None,
+        actor_username=getattr(actor, "username", "") or "",
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        old_value=_jsonable(old),
+        new_value=_jsonable(new),
+        reason=reason,
+    )
+
+
 def audit_record(
     *,
     action: str,
@@ -40,15 +55,12 @@ def audit_record(
     reason: str = "",
 ) -> AuditEvent:
     """Append one event. Call it inside the service's transaction so both land or neither."""
-    return AuditEvent.objects.create(
-        review=review,
-        at=_now(),
-        actor=actor if actor is not None and actor.pk else None,
-        actor_username=getattr(actor, "username", "") or "",
-        action=action,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        old_value=_jsonable(old),
-        new_value=_jsonable(new),
-        reason=reason,
-    )
+    event = _event(action=action, actor=actor, review=review, obj=obj, old=old, new=new, reason=reason)
+    event.save()
+    return event
+
+
+def audit_many(events: list[dict]) -> list[AuditEvent]:
+    """Append many events at once (one per merged record of a large import), same time stamp."""
+    at = _now()
+    return AuditEvent.objects.bulk_create([_event(at=at, **event) for event in events], batch_size=1000)
