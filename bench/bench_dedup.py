@@ -125,7 +125,7 @@ def accuracy(with_bib_dedupe: bool) -> None:
     tools = [("Concord", find_duplicates)]
     if not skip:
         tools.append(("bib-dedupe", run_bib_dedupe))
-    print("## Accuracy on the labelled sets\n")
+    print("### Accuracy on the labelled sets (one run each)\n")
     print(
         "| Set | Records | Tool | Unit | TP | FP | FN | TN | Sensitivity | Specificity "
         "| +queue sens. | +queue FP | Queue (questions / records / % of records) "
@@ -181,7 +181,7 @@ def scale_one(n: int) -> dict:
 
 
 def scaling(sizes: list[int]) -> None:
-    print("## Scaling (Concord)\n")
+    print("### Scaling (Concord, one run per size)\n")
     print(
         "Records: the ASySD diabetes and Wagner sets (9,004 records) followed by copies in "
         "which every title, author and abstract-opening word is replaced through a random "

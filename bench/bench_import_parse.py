@@ -1,4 +1,4 @@
-"""Time review.importers.parse_file on 100,000 RIS and MEDLINE records.
+"""Time review.importers.parse_file (and iter_file) on 100,000 RIS and MEDLINE records.
 
 The files are built by repeating real records from ../shared/test-data (or
 fixtures/samples when that is absent). Each run is a fresh subprocess, so its peak RSS
@@ -68,33 +68,35 @@ def build(fmt: str, count: int, directory: Path) -> Path:
     return path
 
 
-def child(fmt: str, path: str) -> None:
-    from review.importers import parse_file
+def child(fmt: str, path: str, mode: str) -> None:
+    from review.importers import iter_file, parse_file
 
     data = Path(path).read_bytes()
     started, cpu_started = time.perf_counter(), time.process_time()
-    result = parse_file(data, filename=Path(path).name, format=None, max_bytes=2**31)
+    if mode == "parse_file":
+        result = parse_file(data, filename=Path(path).name, max_bytes=2**31)
+        found, count = result.format, len(result.records)
+    else:
+        # What a batching import service holds: the bytes and one batch of records.
+        stream = iter_file(data, filename=Path(path).name, max_bytes=2**31)
+        batch, count = [], 0
+        for record in stream:
+            batch.append(record)
+            if len(batch) == 2000:
+                count, batch = count + len(batch), []
+        found, count = stream.format, count + len(batch)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    assert result.format == fmt, result.format
-    print(
-        json.dumps(
-            {
-                "seconds": elapsed,
-                "cpu": cpu,
-                "records": len(result.records),
-                "peak_mib": peak_kib / 1024,
-                "bytes": len(data),
-            }
-        )
-    )
+    assert found == fmt, found
+    result = {"seconds": elapsed, "cpu": cpu, "records": count, "peak_mib": peak_kib / 1024}
+    print(json.dumps(result | {"bytes": len(data)}))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--child", nargs=2, metavar=("FORMAT", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
@@ -103,45 +105,48 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for fmt in ("ris", "medline"):
             path = build(fmt, args.records, Path(tmp))
-            runs = []
-            for _ in range(args.runs):
-                out = subprocess.run(
-                    [sys.executable, __file__, "--child", fmt, str(path)],
-                    cwd=ROOT,
-                    capture_output=True,
-                    text=True,
-                    check=True,
+            for mode in ("parse_file", "iter_file"):
+                runs = [_run_child(fmt, path, mode) for _ in range(args.runs)]
+                rows.append(
+                    (
+                        fmt,
+                        mode,
+                        runs[0]["records"],
+                        runs[0]["bytes"] / 2**20,
+                        statistics.median(r["seconds"] for r in runs),
+                        statistics.median(r["cpu"] for r in runs),
+                        max(r["peak_mib"] for r in runs),
+                        real_records(fmt)[1],
+                    )
                 )
-                runs.append(json.loads(out.stdout))
-            seconds = statistics.median(r["seconds"] for r in runs)
-            cpu = statistics.median(r["cpu"] for r in runs)
-            rows.append(
-                (
-                    fmt,
-                    runs[0]["records"],
-                    runs[0]["bytes"] / 2**20,
-                    seconds,
-                    cpu,
-                    max(r["peak_mib"] for r in runs),
-                    real_records(fmt)[1],
-                )
-            )
-    print(f"parse_file, median of {args.runs} runs, one subprocess per run\n")
+    print(f"Median of {args.runs} runs, one subprocess per run.\n")
     print(
-        "| format | records | file MiB | wall s (median) | CPU s (median) | records/s (wall) "
-        "| peak RSS MiB | source |"
+        "| format | call | records | file MiB | wall s | CPU s | records/s (wall) "
+        "| peak RSS MiB | records from |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---|")
-    for fmt, count, mib, seconds, cpu, peak, origin in rows:
+    print("|---|---|---:|---:|---:|---:|---:|---:|---|")
+    for fmt, mode, count, mib, seconds, cpu, peak, origin in rows:
         print(
-            f"| {fmt} | {count:,} | {mib:.1f} | {seconds:.2f} | {cpu:.2f} "
+            f"| {fmt} | {mode} | {count:,} | {mib:.1f} | {seconds:.2f} | {cpu:.2f} "
             f"| {count / seconds:,.0f} | {peak:.0f} | {origin} |"
         )
     load = os.getloadavg()[0]
     print(
-        f"\nload average at the end: {load:.1f} on {os.cpu_count()} CPUs (wall time is "
-        "inflated when other work shares the machine; CPU time is not)"
+        f"\nLoad average at the end: {load:.1f} on {os.cpu_count()} CPUs. Wall time grows when "
+        "other work shares the machine; CPU time much less so. iter_file keeps one batch of "
+        "2,000 records, as a batching import service would."
     )
+
+
+def _run_child(fmt: str, path: Path, mode: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", fmt, str(path), mode],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout)
 
 
 if __name__ == "__main__":

@@ -361,6 +361,8 @@ def queue_records(result) -> int:
 # --- synthetic scale-up ---------------------------------------------------------
 
 _WORD_RE = re.compile(r"[^\W\d_]{2,}")
+# "and" separates BibTeX author names; "et al" marks a truncated author list.
+_KEEP_WORDS = {"and", "et", "al"}
 
 
 def scaled_set(n: int, base: list[LabelledSet], seed: int = 0) -> LabelledSet:
@@ -384,6 +386,7 @@ def scaled_set(n: int, base: list[LabelledSet], seed: int = 0) -> LabelledSet:
             for field_ in (r["title"], " ".join(r["authors"]) if isinstance(r["authors"], list) else r["authors"])
             for w in _WORD_RE.findall(field_ or "")
         }
+        - _KEEP_WORDS
     )
     records, clusters = [], []
     copy = 0

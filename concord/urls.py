@@ -11,4 +11,6 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("admin/", admin.site.urls),
     path("reviews/", include("review.urls")),
+    path("reviews/<slug:slug>/analysis/", include("analysis.urls")),
+    path("reviews/<slug:slug>/extraction/", include("extraction.urls")),
 ]

@@ -60,3 +60,61 @@ def locked_consensus(review: Review, *, kind: str | None = None) -> LockedData:
         for c in rows
     ]
     return LockedData(studies=studies, fingerprint=fingerprint([s.fingerprint for s in studies]))
+
+
+def _status(assigned: int, submitted: int, consensus, open_count: int) -> str:
+    if consensus is not None:
+        if consensus.status == "locked":
+            return "locked"
+        return f"reconciling ({open_count} open)" if open_count else "ready to lock"
+    if not assigned:
+        return "not assigned"
+    return f"{submitted}/2 submitted"
+
+
+def progress(review: Review, studies) -> list[dict]:
+    """Per study and kind: how far it is (for the overview page and lock_status)."""
+    from django.db.models import Count, Q
+
+    from extraction.models import Assignment, Consensus, Extraction
+
+    studies = list(studies)
+    ids = [s.pk for s in studies]
+    assigned = {(r["study_id"], r["kind"]): r["n"] for r in Assignment.objects.filter(study_id__in=ids)
+                .values("study_id", "kind").annotate(n=Count("id"))}
+    submitted = {(r["study_id"], r["kind"]): r["n"] for r in Extraction.objects.filter(
+        study_id__in=ids, status=Extraction.SUBMITTED).values("study_id", "kind").annotate(n=Count("id"))}
+    consensus = {(c.study_id, c.kind): c for c in Consensus.objects.filter(study_id__in=ids).annotate(
+        open_count=Count("discrepancies", filter=Q(discrepancies__choice="")))}
+    rows = []
+    for study in studies:
+        row = {"study": study}
+        for kind in ("extraction", "appraisal"):
+            c = consensus.get((study.pk, kind))
+            row[kind] = _status(assigned.get((study.pk, kind), 0), submitted.get((study.pk, kind), 0), c,
+                                getattr(c, "open_count", 0))
+            row[f"{kind}_consensus"] = c
+        rows.append(row)
+    return rows
+
+
+def _design_from_text(text: str) -> str | None:
+    text = text.lower()
+    if "random" in text or text.strip() in ("rct", "trial"):
+        return "rct"
+    if "case-control" in text or "case control" in text:
+        return "case_control"
+    if "cohort" in text:
+        return "cohort"
+    return None
+
+
+def suggested_designs(review: Review, field: str = "study_design") -> dict[int, str]:
+    """Design per study as read from locked extraction data, so that the appraisal instrument
+    can follow what the extractors agreed the design was."""
+    out = {}
+    for s in locked_consensus(review, kind="extraction").studies:
+        design = _design_from_text(str(s.data.get(field, "")))
+        if design:
+            out[s.study_id] = design
+    return out

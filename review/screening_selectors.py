@@ -13,16 +13,27 @@ from review.models.screening import ConflictStatus, Stage, StageStatus, Vote
 from review.services.screening import reviewers_needed
 
 ORDERS = ("random", "year", "title")
-# A Mersenne prime: (id * a + b) mod P with a, b drawn from the reviewer's seed is a
-# different permutation of the records for each reviewer, stable across requests.
-_PRIME = 2_147_483_647
+# An affine map then a square, modulo two primes below 2**31, coefficients drawn from the
+# reviewer's seed: a different shuffle for each reviewer, stable across requests, in
+# arithmetic that SQLite and PostgreSQL both evaluate in 64-bit integers. Affine maps
+# alone leave consecutive ids in visible arithmetic runs; the square breaks them up.
+_P1 = 2_147_483_647
+_P2 = 2_147_483_629
 
 
-def reviewer_seed(review: Review, user) -> tuple[int, int]:
+def reviewer_seed(review: Review, user) -> tuple[int, int, int, int]:
     digest = hashlib.sha256(f"{review.pk}:{user.pk}".encode()).digest()
-    a = 1 + int.from_bytes(digest[:4], "big") % (_PRIME - 1)
-    b = int.from_bytes(digest[4:8], "big") % _PRIME
-    return a, b
+    a = 1 + int.from_bytes(digest[0:4], "big") % (_P1 - 1)
+    b = int.from_bytes(digest[4:8], "big") % _P1
+    c = 1 + int.from_bytes(digest[8:12], "big") % (_P2 - 1)
+    d = 1 + int.from_bytes(digest[12:16], "big") % (_P2 - 1)
+    return a, b, c, d
+
+
+def _shuffle_key(seed: tuple[int, int, int, int]):
+    a, b, c, d = seed
+    x = Mod(F("id") * a + b, _P1)
+    return Mod(Mod(x * x + c, _P2) * d + c, _P2)
 
 
 def queue(review: Review, user, stage: str, *, order: str = "random") -> QuerySet[Record]:
@@ -44,8 +55,7 @@ def queue(review: Review, user, stage: str, *, order: str = "random") -> QuerySe
         return records.order_by(F("year").desc(nulls_last=True), "id")
     if order == "title":
         return records.order_by("title", "id")
-    a, b = reviewer_seed(review, user)
-    return records.annotate(shuffle=Mod(F("id") * a + b, _PRIME)).order_by("shuffle", "id")
+    return records.annotate(shuffle=_shuffle_key(reviewer_seed(review, user))).order_by("shuffle", "id")
 
 
 def next_record(review: Review, user, stage: str, *, order: str = "random") -> Record | None:

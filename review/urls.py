@@ -1,6 +1,18 @@
 from django.urls import path
 
-from review.views import audit, duplicates, imports, members, records, reviews, sources
+from review.views import (
+    audit,
+    conflicts,
+    duplicates,
+    fulltext,
+    imports,
+    members,
+    records,
+    reviews,
+    screening,
+    screening_reports,
+    sources,
+)
 
 app_name = "review"
 
@@ -29,4 +41,21 @@ urlpatterns = [
     path("<slug:slug>/duplicates/<int:pk>/", duplicates.duplicate_pair, name="duplicate_pair"),
     path("<slug:slug>/duplicates/<int:pk>/decide/", duplicates.duplicate_decide, name="duplicate_decide"),
     path("<slug:slug>/audit/", audit.audit_log, name="audit"),
+    # Screening (issue 5).
+    path("<slug:slug>/screen/<str:stage_slug>/", screening.screen, name="screen"),
+    path("<slug:slug>/screen/<str:stage_slug>/<int:pk>/vote/", screening.vote, name="vote"),
+    path("<slug:slug>/screen/<str:stage_slug>/mine/", screening.my_decisions, name="my_decisions"),
+    path("<slug:slug>/conflicts/", conflicts.conflict_list, name="conflicts"),
+    path("<slug:slug>/conflicts/<int:pk>/", conflicts.conflict_detail, name="conflict_detail"),
+    path("<slug:slug>/record-stages/<int:pk>/send-back/", conflicts.send_back, name="send_back"),
+    path("<slug:slug>/full-texts/", fulltext.fulltext_list, name="fulltexts"),
+    path("<slug:slug>/full-texts/<int:pk>/", fulltext.fulltext_detail, name="fulltext_detail"),
+    path("<slug:slug>/full-texts/<int:pk>/pdf/", fulltext.fulltext_pdf, name="fulltext_pdf"),
+    path("<slug:slug>/included/", fulltext.included_list, name="included"),
+    path("<slug:slug>/included/<int:pk>/study/", fulltext.study_link_view, name="study_link"),
+    path("<slug:slug>/screening/", screening_reports.dashboard, name="dashboard"),
+    path("<slug:slug>/prisma/", screening_reports.prisma_page, name="prisma"),
+    path("<slug:slug>/prisma.<str:fmt>", screening_reports.prisma_download, name="prisma_download"),
+    path("<slug:slug>/exports/included.<str:fmt>", screening_reports.export_included, name="export_included"),
+    path("<slug:slug>/exports/votes.csv", screening_reports.export_votes, name="export_votes"),
 ]

@@ -1,29 +1,44 @@
 """Concord's statistics engine: effect sizes, pooling, heterogeneity, subgroups,
-sensitivity and small-study analyses. Pure numpy/scipy; imports nothing from Django.
+sensitivity and small-study analyses, conversions and plots. Pure numpy/scipy/matplotlib;
+imports nothing from Django.
 
 Names and conventions follow R's metafor so that every number can be checked against it.
 """
 
+# conversions, glmm and plots belong to another engineer; their public names are
+# re-exported here explicitly. When one of them gains a public name, add it here too.
+from .conversions import (
+    MeanSD,
+    hozo,
+    hozo_mean,
+    hozo_sd,
+    luo_mean,
+    median_to_mean_sd,
+    scenario,
+    shi_sd,
+    wan_mean,
+    wan_sd,
+)
 from .effect_sizes import MEASURES, EffectSizes, escalc
 from .errors import ConvergenceError
+from .glmm import GLMMResult, rma_glmm
 from .influence import InfluenceResult, Leave1outResult, influence, leave1out, outliers
 from .model import rma
+from .plots import forest_plot, funnel_plot, save_figure
 from .results import RmaResult, Transformed
 from .small_study import RankTest, RegressionTest, harbord, peters, ranktest, regtest
 from .subgroups import SubgroupResult, subgroup
 from .transforms import back_transform
 from .trimfill import TrimfillResult, trimfill
 
-# plots.py, glmm.py and conversions.py are written by another engineer; their public
-# names are added to the imports and to __all__ here once those modules exist (explicit
-# imports only, no try/except ImportError).
-
 __all__ = [
     "MEASURES",
     "ConvergenceError",
     "EffectSizes",
+    "GLMMResult",
     "InfluenceResult",
     "Leave1outResult",
+    "MeanSD",
     "RankTest",
     "RegressionTest",
     "RmaResult",
@@ -32,14 +47,27 @@ __all__ = [
     "TrimfillResult",
     "back_transform",
     "escalc",
+    "forest_plot",
+    "funnel_plot",
     "harbord",
+    "hozo",
+    "hozo_mean",
+    "hozo_sd",
     "influence",
     "leave1out",
+    "luo_mean",
+    "median_to_mean_sd",
     "outliers",
     "peters",
     "ranktest",
     "regtest",
     "rma",
+    "rma_glmm",
+    "save_figure",
+    "scenario",
+    "shi_sd",
     "subgroup",
     "trimfill",
+    "wan_mean",
+    "wan_sd",
 ]

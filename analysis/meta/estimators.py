@@ -79,11 +79,7 @@ def _sj(y, v, X) -> Tau2Estimate:
     se = np.sqrt(
         tau2_0**2
         / (k - p) ** 2
-        * (
-            2 * fit.tr_pepf(v, v)
-            + 4 * tau2 * fit.tr_pepf(v, 1.0)
-            + 2 * tau2**2 * fit.tr_pepf()
-        )
+        * (2 * fit.tr_pepf(v, v) + 4 * tau2 * fit.tr_pepf(v, 1.0) + 2 * tau2**2 * fit.tr_pepf())
     )
     return Tau2Estimate(tau2, float(se))
 
@@ -209,8 +205,14 @@ def _safeguarded(y, v, X, method: str) -> tuple[float, int]:
     if not (f_lo >= 0 >= f_hi):
         raise ConvergenceError(f"{method}: no root of the estimating equation near the maximum")
     root, info = brentq(
-        lambda t2: _score(t2, y, v, X, method), lo, hi, xtol=1e-15, rtol=1e-14,
-        maxiter=MAXITER, full_output=True, disp=False,
+        lambda t2: _score(t2, y, v, X, method),
+        lo,
+        hi,
+        xtol=1e-15,
+        rtol=1e-14,
+        maxiter=MAXITER,
+        full_output=True,
+        disp=False,
     )
     if not info.converged:
         raise ConvergenceError(f"{method}: root finding did not converge")

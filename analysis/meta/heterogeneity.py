@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import chi2
+from scipy.special import chdtrc
 
 from .wls import wls
 
@@ -43,7 +43,7 @@ def heterogeneity(y: np.ndarray, v: np.ndarray, X: np.ndarray, tau2: float, fixe
     df = k - p
     fit = wls(y - y.mean(), 1 / v, X)
     q = max(0.0, fit.rss)
-    q_p = float(chi2.sf(q, df))
+    q_p = float(chdtrc(df, q))
     typical = df / fit.tr_pe()
     if fixed:
         i2 = max(0.0, 100 * (q - df) / q) if q > 0 else 0.0

@@ -60,7 +60,12 @@ def _deleted(res: RmaResult, i: int, X: np.ndarray) -> RmaResult | None:
     keep = np.arange(res.k) != i
     try:
         return _fit(
-            res.yi[keep], res.vi[keep], X[keep], res.model, res.test, res.level,
+            res.yi[keep],
+            res.vi[keep],
+            X[keep],
+            res.model,
+            res.test,
+            res.level,
             intercept=res.intercept,
         )
     except RankDeficientError:
@@ -71,7 +76,8 @@ def _deletion_fits(res: RmaResult, X: np.ndarray) -> list[RmaResult | None]:
     if res.k < 2:
         raise ValueError("leave-one-out needs at least two studies")
     needed = res.p if res.model == "FE" else res.p + 1
-    if res.k - 1 < needed:
+    # An intercept-only model can be fitted to one study (tau^2 = 0), as metafor does.
+    if res.k - 1 < needed and not (res.int_only and res.k == 2):
         return [None] * res.k
     return [_deleted(res, i, X) for i in range(res.k)]
 
@@ -95,9 +101,18 @@ def leave1out(res: RmaResult) -> Leave1outResult:
         return np.array([np.nan if r is None else getattr(r, attr) for r in fits], float)
 
     return Leave1outResult(
-        estimate=col("estimate"), se=col("se"), zval=col("zval"), pval=col("pval"),
-        ci_lb=col("ci_lb"), ci_ub=col("ci_ub"), Q=col("Q"), Q_p=col("Q_p"),
-        tau2=col("tau2"), I2=col("I2"), H2=col("H2"), slab=res.slab,
+        estimate=col("estimate"),
+        se=col("se"),
+        zval=col("zval"),
+        pval=col("pval"),
+        ci_lb=col("ci_lb"),
+        ci_ub=col("ci_ub"),
+        Q=col("Q"),
+        Q_p=col("Q_p"),
+        tau2=col("tau2"),
+        I2=col("I2"),
+        H2=col("H2"),
+        slab=res.slab,
     )
 
 
@@ -156,8 +171,17 @@ def influence(res: RmaResult) -> InfluenceResult:
             | np.any(np.abs(dfbs) > 1, axis=1)
         )
     return InfluenceResult(
-        rstudent=rstudent, dffits=dffits, cook_d=cook_d, cov_r=cov_r, tau2_del=tau2_del,
-        QE_del=qe_del, hat=hat, weight=res.weights.copy(), dfbs=dfbs, inf=inf, slab=res.slab,
+        rstudent=rstudent,
+        dffits=dffits,
+        cook_d=cook_d,
+        cov_r=cov_r,
+        tau2_del=tau2_del,
+        QE_del=qe_del,
+        hat=hat,
+        weight=res.weights.copy(),
+        dfbs=dfbs,
+        inf=inf,
+        slab=res.slab,
     )
 
 

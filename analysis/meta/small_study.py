@@ -70,9 +70,7 @@ def _predictor(res: RmaResult, predictor: str, ni) -> np.ndarray:
     ni = res.ni if ni is None else as_study_array("ni", ni, res.k)
     if ni is None:
         raise ValueError(f"predictor {predictor!r} needs the sample sizes (ni)")
-    return {"ni": ni, "ninv": 1 / ni, "sqrtni": np.sqrt(ni), "sqrtninv": 1 / np.sqrt(ni)}[
-        predictor
-    ]
+    return {"ni": ni, "ninv": 1 / ni, "sqrtni": np.sqrt(ni), "sqrtninv": 1 / np.sqrt(ni)}[predictor]
 
 
 def regtest(res: RmaResult, model: str = "rma", predictor: str = "sei", ni=None):
@@ -117,9 +115,17 @@ def regtest(res: RmaResult, model: str = "rma", predictor: str = "sei", ni=None)
             limit = (np.nan,) * 3
     return RegressionTest(
         name="Egger" if predictor == "sei" else "regression",
-        model=model, predictor=predictor, statistic=float(stat), ddf=float(ddf),
-        pval=pval, coef=coef, se=se, k=res.k,
-        est=float(limit[0]), ci_lb=float(limit[1]), ci_ub=float(limit[2]),
+        model=model,
+        predictor=predictor,
+        statistic=float(stat),
+        ddf=float(ddf),
+        pval=pval,
+        coef=coef,
+        se=se,
+        k=res.k,
+        est=float(limit[0]),
+        ci_lb=float(limit[1]),
+        ci_ub=float(limit[2]),
     )
 
 
@@ -150,6 +156,9 @@ def kendall_test(x, y, exact: bool = True) -> tuple[float, float, bool]:
     x, y = np.asarray(x, float), np.asarray(y, float)
     n = x.size
     tau = float(kendalltau(x, y).statistic)
+    if not np.isfinite(tau):
+        # One variable is constant: Kendall's tau is undefined (R returns NA).
+        return np.nan, np.nan, False
     ties = np.unique(x).size < n or np.unique(y).size < n
     if exact and not ties and n <= EXACT_KENDALL_MAX_N:
         q = int(np.round((tau + 1) * n * (n - 1) / 4))
@@ -211,8 +220,15 @@ def _ols_intercept_test(y, x, name, predictor, k_all):
         raise ValueError(f"{name} test needs at least three informative studies")
     stat = beta[0] / se[0]
     return RegressionTest(
-        name=name, model="lm", predictor=predictor, statistic=float(stat), ddf=float(df),
-        pval=float(2 * t.sf(abs(stat), df)), coef=float(beta[0]), se=float(se[0]), k=k_all,
+        name=name,
+        model="lm",
+        predictor=predictor,
+        statistic=float(stat),
+        ddf=float(df),
+        pval=float(2 * t.sf(abs(stat), df)),
+        coef=float(beta[0]),
+        se=float(se[0]),
+        k=k_all,
     )
 
 
@@ -273,8 +289,13 @@ def peters(ai, bi, ci, di, add: float = 0.5, to: str = "only0") -> RegressionTes
     beta, se, df = _weighted_lm(es.yi, w, X)
     stat = beta[1] / se[1]
     return RegressionTest(
-        name="Peters", model="lm", predictor="ninv", statistic=float(stat), ddf=float(df),
-        pval=float(2 * t.sf(abs(stat), df)), coef=float(beta[1]), se=float(se[1]),
+        name="Peters",
+        model="lm",
+        predictor="ninv",
+        statistic=float(stat),
+        ddf=float(df),
+        pval=float(2 * t.sf(abs(stat), df)),
+        coef=float(beta[1]),
+        se=float(se[1]),
         k=int(n.size),
     )
-

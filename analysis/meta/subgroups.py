@@ -58,8 +58,17 @@ def dummy_matrix(labels, levels) -> np.ndarray:
 
 
 def subgroup(
-    yi, vi=None, groups=None, *, method: str = "REML", test: str = "z", level: float = 95,
-    measure: str | None = None, slab=None, ni=None, re_method: str = "REML",
+    yi,
+    vi=None,
+    groups=None,
+    *,
+    method: str = "REML",
+    test: str = "z",
+    level: float = 95,
+    measure: str | None = None,
+    slab=None,
+    ni=None,
+    re_method: str = "REML",
 ) -> SubgroupResult:
     """Fit each subgroup separately and test for subgroup differences.
 
@@ -113,9 +122,15 @@ def subgroup(
     for lev in levels:
         idx = np.flatnonzero(lab_arr == lev)
         fits[lev] = rma(
-            y[idx], v[idx], method=method, test=test, level=level, measure=measure,
+            y[idx],
+            v[idx],
+            method=method,
+            test=test,
+            level=level,
+            measure=measure,
             slab=None if slab is None else [slab[i] for i in idx],
-            ni=None if ni_arr is None else ni_arr[idx], re_method=re_method,
+            ni=None if ni_arr is None else ni_arr[idx],
+            re_method=re_method,
         )
 
     g = len(levels)
@@ -133,8 +148,15 @@ def subgroup(
         mixed = None
     else:
         mixed = rma(
-            y, v, method=mixed_method, test=test, level=level,
-            mods=dummy_matrix(labels, levels), measure=measure, slab=slab, ni=ni,
+            y,
+            v,
+            method=mixed_method,
+            test=test,
+            level=level,
+            mods=dummy_matrix(labels, levels),
+            measure=measure,
+            slab=slab,
+            ni=ni,
         )
     return SubgroupResult(
         groups=fits,

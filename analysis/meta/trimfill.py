@@ -124,8 +124,13 @@ def trimfill(
             s_r = np.sum(signed[signed > 0])
             k0_raw = (4 * s_r - k * (k + 1)) / (2 * k - 1)
             var_sr = (
-                k * (k + 1) * (2 * k + 1) + 10 * k0_raw**3 + 27 * k0_raw**2 + 17 * k0_raw
-                - 18 * k * k0_raw**2 - 18 * k * k0_raw + 6 * k**2 * k0_raw
+                k * (k + 1) * (2 * k + 1)
+                + 10 * k0_raw**3
+                + 27 * k0_raw**2
+                + 17 * k0_raw
+                - 18 * k * k0_raw**2
+                - 18 * k * k0_raw
+                + 6 * k**2 * k0_raw
             ) / 24
             se_k0 = 4 * np.sqrt(var_sr) / (2 * k - 1)
         k0 = int(max(0, np.round(k0_raw)))
@@ -140,19 +145,35 @@ def trimfill(
 
     if k0 == 0:
         return TrimfillResult(
-            0, se_k0, side, estimator, p_k0, res, res.yi.copy(), res.vi.copy(),
-            np.zeros(k, bool), iterations,
+            0,
+            se_k0,
+            side,
+            estimator,
+            p_k0,
+            res,
+            res.yi.copy(),
+            res.vi.copy(),
+            np.zeros(k, bool),
+            iterations,
         )
-    filled_y = sign * (2 * beta - y[k - k0:])
+    filled_y = sign * (2 * beta - y[k - k0 :])
     yi = np.concatenate([res.yi, filled_y])
-    vi = np.concatenate([res.vi, v[k - k0:]])
-    ni = None if res.ni is None else np.concatenate([res.ni, res.ni[order][k - k0:]])
+    vi = np.concatenate([res.vi, v[k - k0 :]])
+    ni = None if res.ni is None else np.concatenate([res.ni, res.ni[order][k - k0 :]])
     slab = None
     if res.slab is not None:
         slab = res.slab + tuple(f"Filled {j + 1}" for j in range(k0))
     fit = _fit(
-        yi, vi, np.ones((yi.size, 1)), res.model, res.test, res.level, res.method,
-        measure=res.measure, slab=slab, ni=ni,
+        yi,
+        vi,
+        np.ones((yi.size, 1)),
+        res.model,
+        res.test,
+        res.level,
+        res.method,
+        measure=res.measure,
+        slab=slab,
+        ni=ni,
     )
     fill = np.concatenate([np.zeros(k, bool), np.ones(k0, bool)])
     return TrimfillResult(k0, se_k0, side, estimator, p_k0, fit, yi, vi, fill, iterations)

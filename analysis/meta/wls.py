@@ -46,13 +46,10 @@ class WLSFit:
 
     def tr_pe(self, e: np.ndarray | float = 1.0) -> float:
         """``tr(P E)`` for a diagonal ``E``."""
-        e = np.broadcast_to(np.asarray(e, float), self.w.shape)
         return float(np.sum(self.w * e) - np.sum(self.A * self._g(e)))
 
     def tr_pepf(self, e: np.ndarray | float = 1.0, f: np.ndarray | float = 1.0) -> float:
         """``tr(P E P F)`` for diagonal ``E`` and ``F``."""
-        e = np.broadcast_to(np.asarray(e, float), self.w.shape)
-        f = np.broadcast_to(np.asarray(f, float), self.w.shape)
         ge, gf = self._g(e), self._g(f)
         return float(
             np.sum(self.w**2 * e * f)
@@ -71,6 +68,15 @@ def wls(y: np.ndarray, w: np.ndarray, X: np.ndarray) -> WLSFit:
     The QR route (as metafor's ``.invcalc``) avoids squaring the condition number of
     ``sqrt(W) X``.
     """
+    if X.shape[1] == 1:
+        # One column (the plain meta-analysis): closed form, no decomposition needed.
+        x = X[:, 0]
+        wx = w * x
+        s = float(wx @ x)
+        if not s > 0:
+            raise RankDeficientError("the design matrix is rank deficient")
+        beta = np.array([float(wx @ y) / s])
+        return WLSFit(w=w, X=X, beta=beta, A=np.array([[1 / s]]), resid=y - x * beta[0])
     sw = np.sqrt(w)
     q, r = np.linalg.qr(X * sw[:, None])
     diag = np.abs(np.diag(r))

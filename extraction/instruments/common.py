@@ -75,4 +75,4 @@ class Instrument:
         raise KeyError(key)
 
     def domain_label(self, key: str) -> str:
-        return next(d.label for d in self.domains if d.key == key)
+        return next((d.label for d in self.domains if d.key == key), "Overall")

@@ -4,8 +4,9 @@ parallel group; effect of assignment to intervention, i.e. intention-to-treat).
 The domain algorithms transcribe the decision flowcharts of the full guidance document
 (Higgins, Savović, Page, Sterne, 22 August 2019); the overall rule is that of Table 3 of the
 paper: low only if every domain is low, high if any domain is high, some concerns otherwise.
-The guidance also lets assessors judge "high" when several domains have some concerns; that
-is a judgement, not an algorithm, so it is left to the lead's override.
+The paper also lets assessors judge "high" when some concerns in several domains substantially
+lower confidence in the result; that judgement is the optional item ``overall.escalate``,
+entered twice and reconciled like every other answer.
 
 References
 ----------
@@ -17,7 +18,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from extraction.instruments.common import HIGH, LOW, SOME_CONCERNS, Assessment, Domain, Instrument, Item
+from extraction.instruments.common import (
+    HIGH,
+    LOW,
+    SOME_CONCERNS,
+    Assessment,
+    Domain,
+    Instrument,
+    Item,
+)
 
 Y, PY, PN, N, NI, NA = "Y", "PY", "PN", "N", "NI", "NA"
 ANSWERS = (Y, PY, PN, N, NI)
@@ -197,6 +206,9 @@ def required_questions(answers: Mapping[str, str]) -> set[str]:
     return needed
 
 
+ESCALATE = "overall.escalate"
+
+
 def score(answers: Mapping[str, str]) -> Assessment:
     judgements: dict[str, str | None] = {}
     for key, judge in JUDGES.items():
@@ -205,6 +217,9 @@ def score(answers: Mapping[str, str]) -> Assessment:
         except Incomplete:
             judgements[key] = None
     result = None if None in judgements.values() else overall(judgements)
+    several = sum(1 for j in judgements.values() if j == SOME_CONCERNS) >= 2
+    if result == SOME_CONCERNS and several and answers.get(ESCALATE) in YES:
+        result = HIGH
     return Assessment(domains=judgements, overall=result)
 
 
@@ -220,6 +235,10 @@ ITEMS = tuple(
         Item(key=f"{d.key}.support", domain=d.key, label=f"Support for judgement: {d.label}",
              kind="long_text", required=False),
     )
+) + (
+    Item(key=ESCALATE, domain="overall", choices=(CHOICES[0], CHOICES[3]), required=False,
+         label="Optional: do some concerns in several domains substantially lower confidence in the result "
+               "(so that the overall judgement is high)?"),
 )
 
 ROB2 = Instrument(code="rob2", name="RoB 2 (randomised trials, effect of assignment)",

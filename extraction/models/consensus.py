@@ -68,10 +68,6 @@ class Consensus(models.Model):
     def __str__(self) -> str:
         return f"{self.study} {self.kind} consensus ({self.status})"
 
-    @property
-    def is_locked(self) -> bool:
-        return self.status == self.LOCKED
-
     def save(self, *args, **kwargs):
         if self.pk is not None:
             stored = Consensus.objects.filter(pk=self.pk).values("status", *PROTECTED).first()
@@ -84,6 +80,10 @@ class Consensus(models.Model):
         if Consensus.objects.filter(pk=self.pk, status=self.LOCKED).exists():
             raise LockedError(LOCKED)
         return super().delete(*args, **kwargs)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == self.LOCKED
 
 
 class DiscrepancyQuerySet(models.QuerySet):
@@ -133,10 +133,6 @@ class Discrepancy(models.Model):
     def __str__(self) -> str:
         return self.key
 
-    @property
-    def resolved(self) -> bool:
-        return bool(self.choice)
-
     def save(self, *args, **kwargs):
         if Consensus.objects.filter(pk=self.consensus_id, status=Consensus.LOCKED).exists():
             raise LockedError(LOCKED)
@@ -146,3 +142,7 @@ class Discrepancy(models.Model):
         if Consensus.objects.filter(pk=self.consensus_id, status=Consensus.LOCKED).exists():
             raise LockedError(LOCKED)
         return super().delete(*args, **kwargs)
+
+    @property
+    def resolved(self) -> bool:
+        return bool(self.choice)

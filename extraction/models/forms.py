@@ -3,6 +3,12 @@ from django.db import models
 
 from extraction.formspec.schema import empty
 
+IN_USE = "This form version is in use by extractions; publish a new version instead."
+
+
+class FormInUseError(Exception):
+    """Raised when code tries to change a form version that extractions already use."""
+
 
 class FormVersion(models.Model):
     """One version of a review's extraction form, stored whole as validated JSON.
@@ -26,6 +32,13 @@ class FormVersion(models.Model):
 
     def __str__(self) -> str:
         return f"Form v{self.number}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and self.extractions.exists():
+            stored = FormVersion.objects.filter(pk=self.pk).values_list("schema", flat=True).first()
+            if stored is not None and stored != self.schema:
+                raise FormInUseError(IN_USE)
+        super().save(*args, **kwargs)
 
     @property
     def in_use(self) -> bool:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .blocking import candidate_pairs
 from .clusters import build_clusters
 from .prepared import Prepared, prepare
 from .scoring import DISTINCT, DUPLICATE, MAYBE, RELATED, Verdict, compare
+
+ERROR_DUPLICATE_IDS = "record ids must be unique across records and against"
+ERROR_UNKNOWN_EXISTING = "against names ids that are not among the records"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +65,12 @@ def find_duplicates(
         ``year``, ``journal``, ``volume``, ``issue``, ``pages``, ``doi``, ``pmid``,
         ``abstract``, ``publication_type`` and ``issn``. Missing keys count as empty.
     against
-        Records already in the review. New records are compared with each other
-        and with these; pairs of two existing records are not reported again, and
-        an existing record is always the representative of its cluster. Ids must be
-        unique across both sequences.
+        What is already in the review: either the existing records themselves
+        (mappings or objects, compared in addition to ``records``) or the ids of
+        those members of ``records`` that already exist. New records are compared
+        with each other and with the existing ones; pairs of two existing records
+        are neither reported nor merged, and an existing record is always the
+        representative of its cluster. Ids must be unique across both.
 
     Returns
     -------
@@ -73,12 +78,23 @@ def find_duplicates(
         ``pairs`` with decision duplicate / maybe / related, and ``clusters`` built
         only from duplicate pairs (see ``clusters.build_clusters``).
     """
+    existing_ids, existing_records = set(), []
+    for item in against or ():
+        if isinstance(item, Mapping) or hasattr(item, "id"):
+            existing_records.append(item)
+        else:
+            existing_ids.add(item)
     prepared: list[Prepared] = [prepare(r, k) for k, r in enumerate(records)]
-    for rec in against or ():
+    for rec in existing_records:
         prepared.append(prepare(rec, len(prepared), existing=True))
     ids = [p.id for p in prepared]
     if len(set(ids)) != len(ids):
-        raise ValueError("record ids must be unique across records and against")
+        raise ValueError(ERROR_DUPLICATE_IDS)
+    if existing_ids - set(ids):
+        raise ValueError(ERROR_UNKNOWN_EXISTING)
+    for rec in prepared:
+        if rec.id in existing_ids:
+            rec.existing = True
 
     verdicts: dict[tuple[int, int], Verdict] = {}
     for i, j in candidate_pairs(prepared):

@@ -106,6 +106,7 @@ def split_author_string(value: str | None) -> list[str]:
     return [p.strip(" ,.") for p in parts if p.strip(" ,.")]
 
 
+@functools.lru_cache(maxsize=65536)  # the same people recur across a search's records
 def _one_author(name: str) -> str:
     name = _ET_AL_RE.sub("", name).strip()
     if not name:
@@ -165,6 +166,7 @@ _GENERIC_VENUE = {"proceedings", "annual"}
 _VENUE_WORDS = {"conference", "proceedings", "symposium", "congress", "workshop", "meeting"}
 
 
+@functools.lru_cache(maxsize=16384)  # a search holds a few thousand journals at most
 def normalise_journal(journal: str | None) -> str:
     """Lower-case tokens without stop words, places or an appended meeting.
 

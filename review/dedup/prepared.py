@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 
 from .normalise import (
+    _NON_WORD_RE,
     _fold,
     first_page,
     normalise_authors,
@@ -32,16 +34,23 @@ _CONFERENCE_WORDS = re.compile(
     r"\b(conference|congress|meeting|symposium|proceedings|abstracts|sessions|workshop|"
     r"colloquium|annual scientific)\b"
 )
-_ERRATUM_RE = re.compile(r"^(erratum|errata|corrigendum|correction|retraction|expression of concern)\b")
+# Read on the raw lower-cased title, where the colon still tells "Correction: X"
+# (a notice) from "Correction of hyperglycaemia ..." (an article).
+_ERRATUM_RE = re.compile(
+    r"^\W*(erratum|errata|corrigendum|expression of concern|"
+    r"(correction|retraction|notice of retraction)\s*(:|to\b|for\b|notice\b|note\b))"
+)
 _COMMENT_RE = re.compile(
-    r"^(comments? on|commentary on|reply to|in reply|authors? reply|reply|letter to the editor|"
-    r"re|response to (the |a )?(letter|comment|commentary|editorial|correspondence))\b"
+    r"^\W*(comments?\s+on\b|commentary\s+on\b|reply\b|in reply\b|authors?'?\s+reply\b|re\s*:|"
+    r"letter to the editor\b|response to (the |a )?(letter|comment|commentary|editorial|correspondence)\b)"
 )
 _PROTOCOL_RE = re.compile(r"\b(protocol|rationale and design|design and rationale)\b")
 _SETTING_RE = re.compile(r"\b(in vivo|in vitro|ex vivo|in silico|in situ)\b")
 _DIGITS_RE = re.compile(r"\d+")
 
-NOTICE_TYPES = {"erratum", "correction", "retraction", "comment", "letter", "editorial", "reply"}
+_MAX_AUTHORS = 30
+_ERRATUM_TYPES = {"erratum", "correction", "retraction"}
+_COMMENT_TYPES = {"comment", "letter", "editorial", "reply"}
 CONFERENCE_TYPES = {"conference_abstract", "conference_paper", "conference_proceeding", "meeting_abstract"}
 
 
@@ -73,12 +82,11 @@ class Prepared:
     completeness: int
 
 
-def _get(record, name: str, default=None):
+def _getter(record):
+    """A ``get(name)`` for a mapping or an object, decided once per record."""
     if isinstance(record, Mapping):
-        value = record.get(name, default)
-    else:
-        value = getattr(record, name, default)
-    return default if value is None else value
+        return lambda name: record.get(name)
+    return lambda name: getattr(record, name, None)
 
 
 def _numbers(tokens: list[str]) -> frozenset:
@@ -92,12 +100,18 @@ def _numbers(tokens: list[str]) -> frozenset:
     return frozenset(found)
 
 
-def _notice(title: str, pub_type: str) -> str:
-    if pub_type in {"erratum", "correction", "retraction"} or _ERRATUM_RE.search(title):
+def _notice(raw_title: str, pub_type: str) -> str:
+    text = raw_title.lower()
+    if pub_type in _ERRATUM_TYPES or _ERRATUM_RE.search(text):
         return "erratum"
-    if pub_type in {"comment", "letter", "editorial", "reply"} or _COMMENT_RE.search(title):
+    if pub_type in _COMMENT_TYPES or _COMMENT_RE.search(text):
         return "comment"
     return ""
+
+
+@functools.lru_cache(maxsize=16384)
+def _conference_venue(journal: str) -> bool:
+    return bool(_CONFERENCE_WORDS.search(_fold(journal)))
 
 
 def _short(value) -> str:
@@ -119,7 +133,8 @@ def _year(value) -> int | None:
 
 
 def prepare(record, index: int, existing: bool = False) -> Prepared:
-    raw_title = str(_get(record, "title", "") or "")
+    get = _getter(record)
+    raw_title = str(get("title") or "")
     title = normalise_title(raw_title)
     title = _LEADING_NOISE_RE.sub("", title)
     # MEDLINE marks translated titles with brackets; the bracketed tail
@@ -129,31 +144,34 @@ def prepare(record, index: int, existing: bool = False) -> Prepared:
         if len(stripped) >= 20:
             title = _LEADING_NOISE_RE.sub("", stripped)
     tokens = title.split()
-    pub_type = str(_get(record, "publication_type", "") or "").lower()
-    raw_journal = str(_get(record, "journal", "") or "")
+    pub_type = str(get("publication_type") or "").lower()
+    raw_journal = str(get("journal") or "")
     journal = normalise_journal(raw_journal)
-    authors = normalise_authors(_get(record, "authors", ()))
-    abstract = normalise_title(str(_get(record, "abstract", "") or "")[:600])[:400]
-    volume = _short(_get(record, "volume", ""))
-    issue = _short(_get(record, "issue", ""))
+    raw_authors = get("authors") or ()
+    if isinstance(raw_authors, list | tuple) and len(raw_authors) > _MAX_AUTHORS:
+        raw_authors = raw_authors[:_MAX_AUTHORS]  # consortium papers list hundreds
+    authors = normalise_authors(raw_authors)
+    abstract = " ".join(_NON_WORD_RE.sub(" ", _fold(str(get("abstract") or "")[:450])).split())[:400]
+    volume = _short(get("volume"))
+    issue = _short(get("issue"))
     if len(issue) > 4:
         issue = ""  # an article number ("e0143396") exported into the issue field
-    page = first_page(str(_get(record, "pages", "") or ""))
-    conference = pub_type in CONFERENCE_TYPES or bool(_CONFERENCE_WORDS.search(_fold(raw_journal)))
-    doi = normalise_doi(_get(record, "doi", ""))
-    pmid = normalise_pmid(_get(record, "pmid", ""))
-    year = _year(_get(record, "year"))
+    page = first_page(str(get("pages") or ""))
+    conference = pub_type in CONFERENCE_TYPES or _conference_venue(raw_journal)
+    doi = normalise_doi(get("doi"))
+    pmid = normalise_pmid(get("pmid"))
+    year = _year(get("year"))
     filled = sum(bool(x) for x in (title, authors, year, journal, volume, issue, page, doi, pmid))
     return Prepared(
         index=index,
-        id=_get(record, "id"),
+        id=get("id"),
         existing=existing,
         title=title,
         title_key=title.replace(" ", ""),
         title_tokens=frozenset(tokens),
         numbers=_numbers(tokens),
         settings=frozenset(_SETTING_RE.findall(title)),
-        notice=_notice(title, pub_type),
+        notice=_notice(raw_title, pub_type),
         protocol=bool(_PROTOCOL_RE.search(title)) or pub_type == "protocol",
         conference=conference,
         authors=authors,

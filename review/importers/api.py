@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 
 from . import bibtex, compressed, endnote_xml, limits, medline, ris, tabular, wos
-from .base import Context, Pending
+from .base import Context
 from .decoding import ascii_compatible, decode, sample_text, sniff
 from .detect import FORMATS, detect_text, is_gzip, is_zip
 from .errors import ImportFileError, RecordError, RecordProblem
@@ -42,8 +43,110 @@ def parse_file(
     progress: Progress | None = None,
 ) -> ParseResult:
     """Parse one export file; raise ImportFileError naming file, line and record."""
+    stream = iter_file(
+        data,
+        filename=filename,
+        format=format,
+        skip_bad=skip_bad,
+        column_map=column_map,
+        max_bytes=max_bytes,
+        progress=progress,
+    )
+    records = list(stream)
+    return ParseResult(
+        format=stream.format,
+        records=records,
+        skipped=stream.skipped,
+        encoding=stream.encoding,
+        source_hint=stream.source_hint,
+    )
+
+
+class RecordStream:
+    """The records of one file, converted as they are iterated.
+
+    For an import service that writes in batches: only the input bytes and the current
+    batch are in memory, instead of every record at once. Errors arrive during iteration,
+    so the caller's transaction must roll back on ImportFileError; a file with no usable
+    record raises at the end, as parse_file does.
+    """
+
+    def __init__(
+        self, *, format, encoding, source_hint, pending, module, ctx, skip_bad, progress
+    ) -> None:
+        self.format: str = format
+        self.encoding: str = encoding
+        self.source_hint: str = source_hint
+        self.total: int = len(pending)
+        self.skipped: list[RecordProblem] = []
+        self._pending = pending
+        self._module = module
+        self._ctx = ctx
+        self._skip_bad = skip_bad
+        self._progress = progress
+
+    def __iter__(self) -> Iterator[ParsedRecord]:
+        with _one_error_type(self._ctx.filename):
+            yield from self._records()
+
+    def _records(self) -> Iterator[ParsedRecord]:
+        self.skipped = []  # a second pass starts afresh rather than doubling the list
+        pending, convert, ctx = self._pending, self._module.convert, self._ctx
+        total, progress = self.total, self._progress
+        produced = 0
+        for index in range(total):
+            item = pending[index]
+            try:
+                if item.error:
+                    raise RecordError(item.error, line=item.line)
+                record = convert(item, ctx)
+            except RecordError as exc:
+                line = exc.line if exc.line is not None else item.line
+                if not self._skip_bad:
+                    raise ImportFileError(exc.reason, line=line, record=item.position) from None
+                self.skipped.append(RecordProblem(item.position, line, exc.reason))
+            else:
+                produced += 1
+                yield record
+            if progress is not None and (index + 1) % limits.PROGRESS_EVERY == 0:
+                progress(index + 1, total)
+        if progress is not None:
+            progress(total, total)
+        if not produced:
+            raise ImportFileError(ERR_ALL_BAD.format(reason=self.skipped[0].reason))
+
+
+def iter_file(
+    data: bytes,
+    *,
+    filename: str,
+    format: str | None = None,
+    skip_bad: bool = False,
+    column_map: dict[str, str] | None = None,
+    max_bytes: int = limits.MAX_BYTES,
+    progress: Progress | None = None,
+) -> RecordStream:
+    """Like parse_file, but the records are converted while the caller iterates."""
+    with _one_error_type(filename):
+        ctx = Context(filename=filename, column_map=column_map)
+        fmt, encoding, module, pending = _open(data, format, max_bytes, ctx)
+        return RecordStream(
+            format=fmt,
+            encoding=encoding,
+            source_hint=ctx.source_hint,
+            pending=pending,
+            module=module,
+            ctx=ctx,
+            skip_bad=skip_bad,
+            progress=progress,
+        )
+
+
+@contextlib.contextmanager
+def _one_error_type(filename: str):
+    """The contract: any bad upload surfaces as ImportFileError naming the file."""
     try:
-        return _parse(data, filename, format, skip_bad, column_map, max_bytes, progress)
+        yield
     except ImportFileError as exc:
         if not exc.filename:
             exc.filename = filename
@@ -52,14 +155,14 @@ def parse_file(
         raise ImportFileError(
             f"the file is too complex to read ({type(exc).__name__})", filename=filename
         ) from None
-    except Exception as exc:  # the contract: one exception type for any bad upload
+    except Exception as exc:
         raise ImportFileError(
             f"unexpected error while reading the file ({type(exc).__name__}: {exc})",
             filename=filename,
         ) from exc
 
 
-def _parse(data, filename, fmt, skip_bad, column_map, max_bytes, progress) -> ParseResult:
+def _open(data, fmt, max_bytes, ctx):
     if not isinstance(data, bytes | bytearray | memoryview):
         raise ImportFileError("the upload is not bytes")
     data = bytes(data)
@@ -67,13 +170,12 @@ def _parse(data, filename, fmt, skip_bad, column_map, max_bytes, progress) -> Pa
         raise ImportFileError(ERR_OVERSIZE.format(size=len(data), limit=max_bytes))
     if fmt is not None and fmt not in FORMATS:
         raise ImportFileError(ERR_FORMAT_KEY.format(fmt=fmt, keys=", ".join(FORMATS)))
-    ctx = Context(filename=filename, column_map=column_map)
     if is_gzip(data):
         data = compressed.gunzip(data, max_bytes)
         ctx.notes["compressed"] = "gzip"
         if is_gzip(data) or is_zip(data):
             raise ImportFileError("nested compressed files are not accepted")
-    elif is_zip(data) and fmt in (None, "xlsx") and not compressed.is_xlsx(data):
+    elif is_zip(data) and not compressed.is_xlsx(data):
         _, data = compressed.unzip_single(data, max_bytes)
         ctx.notes["compressed"] = "zip"
         if is_gzip(data) or (is_zip(data) and not compressed.is_xlsx(data)):
@@ -82,10 +184,8 @@ def _parse(data, filename, fmt, skip_bad, column_map, max_bytes, progress) -> Pa
     if is_zip(data):
         if fmt not in (None, "xlsx"):
             raise ImportFileError(f"the file is a zip/xlsx archive, not {FORMATS[fmt]}")
-        encoding = "xlsx"
-        fmt = "xlsx"
         pending = tabular.split_xlsx(data, ctx)
-        module = tabular
+        fmt, encoding, module = "xlsx", "xlsx", tabular
     else:
         if fmt == "xlsx":
             raise ImportFileError("the file is not an .xlsx workbook")
@@ -93,8 +193,8 @@ def _parse(data, filename, fmt, skip_bad, column_map, max_bytes, progress) -> Pa
         fmt = fmt or detect_text(sample_text(data, encoding, skip))
         module = _TEXT_PARSERS[fmt]
         if fmt in _BYTE_SPLIT:
-            data, encoding = ascii_compatible(data, encoding, skip)
-            pending = module.split(data, encoding, ctx)
+            data, chunk_encoding = ascii_compatible(data, encoding, skip)
+            pending = module.split(data, chunk_encoding, ctx)
         else:
             text, encoding = decode(data)
             del data
@@ -102,40 +202,4 @@ def _parse(data, filename, fmt, skip_bad, column_map, max_bytes, progress) -> Pa
             del text
     if not pending:
         raise ImportFileError(ERR_NO_RECORDS)
-    records, skipped = _convert_all(pending, module, ctx, skip_bad, progress)
-    return ParseResult(
-        format=fmt,
-        records=records,
-        skipped=skipped,
-        encoding=encoding,
-        source_hint=ctx.source_hint,
-    )
-
-
-def _convert_all(
-    pending: list[Pending], module, ctx: Context, skip_bad: bool, progress: Progress | None
-) -> tuple[list[ParsedRecord], list[RecordProblem]]:
-    records: list[ParsedRecord] = []
-    skipped: list[RecordProblem] = []
-    total = len(pending)
-    convert = module.convert
-    for index, item in enumerate(pending):
-        try:
-            if item.error:
-                raise RecordError(item.error, line=item.line)
-            record = convert(item, ctx)
-        except RecordError as exc:
-            line = exc.line if exc.line is not None else item.line
-            if not skip_bad:
-                raise ImportFileError(exc.reason, line=line, record=item.position) from None
-            skipped.append(RecordProblem(item.position, line, exc.reason))
-        else:
-            records.append(record)
-        pending[index] = None  # let the raw text go with the record, not stay twice
-        if progress is not None and (index + 1) % limits.PROGRESS_EVERY == 0:
-            progress(index + 1, total)
-    if progress is not None:
-        progress(total, total)
-    if not records:
-        raise ImportFileError(ERR_ALL_BAD.format(reason=skipped[0].reason))
-    return records, skipped
+    return fmt, encoding, module, pending

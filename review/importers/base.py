@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from .decoding import decode_chunk
 
 
 @dataclass(slots=True)
@@ -44,3 +47,26 @@ def line_starts(data: bytes, needle: bytes) -> list[int]:
 def line_end(data: bytes, position: int) -> int:
     end = data.find(b"\n", position)
     return len(data) if end == -1 else end
+
+
+class LazyPending(Sequence):
+    """Records located in a byte buffer, each decoded only when asked for.
+
+    Splitting a 200 MB file keeps just offsets; the text of a record exists once, in the
+    record it becomes, and a caller streaming records never holds them all.
+    """
+
+    def __init__(self, data: bytes, encoding: str, spans: list[tuple]) -> None:
+        self._data = data
+        self._encoding = encoding
+        self._spans = spans  # (start, end, first line, structural error or None)
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        start, end, line, error = self._spans[index]
+        raw = decode_chunk(self._data[start:end], self._encoding).rstrip()
+        return Pending(index + 1, line, raw, error=error)

@@ -25,10 +25,19 @@ _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
 _BRACES = str.maketrans("", "", "{}")
 _BARE_PERCENT = re.compile(r"(?<!\\)%")
 # Text-mode symbols Zotero writes that pylatexenc drops instead of decoding.
-_SYMBOLS = re.compile(r"\\(textgreater|textless|textbar|textasciitilde|textasciicircum|"
-                      r"textbackslash|textunderscore)(?:\{\})?")
-_SYMBOL_TEXT = {"textgreater": ">", "textless": "<", "textbar": "|", "textasciitilde": "~",
-                "textasciicircum": "^", "textbackslash": "\\", "textunderscore": "_"}
+_SYMBOLS = re.compile(
+    r"\\(textgreater|textless|textbar|textasciitilde|textasciicircum|"
+    r"textbackslash|textunderscore)(?:\{\})?"
+)
+_SYMBOL_TEXT = {
+    "textgreater": ">",
+    "textless": "<",
+    "textbar": "|",
+    "textasciitilde": "~",
+    "textasciicircum": "^",
+    "textbackslash": "\\",
+    "textunderscore": "_",
+}
 
 
 def split(text: str, ctx: Context) -> list[Pending]:
@@ -39,16 +48,25 @@ def split(text: str, ctx: Context) -> list[Pending]:
         if isinstance(block, DuplicateBlockKeyBlock | DuplicateFieldKeyBlock):
             entry = block.ignore_error_block
         elif isinstance(block, ParsingFailedBlock):
-            pending.append(Pending(len(pending) + 1, _line(block), block.raw or "",
-                                   error=f"malformed BibTeX entry ({_reason(block)})"))
+            pending.append(
+                Pending(
+                    len(pending) + 1,
+                    _line(block),
+                    block.raw or "",
+                    error=f"malformed BibTeX entry: {_reason(block)}",
+                )
+            )
             continue
         elif isinstance(block, Entry):
             entry = block
         if isinstance(entry, Entry):
             pending.append(Pending(len(pending) + 1, _line(block), block.raw or "", data=entry))
     sample = text[:50_000].lower()
-    ctx.source_hint = "scopus" if "scopus.com" in sample else (
-        "zotero" if "\tabstract = {" in sample or "\ttitle = {" in sample else "")
+    ctx.source_hint = (
+        "scopus"
+        if "scopus.com" in sample
+        else ("zotero" if "\tabstract = {" in sample or "\ttitle = {" in sample else "")
+    )
     return pending
 
 
@@ -59,7 +77,8 @@ def _line(block) -> int | None:
 
 def _reason(block: ParsingFailedBlock) -> str:
     error = getattr(block, "error", None)
-    return str(error).split("\n")[0][:200] if error else "could not be parsed"
+    reason = getattr(error, "abort_reason", None) or str(error or "")
+    return reason.strip().split("\n")[0][:200] or "it could not be parsed"
 
 
 @functools.cache
@@ -85,8 +104,9 @@ def latex_to_text(value: str) -> str:
 
 def convert(item: Pending, ctx: Context) -> ParsedRecord:
     entry: Entry = item.data
-    fields = {f.key.lower(): f.value if isinstance(f.value, str) else str(f.value)
-              for f in entry.fields}
+    fields = {
+        f.key.lower(): f.value if isinstance(f.value, str) else str(f.value) for f in entry.fields
+    }
 
     def get(*names: str) -> str:
         for name in names:
@@ -99,15 +119,22 @@ def convert(item: Pending, ctx: Context) -> ParsedRecord:
     raw_authors = fields.get("author", "")
     authors = [latex_to_text(a) for a in _AND.split(raw_authors.strip())] if raw_authors else []
     extra: dict = {"bibtex_type": entry.entry_type.lower(), "bibtex_key": entry.key}
-    for key, name in (("publisher", "publisher"), ("note", "note"), ("annote", "annote"),
-                      ("source", "source"), ("isbn", "isbn"), ("editors", "editor"),
-                      ("booktitle", "booktitle")):
+    for key, name in (
+        ("publisher", "publisher"),
+        ("note", "note"),
+        ("annote", "annote"),
+        ("source", "source"),
+        ("isbn", "isbn"),
+        ("editors", "editor"),
+        ("booktitle", "booktitle"),
+    ):
         value = get(name)
         if value:
             extra[key] = value
     entry_type = entry.entry_type.lower()
-    journal_names = ("journal", "journaltitle", "booktitle") if entry_type != "book" else (
-        "series",)
+    journal_names = (
+        ("journal", "journaltitle", "booktitle") if entry_type != "book" else ("series",)
+    )
     return ParsedRecord(
         position=item.position,
         line=item.line,
@@ -123,7 +150,8 @@ def convert(item: Pending, ctx: Context) -> ParsedRecord:
         pmid=norm.pmid(get("pmid", "pubmed_id")),
         issn=norm.issns(get("issn")),
         keywords=norm.split_keywords(keywords_field.replace(",", ";"))
-        if ";" not in keywords_field else norm.split_keywords(keywords_field),
+        if ";" not in keywords_field
+        else norm.split_keywords(keywords_field),
         publication_type=norm.publication_type(get("document_type", "type"), entry_type),
         language=get("language"),
         url=get("url"),

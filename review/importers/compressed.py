@@ -49,7 +49,8 @@ def unzip_single(data: bytes, max_bytes: int) -> tuple[str, bytes]:
         raise ImportFileError(ERR_BAD_ZIP) from None
     with archive:
         members = [
-            info for info in archive.infolist()
+            info
+            for info in archive.infolist()
             if not info.is_dir() and not info.filename.startswith("__MACOSX/")
         ]
         if len(members) != 1:
@@ -61,8 +62,14 @@ def unzip_single(data: bytes, max_bytes: int) -> tuple[str, bytes]:
         try:
             with archive.open(info) as member:
                 out = member.read(cap + 1)
-        except (zipfile.BadZipFile, zlib.error, OSError, RuntimeError, NotImplementedError,
-                EOFError):
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            OSError,
+            RuntimeError,
+            NotImplementedError,
+            EOFError,
+        ):
             raise ImportFileError(ERR_BAD_ZIP) from None
         if len(out) > cap:
             raise ImportFileError(ERR_TOO_BIG.format(limit=cap))

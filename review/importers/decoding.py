@@ -8,6 +8,7 @@ with a non-Latin-1 character does not double the size of the whole text.
 from __future__ import annotations
 
 import codecs
+import re
 
 from .errors import ImportFileError
 
@@ -21,17 +22,21 @@ _BOMS = (
 
 # Signatures of files people upload by mistake; naming them beats "not a citation file".
 _BINARY_MAGIC = (
-    (b"%PDF", "a PDF document"),
-    (b"\xd0\xcf\x11\xe0", "a legacy Office file (.xls/.doc); save it as .xlsx or CSV"),
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"7z\xbc\xaf", "a 7-Zip archive"),
-    (b"Rar!", "a RAR archive"),
-    (b"BZh", "a bzip2 archive"),
-    (b"\x7fELF", "a program"),
+    (b"%PDF", "the file is a PDF document, not a citation export"),
+    (
+        b"\xd0\xcf\x11\xe0",
+        "the file is a legacy Excel/Word file (.xls/.doc): save it as .xlsx or CSV",
+    ),
+    (b"\x89PNG", "the file is a PNG image, not a citation export"),
+    (b"\xff\xd8\xff", "the file is a JPEG image, not a citation export"),
+    (b"GIF8", "the file is a GIF image, not a citation export"),
+    (b"7z\xbc\xaf", "the file is a 7-Zip archive: upload the export itself, or a .zip/.gz"),
+    (b"Rar!", "the file is a RAR archive: upload the export itself, or a .zip/.gz"),
+    (b"BZh", "the file is a bzip2 archive: upload the export itself, or a .zip/.gz"),
+    (b"\x7fELF", "the file is a program, not a citation export"),
 )
 _CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
+_NOT_SPACE = re.compile(rb"[^\s]")
 _WINDOW = 8 * 1024 * 1024
 SAMPLE = 256 * 1024
 
@@ -67,8 +72,11 @@ def _is_utf8(data: bytes) -> bool:
     # sequence, so no window ever holds more than a few MB of decoded text.
     start = 0
     while start < len(data):
-        end = len(data) if len(data) - start <= _WINDOW else data.rfind(
-            b"\n", start, start + _WINDOW) + 1
+        end = (
+            len(data)
+            if len(data) - start <= _WINDOW
+            else data.rfind(b"\n", start, start + _WINDOW) + 1
+        )
         if end <= start:
             end = min(len(data), start + _WINDOW)
         try:
@@ -81,11 +89,12 @@ def _is_utf8(data: bytes) -> bool:
 
 def sniff(data: bytes) -> tuple[str, int]:
     """(encoding, length of the BOM to skip), or ImportFileError for binary or empty data."""
-    if not data or not data.strip():
+    # A search, not data.strip(): stripping a 200 MB upload would copy it.
+    if not _NOT_SPACE.search(data):
         raise ImportFileError(ERR_EMPTY)
-    for magic, what in _BINARY_MAGIC:
+    for magic, reason in _BINARY_MAGIC:
         if data.startswith(magic):
-            raise ImportFileError(f"the file is {what}, not a citation export")
+            raise ImportFileError(reason)
     bom = _bom(data)
     if bom:
         return bom
@@ -117,7 +126,7 @@ def _checked_text(text: str) -> str:
     controls = sum(1 for ch in sample if ch < " " and ch not in "\t\n\r\f\v")
     if controls > max(8, len(sample) // 100):
         raise ImportFileError(ERR_BINARY)
-    if not text.strip():
+    if not text or text.isspace():
         raise ImportFileError(ERR_EMPTY)
     return text
 
@@ -142,6 +151,10 @@ def decode(data: bytes) -> tuple[str, str]:
 
 def sample_text(data: bytes, encoding: str, skip: int) -> str:
     """The start of the file as text, for format detection."""
+    if not encoding.startswith(("utf-16", "utf-32")):
+        # Leading blank lines must not fill the whole sample.
+        first = _NOT_SPACE.search(data, skip)
+        skip = first.start() if first else skip
     head = data[skip : skip + SAMPLE]
     text = head.decode(encoding, errors="ignore")
     if "\r" in text:

@@ -23,8 +23,8 @@ ERR_UNKNOWN = (
 )
 
 _SAMPLE = 256 * 1024
-_RIS = re.compile(r"^TY {1,2}- ?\S", re.MULTILINE)
-_MEDLINE = re.compile(r"^PMID- ?\d", re.MULTILINE)
+_RIS = re.compile(r"^TY {1,2}-", re.MULTILINE)
+_MEDLINE = re.compile(r"^PMID-", re.MULTILINE)
 _WOS_HEADER = re.compile(r"\A\s*(?:FN |VR )")
 _WOS_RECORD = re.compile(r"^PT [A-Z]\b", re.MULTILINE)
 _WOS_END = re.compile(r"^ER\s*$", re.MULTILINE)
@@ -72,9 +72,42 @@ def detect_text(text: str) -> str:
     bibtex = _BIBTEX.search(sample)
     if bibtex and not sample[: bibtex.start()].strip(" \t\n%"):
         return "bibtex"
-    first = next((line for line in sample.split("\n") if line.strip()), "")
-    if any(sep in first for sep in (",", "\t", ";")) and "\n" in sample.strip():
+    if _looks_tabular(sample):
         return "csv"
     if bibtex:
         return "bibtex"
     raise ImportFileError(ERR_UNKNOWN)
+
+
+def _looks_tabular(sample: str) -> bool:
+    """A header row with a delimiter that the next row repeats, or a header naming a
+    column Concord knows (a header-only file is still a CSV, just an empty one)."""
+    lines = [line for line in sample.split("\n") if line.strip()]
+    if not lines:
+        return False
+    first = lines[0]
+    for separator in ("\t", ";", ","):
+        if separator in first:
+            if len(lines) > 1 and separator in lines[1]:
+                return True
+            cells = {cell.strip().strip('"').lower() for cell in first.split(separator)}
+            if cells & _KNOWN_HEADERS:
+                return True
+    return False
+
+
+_KNOWN_HEADERS = frozenset(
+    {
+        "title",
+        "abstract",
+        "authors",
+        "author",
+        "doi",
+        "year",
+        "document title",
+        "item title",
+        "article title",
+        "ti",
+        "ab",
+    }
+)

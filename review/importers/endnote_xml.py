@@ -22,11 +22,24 @@ from .records import ParsedRecord
 
 _DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 
+ERR_DTD = (
+    "the XML declares a DTD (<!DOCTYPE ...>) or entities; they are refused for safety "
+    "and EndNote, Zotero and Mendeley exports never need them"
+)
+
 # EndNote's numeric ref-types, for exports whose name attribute is missing.
 _REF_TYPES = {
-    "17": "Journal Article", "6": "Book", "5": "Book Section", "47": "Conference Paper",
-    "10": "Conference Proceedings", "32": "Thesis", "27": "Report", "13": "Generic",
-    "43": "Electronic Article", "12": "Web Page", "46": "Preprint",
+    "17": "Journal Article",
+    "6": "Book",
+    "5": "Book Section",
+    "47": "Conference Paper",
+    "10": "Conference Proceedings",
+    "32": "Thesis",
+    "27": "Report",
+    "13": "Generic",
+    "43": "Electronic Article",
+    "12": "Web Page",
+    "46": "Preprint",
 }
 
 
@@ -38,8 +51,7 @@ def split(text: str, ctx: Context) -> list[Pending]:
     pending: list[Pending] = []
     depth = 0
     try:
-        for event, element in iterparse(io.BytesIO(body), events=("start", "end"),
-                                        forbid_dtd=True):
+        for event, element in iterparse(io.BytesIO(body), events=("start", "end"), forbid_dtd=True):
             if event == "start":
                 depth += 1
                 if depth > limits.XML_MAX_DEPTH:
@@ -50,17 +62,19 @@ def split(text: str, ctx: Context) -> list[Pending]:
             depth -= 1
             if element.tag == "record":
                 pending.append(
-                    Pending(len(pending) + 1, None, ET.tostring(element, encoding="unicode"),
-                            data=_fields(element))
+                    Pending(
+                        len(pending) + 1,
+                        None,
+                        ET.tostring(element, encoding="unicode"),
+                        data=_fields(element),
+                    )
                 )
                 element.clear()
     except ET.ParseError as exc:
         line = exc.position[0] if getattr(exc, "position", None) else None
         raise ImportFileError(f"the XML is not well-formed ({exc})", line=line) from None
-    except DefusedXmlException as exc:
-        raise ImportFileError(
-            f"the XML declares a DTD or entities, which are refused for safety ({exc})"
-        ) from None
+    except DefusedXmlException:
+        raise ImportFileError(ERR_DTD) from None
     ctx.source_hint = _source_hint(pending)
     return pending
 
@@ -104,8 +118,9 @@ def _first(fields: dict[str, list[str]], *paths: str) -> str:
 
 
 def _lines(fields: dict[str, list[str]], path: str) -> list[str]:
-    return [part.strip() for value in fields.get(path, ()) for part in value.split("\n")
-            if part.strip()]
+    return [
+        part.strip() for value in fields.get(path, ()) for part in value.split("\n") if part.strip()
+    ]
 
 
 def convert(item: Pending, ctx: Context) -> ParsedRecord:
@@ -123,11 +138,18 @@ def convert(item: Pending, ctx: Context) -> ParsedRecord:
     isbn_field = _first(fields, "isbn")
     is_book = type_name in ("Book", "Book Section", "Edited Book")
     extra: dict = {"ref_type": type_name or ref_type}
-    for key, path in (("accession_number", "accession-num"), ("label", "label"),
-                      ("caption", "caption"), ("notes", "notes"), ("publisher", "publisher"),
-                      ("place", "pub-location"), ("work_type", "work-type"),
-                      ("record_number", "rec-number"), ("source_app", "source-app"),
-                      ("database_provider", "remote-database-provider")):
+    for key, path in (
+        ("accession_number", "accession-num"),
+        ("label", "label"),
+        ("caption", "caption"),
+        ("notes", "notes"),
+        ("publisher", "publisher"),
+        ("place", "pub-location"),
+        ("work_type", "work-type"),
+        ("record_number", "rec-number"),
+        ("source_app", "source-app"),
+        ("database_provider", "remote-database-provider"),
+    ):
         value = _first(fields, path)
         if value:
             extra[key] = value
@@ -149,8 +171,7 @@ def convert(item: Pending, ctx: Context) -> ParsedRecord:
         authors=norm.authors(fields.get("contributors/authors/author", [])),
         year=norm.year(_first(fields, "dates/year"), _first(fields, "dates/pub-dates/date")),
         journal=norm.clean_line(
-            _first(fields, "titles/secondary-title", "periodical/full-title",
-                   "periodical/abbr-1")
+            _first(fields, "titles/secondary-title", "periodical/full-title", "periodical/abbr-1")
         ),
         volume=_first(fields, "volume"),
         issue=issue,

@@ -8,33 +8,53 @@ from __future__ import annotations
 import re
 
 from . import normalise as norm
-from .base import Context, Pending, line_starts
-from .decoding import decode_chunk
+from .base import Context, LazyPending, Pending, line_starts
 from .errors import RecordError
 from .records import ParsedRecord
 
-
 # Only the tags convert() reads are captured (affiliations, history dates and the rest stay
 # in raw): a regex alternation runs in C, a Python loop over ~100 tags per record does not.
-_USED = ("PMID", "STAT", "BTI", "DEP", "FAU", "LID", "AID", "PMC", "TI", "AB", "AU", "DP", "JT",
-         "TA", "VI", "IP", "PG", "IS", "OT", "MH", "PT", "LA", "PL")
+_USED = (
+    "PMID",
+    "STAT",
+    "BTI",
+    "DEP",
+    "FAU",
+    "LID",
+    "AID",
+    "PMC",
+    "TI",
+    "AB",
+    "AU",
+    "DP",
+    "JT",
+    "TA",
+    "VI",
+    "IP",
+    "PG",
+    "IS",
+    "OT",
+    "MH",
+    "PT",
+    "LA",
+    "PL",
+)
 _FIELD = re.compile(r"\n(" + "|".join(_USED) + r") *- ?([^\n]*(?:\n {2,}[^\n]*)*)")
 _ID_SUFFIX = re.compile(r"\s*\[(\w+)\]\s*$")
 
 
-def split(data: bytes, encoding: str, ctx: Context) -> list[Pending]:
+def split(data: bytes, encoding: str, ctx: Context) -> LazyPending:
     starts = line_starts(data, b"PMID-")
-    pending: list[Pending] = []
+    spans: list[tuple] = []
     line_no = 1
     scanned = 0
     for index, start in enumerate(starts):
         line_no += data.count(b"\n", scanned, start)
         scanned = start
         end = starts[index + 1] if index + 1 < len(starts) else len(data)
-        raw = decode_chunk(data[start:end], encoding).rstrip()
-        pending.append(Pending(index + 1, line_no, raw))
+        spans.append((start, end, line_no, None))
     ctx.source_hint = "pubmed"
-    return pending
+    return LazyPending(data, encoding, spans)
 
 
 def tags(raw: str) -> dict[str, list[str]]:
@@ -78,8 +98,13 @@ def convert(item: Pending, ctx: Context) -> ParsedRecord:
     publication_types = [norm.clean_line(v) for v in fields.get("PT", [])]
     keywords = fields.get("OT", []) + fields.get("MH", [])
     extra: dict = {"database": "PubMed"}
-    for key, tag in (("journal_abbreviation", "TA"), ("nlm_status", "STAT"),
-                     ("place", "PL"), ("pmcid", "PMC"), ("date_published", "DP")):
+    for key, tag in (
+        ("journal_abbreviation", "TA"),
+        ("nlm_status", "STAT"),
+        ("place", "PL"),
+        ("pmcid", "PMC"),
+        ("date_published", "DP"),
+    ):
         value = _one(fields, tag)
         if value:
             extra[key] = value

@@ -12,6 +12,7 @@ import re
 _DOI = re.compile(r"10\.\d{4,9}/\S+", re.IGNORECASE)
 _DOI_TRAILING = ".,;:)]}>'\""
 _ISSN = re.compile(r"(\d{4})\s?[-\u2010-\u2015]?\s?(\d{3}[\dXx])")
+_AND = re.compile(r"\s+and\s+")
 _TOKEN_SEPARATORS = re.compile(r"[\s,;]+")
 _NOT_ISBN_CHARS = re.compile(r"[^0-9Xx]")
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|21\d\d)(?!\d)")
@@ -130,7 +131,7 @@ def pages(value: str, end: str = "") -> str:
 
 
 def author(value: str) -> str:
-    """"Last, First M." where that can be done without guessing which word is the surname."""
+    """ "Last, First M." where that can be done without guessing which word is the surname."""
     if "(" in value:
         value = _EMAIL_PAREN.sub("", value)
     value = clean_line(value).strip(",;")
@@ -139,8 +140,7 @@ def author(value: str) -> str:
     if "," in value:
         last, _, given = value.partition(",")
         last, given = last.strip(), given.strip()
-        if len(given) <= 3 and given.isupper() and given.isalpha() and given not in ("II",
-                                                                                 "III"):
+        if len(given) <= 3 and given.isupper() and given.isalpha() and given not in ("II", "III"):
             given = " ".join(f"{letter}." for letter in given)
         return f"{last}, {given}" if given else last
     match = _SURNAME_INITIALS.match(value)
@@ -172,6 +172,9 @@ def split_authors(value: str) -> list[str]:
     for separator in (";", "|", "\n"):
         if separator in value:
             return [part for part in (p.strip() for p in value.split(separator)) if part]
+    if " and " in value:
+        # BibTeX's separator, which some CSV exports copy verbatim.
+        return [part for part in (p.strip() for p in _AND.split(value)) if part]
     parts = [part.strip() for part in value.split(",")]
     # "Liu R., Adler D.G." lists names; "Rotter, Carina" is one name: only a list when
     # every comma-separated part holds a surname and initials.
@@ -219,22 +222,28 @@ def split_top_level_commas(value: str) -> list[str]:
 
 
 _TYPE_RULES = (
+    ("journal_article", ("case report",)),  # PubMed's "Case Reports" are not reports
     ("erratum", ("erratum", "correction", "corrigendum")),
     ("preprint", ("preprint",)),
     ("conference_abstract", ("conference abstract", "meeting abstract", "congress", "abst")),
     (
         "conference_paper",
-        ("conference paper", "conference proceeding", "proceedings", "cpaper", "conf",
-         "inproceedings"),
+        (
+            "conference paper",
+            "conference proceeding",
+            "proceedings",
+            "cpaper",
+            "conf",
+            "inproceedings",
+        ),
     ),
     ("editorial", ("editorial",)),
     ("letter", ("letter",)),
-    ("comment", ("comment", "note", "short survey")),
-    ("review", ("review", "meta-analysis")),
+    ("comment", ("comment", "note")),
+    ("review", ("review", "meta-analysis", "short survey")),
     ("thesis", ("thesis", "dissertation", "phdthesis", "mastersthesis", "thes")),
     ("report", ("report", "rprt", "techreport")),
-    ("book_section", ("book section", "book chapter", "chapter", "chap", "incollection",
-                      "inbook")),
+    ("book_section", ("book section", "book chapter", "chapter", "chap", "incollection", "inbook")),
     ("book", ("book", "edbook", "ebook")),
     ("journal_article", ("journal article", "article", "jour", "jfull", "ejour", "mgzn")),
 )
@@ -254,7 +263,7 @@ _TYPE_PATTERNS = tuple(
 
 def publication_type(*hints: str) -> str:
     """Map export type strings to Concord's vocabulary; earlier hints win over later ones."""
-    kinds = [_type_of(_CAMEL.sub(" ", h.strip()).lower()) for h in hints if h and h.strip()]
+    kinds = [_type_of(hint) for hint in hints if hint]
     for kind in kinds:
         if kind not in ("journal_article", "other"):
             return kind
@@ -263,6 +272,7 @@ def publication_type(*hints: str) -> str:
 
 @functools.lru_cache(maxsize=1024)
 def _type_of(hint: str) -> str:
+    hint = _CAMEL.sub(" ", hint.strip()).lower()
     for kind, pattern in _TYPE_PATTERNS:
         if pattern.search(hint):
             return kind

@@ -16,16 +16,52 @@ from .records import ParsedRecord
 
 # Concord field -> header names in the order they are preferred (compared lower-cased).
 ALIASES: dict[str, tuple[str, ...]] = {
-    "title": ("title", "document title", "item title", "article title", "ti", "t1",
-              "primary title", "display_name"),
+    "title": (
+        "title",
+        "document title",
+        "item title",
+        "article title",
+        "ti",
+        "t1",
+        "primary title",
+        "display_name",
+    ),
     "abstract": ("abstract", "abstract note", "abstracts", "ab", "n2"),
-    "authors": ("author full names", "authors", "author", "author names", "author/s", "af",
-                "au", "a1", "authorships.author.display_name", "first_authors"),
-    "year": ("year", "publication year", "publication_year", "py", "pubyear",
-             "date published", "publication_date", "date", "y1"),
-    "journal": ("source title", "publication title", "journal", "journal/book",
-                "primary_location.source.display_name", "secondary title", "so", "jo", "jf",
-                "t2"),
+    "authors": (
+        "author full names",
+        "authors",
+        "author",
+        "author names",
+        "author/s",
+        "af",
+        "au",
+        "a1",
+        "authorships.author.display_name",
+        "first_authors",
+    ),
+    "year": (
+        "year",
+        "publication year",
+        "publication_year",
+        "py",
+        "pubyear",
+        "date published",
+        "publication_date",
+        "date",
+        "y1",
+    ),
+    "journal": (
+        "source title",
+        "publication title",
+        "journal",
+        "journal/book",
+        "primary_location.source.display_name",
+        "secondary title",
+        "so",
+        "jo",
+        "jf",
+        "t2",
+    ),
     "volume": ("volume", "journal volume", "vl"),
     "issue": ("issue", "issue number", "journal issue", "number", "is"),
     "pages": ("pages", "page", "pg"),
@@ -34,23 +70,59 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "doi": ("doi", "item doi", "di", "do"),
     "pmid": ("pubmed id", "pmid", "pubmedid", "pubmed_id", "ids.pmid", "pm", "extra"),
     "issn": ("issn", "issns", "sn", "ei", "eissn"),
-    "keywords": ("author keywords", "keywords", "manual tags", "de", "kw", "index keywords",
-                 "automatic tags", "mesh terms", "id"),
-    "publication_type": ("document type", "item type", "publication type", "type",
-                         "type_of_reference", "content type", "dt", "ty", "pt"),
+    "keywords": (
+        "author keywords",
+        "keywords",
+        "manual tags",
+        "de",
+        "kw",
+        "index keywords",
+        "automatic tags",
+        "mesh terms",
+        "id",
+    ),
+    "publication_type": (
+        "document type",
+        "item type",
+        "publication type",
+        "type",
+        "type_of_reference",
+        "content type",
+        "dt",
+        "ty",
+        "pt",
+    ),
     "language": ("language of original document", "language", "la"),
     "url": ("url", "link", "source urls", "ur", "pdf link"),
 }
 FIELDS = tuple(ALIASES)
-_KEYWORD_COLUMNS = ("author keywords", "index keywords", "keywords", "manual tags",
-                    "automatic tags", "de", "kw", "emtree medical index terms (major focus)",
-                    "emtree medical index terms", "emtree drug index terms (major focus)",
-                    "emtree drug index terms")
+_KEYWORD_COLUMNS = (
+    "author keywords",
+    "index keywords",
+    "keywords",
+    "manual tags",
+    "automatic tags",
+    "de",
+    "kw",
+    "emtree medical index terms (major focus)",
+    "emtree medical index terms",
+    "emtree drug index terms (major focus)",
+    "emtree drug index terms",
+)
 _ACCESSION = ("eid", "ut", "lens id", "key", "accession number", "an", "id", "record_id")
 
+_DATABASES = {
+    "scopus": "Scopus",
+    "lens": "Lens",
+    "embase": "Embase",
+    "wos": "Web of Science",
+    "openalex": "OpenAlex",
+    "ieee": "IEEE Xplore",
+    "springer": "SpringerLink",
+}
+
 ERR_NO_TITLE = (
-    "no title column was recognised; choose which column holds each field "
-    "(columns: {columns})"
+    "no title column was recognised; choose which column holds each field (columns: {columns})"
 )
 ERR_MISSING_COLUMN = "column {column!r} (mapped to {field}) is not in the file"
 ERR_NO_HEADER = "the file has no header row"
@@ -128,7 +200,8 @@ def _prepare(headers: list[str], ctx: Context) -> None:
     ctx.source_hint = _layout(set(keys))
     ctx.notes["headers"] = headers
     ctx.notes["mapping"] = _mapping(headers, ctx.column_map)
-    ctx.notes["keyword_columns"] = [keys.index(k) for k in _KEYWORD_COLUMNS if k in keys]
+    keyword_names = _KEYWORD_COLUMNS + (("id",) if ctx.source_hint == "wos" else ())
+    ctx.notes["keyword_columns"] = [keys.index(k) for k in keyword_names if k in keys]
     ctx.notes["accession"] = next((keys.index(k) for k in _ACCESSION if k in keys), None)
     label_names = ("label_included", "included", "label", "final_decision", "decision")
     ctx.notes["label"] = next((keys.index(k) for k in label_names if k in keys), None)
@@ -142,7 +215,8 @@ def split(text: str, ctx: Context) -> list[Pending]:
     limit = csv.field_size_limit()
     if limit < limits.MAX_FIELD_CHARS:
         csv.field_size_limit(limits.MAX_FIELD_CHARS)
-    reader = csv.reader(lines, delimiter=delimiter)
+    # Each line keeps its newline, or a quoted cell spanning lines would lose its breaks.
+    reader = csv.reader((line + "\n" for line in lines), delimiter=delimiter)
     headers: list[str] | None = None
     pending: list[Pending] = []
     previous = 0
@@ -228,7 +302,7 @@ def csv_headers(data: bytes, *, filename: str = "") -> list[str]:
         text, _ = decode(data)
         lines = text.split("\n")
         first = next((line for line in lines if line.strip()), "")
-        reader = csv.reader(lines, delimiter=_delimiter(first))
+        reader = csv.reader((line + "\n" for line in lines), delimiter=_delimiter(first))
         for row in reader:
             if any(cell.strip() for cell in row):
                 return [cell.strip() for cell in row]
@@ -298,6 +372,8 @@ def convert(item: Pending, ctx: Context) -> ParsedRecord:
         extra["label"] = row[label].strip()
     if layout:
         extra["layout"] = layout
+        if layout in _DATABASES:
+            extra["database"] = _DATABASES[layout]
     pmid_text = get("pmid")
     doi = norm.doi(get("doi"))
     if not doi and "doi" not in mapping:

@@ -9,34 +9,36 @@ from __future__ import annotations
 import re
 
 from . import normalise as norm
-from .base import Context, Pending, line_end, line_starts
-from .decoding import decode_chunk
+from .base import Context, LazyPending, Pending, line_end, line_starts
 from .records import ParsedRecord
 
 _TAG = re.compile(r"([A-Z][A-Z0-9]) ?(.*)")
 
 # Continuation lines of these tags are separate items; of the others, wrapped text.
-_LIST_TAGS = frozenset({"AU", "AF", "BA", "BF", "CA", "GP", "ED", "CR", "C1", "C3", "EM", "RI",
-                        "OI", "FU"})
+_LIST_TAGS = frozenset(
+    {"AU", "AF", "BA", "BF", "CA", "GP", "ED", "CR", "C1", "C3", "EM", "RI", "OI", "FU"}
+)
 
 ERR_NO_ER = "record has no 'ER' end tag before the next 'PT'"
 ERR_TRUNCATED = "the file ends inside a record (no 'ER' end tag): is it truncated?"
 
 
-def split(data: bytes, encoding: str, ctx: Context) -> list[Pending]:
+def split(data: bytes, encoding: str, ctx: Context) -> LazyPending:
     markers = [(p, True) for p in line_starts(data, b"PT ")]
-    markers += [(p, False) for p in line_starts(data, b"ER")
-                if data[p + 2 : p + 3] in (b"", b"\n", b" ", b"\t")]
+    markers += [
+        (p, False)
+        for p in line_starts(data, b"ER")
+        if data[p + 2 : p + 3] in (b"", b"\n", b" ", b"\t")
+    ]
     markers.sort()
-    pending: list[Pending] = []
+    spans: list[tuple] = []
     start = None
     start_line = 0
     line_no = 1
     scanned = 0
 
     def add(end: int, error: str | None = None) -> None:
-        raw = decode_chunk(data[start:end], encoding).rstrip()
-        pending.append(Pending(len(pending) + 1, start_line, raw, error=error))
+        spans.append((start, end, start_line, error))
 
     for position, is_start in markers:
         line_no += data.count(b"\n", scanned, position)
@@ -51,7 +53,7 @@ def split(data: bytes, encoding: str, ctx: Context) -> list[Pending]:
     if start is not None:
         add(len(data), ERR_TRUNCATED)
     ctx.source_hint = "zoological_record" if b"ZOOREC:" in data[:100_000] else "wos"
-    return pending
+    return LazyPending(data, encoding, spans)
 
 
 def tags(raw: str) -> dict[str, list[str]]:
@@ -87,14 +89,17 @@ def _first(fields: dict[str, list[str]], *names: str) -> str:
 def convert(item: Pending, ctx: Context) -> ParsedRecord:
     fields = tags(item.raw)
     pages = norm.pages(_first(fields, "BP"), _first(fields, "EP")) or _first(fields, "AR")
-    keywords = norm.split_keywords(_first(fields, "DE")) + norm.split_keywords(
-        _first(fields, "ID"))
+    keywords = norm.split_keywords(_first(fields, "DE")) + norm.split_keywords(_first(fields, "ID"))
     accession = _first(fields, "UT")
     extra: dict = {"database": "Web of Science"}
     if accession:
         extra["accession_number"] = accession
-    for key, tag in (("document_type", "DT"), ("publisher", "PU"),
-                     ("journal_abbreviation", "J9"), ("zoological_record_number", "AN")):
+    for key, tag in (
+        ("document_type", "DT"),
+        ("publisher", "PU"),
+        ("journal_abbreviation", "J9"),
+        ("zoological_record_number", "AN"),
+    ):
         value = _first(fields, tag)
         if value:
             extra[key] = value
@@ -118,7 +123,8 @@ def convert(item: Pending, ctx: Context) -> ParsedRecord:
         publication_type=norm.publication_type(_first(fields, "DT"), _pt(_first(fields, "PT"))),
         language=_first(fields, "LA"),
         url=f"https://www.webofscience.com/wos/woscc/full-record/{accession}"
-        if accession.startswith("WOS:") else "",
+        if accession.startswith("WOS:")
+        else "",
         raw=item.raw,
         extra=extra,
     )

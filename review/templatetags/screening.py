@@ -23,7 +23,7 @@ class Highlighter:
             r"\b(" + "|".join(re.escape(t) for t in terms) + r")\b", re.IGNORECASE
         ) if terms else None
 
-    def __call__(self, text: str) -> str:
+    def mark(self, text: str) -> str:
         if not text or self.pattern is None:
             return escape(text or "")
         # Split the raw text and escape each piece, so a term can never match inside an entity.
@@ -41,4 +41,4 @@ class Highlighter:
 def highlight(text, highlighter):
     if highlighter is None:
         return escape(text or "")
-    return mark_safe(highlighter(text))
+    return mark_safe(highlighter.mark(text))

@@ -16,7 +16,7 @@ from review.services.screening import fulltext_attach, fulltext_mark_not_retriev
 
 class AttachForm(forms.Form):
     pdf = forms.FileField(required=False, label="PDF")
-    url = forms.URLField(required=False, label="Link", max_length=1000)
+    url = forms.URLField(required=False, label="Link", max_length=1000, assume_scheme="https")
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 

@@ -32,8 +32,9 @@ def _order(request) -> str:
     return order if order in selectors.ORDERS else "random"
 
 
-def _panel_context(review, user, stage, record, *, order):
-    own = selectors.own_decision(record, stage, user) if record else None
+def _panel_context(review, user, stage, record, *, order, own=None):
+    # ``own`` is None for a record served from the queue: the queue holds only records
+    # this reviewer has not decided, so there is nothing to look up.
     row = RecordStage.objects.filter(record=record, stage=stage).first() if own else None
     return {
         "review": review,
@@ -59,18 +60,18 @@ def screen(request, slug, stage_slug):
     stage = stage_from_slug(stage_slug)
     order = _order(request)
     record_id = request.GET.get("record", "")
+    own = None
     if record_id.isdigit():
         # Coming back to change one's own vote: only a record one has voted on, or one in the queue.
         record = get_object_or_404(
             Record.objects.select_related("source"), review=review, pk=int(record_id), duplicate_of__isnull=True,
         )
-        if selectors.own_decision(record, stage, request.user) is None and not selectors.queue(
-            review, request.user, stage
-        ).filter(pk=record.pk).exists():
+        own = selectors.own_decision(record, stage, request.user)
+        if own is None and not selectors.queue(review, request.user, stage).filter(pk=record.pk).exists():
             raise Http404("This record is not in your queue.")
     else:
         record = selectors.next_record(review, request.user, stage, order=order)
-    context = _panel_context(review, request.user, stage, record, order=order)
+    context = _panel_context(review, request.user, stage, record, order=order, own=own)
     context.update(membership=membership, needed=reviewers_needed(review, stage), orders=selectors.ORDERS)
     return render(request, "review/screening/screen.html", context)
 

@@ -58,10 +58,22 @@ def test_hedges_g_uses_exact_gamma_correction():
     ("kwargs", "message"),
     [
         (dict(ai=[1, 2], bi=[3], ci=[1, 2], di=[3, 4]), "field 'bi' has 1 values but 2"),
-        (dict(ai=[1, -2], bi=[3, 3], ci=[1, 2], di=[3, 4]), "study 1: field 'ai' must not be negative"),
-        (dict(ai=[1, 2, 30], n1i=[10, 10, 10], ci=[1, 2, 3], n2i=[10, 10, 10]), "study 2: field 'ai'"),
-        (dict(ai=[1, 2], n1i=[10, 0], ci=[1, 0], n2i=[10, 10]), "study 1: field 'n1i' must be at least 1"),
-        (dict(ai=[1, float("nan")], bi=[3, 3], ci=[1, 2], di=[3, 4]), "study 1: field 'ai' is not a finite"),
+        (
+            dict(ai=[1, -2], bi=[3, 3], ci=[1, 2], di=[3, 4]),
+            "study 1: field 'ai' must not be negative",
+        ),
+        (
+            dict(ai=[1, 2, 30], n1i=[10, 10, 10], ci=[1, 2, 3], n2i=[10, 10, 10]),
+            "study 2: field 'ai'",
+        ),
+        (
+            dict(ai=[1, 2], n1i=[10, 0], ci=[1, 0], n2i=[10, 10]),
+            "study 1: field 'n1i' must be at least 1",
+        ),
+        (
+            dict(ai=[1, float("nan")], bi=[3, 3], ci=[1, 2], di=[3, 4]),
+            "study 1: field 'ai' is not a finite",
+        ),
     ],
 )
 def test_bad_two_by_two_input_names_study_and_field(kwargs, message):

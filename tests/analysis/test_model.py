@@ -6,8 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.meta import ConvergenceError, escalc, rma
-from analysis.meta import estimators
+from analysis.meta import ConvergenceError, escalc, estimators, rma
 
 REF = json.loads((Path(__file__).parent / "r" / "reference.json").read_text())
 CLOSED_FORM = {"FE", "EE", "DL", "HE", "HS", "SJ"}
@@ -32,8 +31,14 @@ def tolerance(method):
 def fit_case(case):
     mods = None if case.get("mods") is None else np.array(case["mods"], float)
     return rma(
-        arr(case["yi"]), arr(case["vi"]), method=case["method"], test=case["test"],
-        level=case["level"], mods=mods, measure=case.get("measure"),
+        arr(case["yi"]),
+        arr(case["vi"]),
+        method=case["method"],
+        test=case["test"],
+        level=case["level"],
+        mods=mods,
+        intercept=case.get("intercept", True),
+        measure=case.get("measure"),
         ni=None if case.get("ni") is None else arr(case["ni"]),
     )
 
@@ -68,6 +73,7 @@ def assert_matches(res, ref, rtol):
 
 def case_id(c):
     mods = "mods" if c.get("mods") is not None else ""
+    mods += "" if c.get("intercept", True) else "-noint"
     return f"{c['name']}-{c['method']}-{c['test']}{mods}-{c['level']}"
 
 
@@ -99,8 +105,14 @@ def test_back_transformation_matches_metafor_predict(case):
 
 
 def test_rma_takes_effect_sizes_directly_and_keeps_measure():
-    es = escalc("OR", ai=[5, 10, 3, 8], bi=[45, 40, 47, 42], ci=[10, 12, 9, 14],
-                di=[40, 38, 41, 36], slab=list("abcd"))
+    es = escalc(
+        "OR",
+        ai=[5, 10, 3, 8],
+        bi=[45, 40, 47, 42],
+        ci=[10, 12, 9, 14],
+        di=[40, 38, 41, 36],
+        slab=list("abcd"),
+    )
     res = rma(es)
     assert res.measure == "OR" and res.slab == tuple("abcd")
     assert res.transformed().transform == "exp"
@@ -116,8 +128,11 @@ def test_auto_uses_fixed_effect_when_i2_from_q_is_zero():
 
 @pytest.mark.parametrize("re_method", ["REML", "DL", "PM"])
 def test_auto_uses_chosen_random_effects_estimator_when_heterogeneous(re_method):
-    ref = next(c for c in REF["rma"]
-               if c["name"] == "bcg_RR" and c["method"] == re_method and c["test"] == "z")
+    ref = next(
+        c
+        for c in REF["rma"]
+        if c["name"] == "bcg_RR" and c["method"] == re_method and c["test"] == "z"
+    )
     res = rma(arr(ref["yi"]), arr(ref["vi"]), method="auto", re_method=re_method)
     assert res.model == re_method
     assert_matches(res, ref["result"], tolerance(re_method))
@@ -168,3 +183,14 @@ def test_unknown_options_and_too_many_coefficients_are_rejected():
         rma([0.1, 0.2], [0.1, 0.1], mods=[1.0, 2.0], method="REML")
     with pytest.raises(ValueError, match="study 1: field 'mods'"):
         rma([0.1, 0.2, 0.3], [0.1, 0.1, 0.1], mods=[1.0, np.nan, 2.0], method="FE")
+
+
+def test_oscillating_fisher_scoring_falls_back_to_safeguarded_search():
+    # metafor stops with "did not converge" here; the reference uses halved steps.
+    case = next(c for c in REF["rma"] if c["name"] == "oscillating" and c["method"] == "ML")
+    y, v = arr(case["yi"]), arr(case["vi"])
+    X = np.ones((y.size, 1))
+    assert estimators._fisher_steps(y - y.mean(), v, X, "ML")[0] is None
+    res = fit_case(case)
+    assert res.converged
+    close(res.tau2, case["result"]["tau2"], RTOL_ITER)

@@ -47,8 +47,12 @@ def test_random_effects_equals_fixed_effect_when_tau2_is_zero(data, method):
 
 
 @SETTINGS
-@given(k=st.integers(2, 12), y=st.floats(-2, 2), vi=st.lists(st.floats(0.01, 1), min_size=12, max_size=12),
-       method=st.sampled_from(METHODS))
+@given(
+    k=st.integers(2, 12),
+    y=st.floats(-2, 2),
+    vi=st.lists(st.floats(0.01, 1), min_size=12, max_size=12),
+    method=st.sampled_from(METHODS),
+)
 def test_identical_effects_give_zero_heterogeneity(k, y, vi, method):
     v = np.array(vi[:k])
     res = rma(np.full(k, y), v, method=method)
@@ -58,8 +62,12 @@ def test_identical_effects_give_zero_heterogeneity(k, y, vi, method):
 
 
 @SETTINGS
-@given(data=studies(), method=st.sampled_from(METHODS), shift=st.floats(-10, 10),
-       scale=st.floats(0.1, 10))
+@given(
+    data=studies(),
+    method=st.sampled_from(METHODS),
+    shift=st.floats(-10, 10),
+    scale=st.floats(0.1, 10),
+)
 def test_location_and_scale_equivariance(data, method, shift, scale):
     yi, vi = data
     a = rma(yi, vi, method=method)

@@ -28,7 +28,9 @@ REG = REF["regtest"]
 
 
 @pytest.mark.parametrize(
-    "case", REG, ids=[f"{c['name']}-{c['method']}-{c['test']}-{c['model']}-{c['predictor']}" for c in REG]
+    "case",
+    REG,
+    ids=[f"{c['name']}-{c['method']}-{c['test']}-{c['model']}-{c['predictor']}" for c in REG],
 )
 def test_regtest_matches_metafor(case):
     ni = None if case.get("ni") is None else arr(case["ni"])

@@ -25,16 +25,24 @@ def close(actual, expected, rtol, what=""):
 CASES = REF["subgroup"]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[f"{c['name']}-{c['method']}-{c['test']}" for c in CASES])
+@pytest.mark.parametrize(
+    "case", CASES, ids=[f"{c['name']}-{c['method']}-{c['test']}" for c in CASES]
+)
 def test_subgroups_match_metafor(case):
     rtol = RTOL_CLOSED if case["method"] in CLOSED_FORM else RTOL_ITER
-    sg = subgroup(arr(case["yi"]), arr(case["vi"]), case["groups"], method=case["method"],
-                  test=case["test"])
+    sg = subgroup(
+        arr(case["yi"]), arr(case["vi"]), case["groups"], method=case["method"], test=case["test"]
+    )
     assert list(sg.groups) == list(case["per_group"])
     for label, ref in case["per_group"].items():
         res = sg.groups[label]
-        for field, ref_field in (("beta", "beta"), ("se_beta", "se"), ("tau2", "tau2"),
-                                 ("Q", "Q"), ("I2", "I2")):
+        for field, ref_field in (
+            ("beta", "beta"),
+            ("se_beta", "se"),
+            ("tau2", "tau2"),
+            ("Q", "Q"),
+            ("I2", "I2"),
+        ):
             close(getattr(res, field), ref[ref_field], rtol, f"{label} {field}")
     close(sg.QM, case["QM"], rtol, "QM")
     close(sg.QM_p, case["QM_p"], rtol, "QM_p")
@@ -69,3 +77,12 @@ def test_group_labels_must_match_studies():
         subgroup([0.1, 0.3, 0.5], [0.01, 0.02, 0.03], ["a", "b"])
     with pytest.raises(ValueError, match="study 1: field 'groups' is missing"):
         subgroup([0.1, 0.3, 0.5], [0.01, 0.02, 0.03], ["a", None, "b"])
+
+
+def test_auto_lets_each_subgroup_choose_and_mixed_model_uses_re_method():
+    yi = [0.1, 0.1, 0.1, 0.9, -0.5, 0.6, 0.2]
+    vi = [0.02, 0.03, 0.02, 0.02, 0.03, 0.02, 0.04]
+    groups = ["a", "a", "a", "b", "b", "b", "b"]
+    sg = subgroup(yi, vi, groups, method="auto", re_method="DL")
+    assert sg.groups["a"].model == "FE" and sg.groups["b"].model == "DL"
+    assert sg.mixed.model == "DL"

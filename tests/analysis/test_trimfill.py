@@ -40,8 +40,14 @@ def test_trimfill_matches_metafor(case):
     close(out.vi, case["filled_vi"], rtol, "filled vi")
     fit = case["fit"]
     assert out.fit.k == fit["k"] == len(out.yi)
-    for field, ref_field in (("beta", "beta"), ("se_beta", "se"), ("tau2", "tau2"),
-                             ("ci_lb_beta", "ci_lb"), ("ci_ub_beta", "ci_ub"), ("Q", "Q")):
+    for field, ref_field in (
+        ("beta", "beta"),
+        ("se_beta", "se"),
+        ("tau2", "tau2"),
+        ("ci_lb_beta", "ci_lb"),
+        ("ci_ub_beta", "ci_ub"),
+        ("Q", "Q"),
+    ):
         close(getattr(out.fit, field), fit[ref_field], rtol, field)
     assert out.fill.sum() == out.k0
 

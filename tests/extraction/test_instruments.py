@@ -72,9 +72,9 @@ def test_instrument_follows_the_design():
     assert set(INSTRUMENTS) == {"rob2", "rob1", "nos_cohort", "nos_case_control"}
 
 
-def test_instruments_import_nothing_from_django():
+def test_instruments_and_form_definitions_import_nothing_from_django():
     code = (
-        "import sys, extraction.instruments; "
+        "import sys, extraction.instruments, extraction.formspec; "
         "bad = sorted(m for m in sys.modules if m == 'django' or m.startswith('django.')); "
         "print(bad); sys.exit(1 if bad else 0)"
     )

@@ -143,3 +143,20 @@ def test_score_reports_high_overall_when_one_domain_is_high():
     answers = {"1.1": "Y", "1.2": "N", "1.3": "N", "2.1": "N", "2.2": "N", "2.6": "Y",
                "3.1": "Y", "4.1": "N", "4.2": "N", "4.3": "N", "5.1": "Y", "5.2": "N", "5.3": "N"}
     assert rob2.score(answers).overall == H
+
+
+ALL_LOW = {"1.1": "Y", "1.2": "Y", "1.3": "N", "2.1": "N", "2.2": "N", "2.6": "Y",
+           "3.1": "Y", "4.1": "N", "4.2": "N", "4.3": "N", "5.1": "Y", "5.2": "N", "5.3": "N"}
+
+
+def test_several_some_concerns_may_be_escalated_to_high_on_the_assessors_word():
+    two_concerns = ALL_LOW | {"1.2": "NI", "5.1": "N"}
+    assert rob2.score(two_concerns).overall == S
+    assert rob2.score(two_concerns | {"overall.escalate": "Y"}).overall == H
+    assert rob2.score(two_concerns | {"overall.escalate": "N"}).overall == S
+
+
+def test_escalation_needs_at_least_two_domains_with_some_concerns():
+    one_concern = ALL_LOW | {"5.1": "N"}
+    assert rob2.score(one_concern | {"overall.escalate": "Y"}).overall == S
+    assert rob2.score(ALL_LOW | {"overall.escalate": "Y"}).overall == L

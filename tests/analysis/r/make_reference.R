@@ -109,11 +109,12 @@ out$escalc <- escalc_cases
 # ---- rma ----------------------------------------------------------------------------
 rma_cases <- list()
 add_rma <- function(name, yi, vi, method, test = "z", mods = NULL, level = 95,
-                    measure = NULL, ni = NULL, control = ctl) {
-  args <- list(yi = yi, vi = vi, method = method, test = test, level = level, control = control)
+                    measure = NULL, ni = NULL, control = ctl, intercept = TRUE) {
+  args <- list(yi = yi, vi = vi, method = method, test = test, level = level, control = control,
+               intercept = intercept)
   if (!is.null(mods)) args$mods <- mods
   r <- do.call(rma, args)
-  case <- list(name = name, method = method, test = test, level = level,
+  case <- list(name = name, method = method, test = test, level = level, intercept = intercept,
                yi = num(yi), vi = num(vi), result = fit_summary(r))
   if (!is.null(mods)) case$mods <- unname(as.matrix(mods))
   if (!is.null(measure) && r$int.only) {
@@ -143,6 +144,17 @@ for (m in c("FE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM")) {
 for (m in c("REML", "DL")) {
   add_rma("bcg_RR_ablat_year", bcg_rr$yi, bcg_rr$vi, m, "knha",
           mods = cbind(bcg_rr$ablat, bcg_rr$year))
+}
+
+# Cell means model (no intercept): QM tests all coefficients; like metafor, tau^2 is
+# estimated from centred outcomes, which matters only without an intercept.
+alloc_dummies <- model.matrix(~ factor(bcg_rr$alloc) - 1)
+for (m in c("REML", "DL", "FE", "SJ", "HE", "HS")) {
+  for (test in c("z", "knha")) {
+    if (m == "FE" && test == "knha") next
+    add_rma("bcg_RR_alloc_cellmeans", bcg_rr$yi, bcg_rr$vi, m, test, mods = alloc_dummies,
+            intercept = FALSE)
+  }
 }
 
 normand_smd <- escalc("SMD", m1i = m1i, sd1i = sd1i, n1i = n1i, m2i = m2i, sd2i = sd2i,

@@ -287,3 +287,31 @@ def test_the_queue_asks_once_per_pair_of_clusters():
     result = find_duplicates(left + right)
     assert len(result.clusters) == 2
     assert len(result.review_queue) == 1
+
+
+def test_existing_records_can_be_named_by_id():
+    records = [rec("old-1", doi="10.1000/abc"), rec("old-2", doi="10.1000/abc"), rec("new-1", doi="10.1000/abc")]
+    result = find_duplicates(records, against={"old-1", "old-2"})
+    assert not merged(result, "old-1", "old-2")
+    assert all("new-1" in (p.id_a, p.id_b) for p in result.pairs)
+    (cluster,) = result.clusters
+    assert cluster.representative in {"old-1", "old-2"}
+
+
+def test_unknown_existing_id_is_refused():
+    with pytest.raises(ValueError, match="not among the records"):
+        find_duplicates([rec(1)], against={99})
+
+
+def test_an_article_whose_title_starts_with_correction_is_not_a_notice():
+    title = "Correction of hyperglycaemia by early insulin in type 2 diabetes"
+    result = find_duplicates([rec(1, title=title), rec(2, title=title)])
+    assert decision(result, 1, 2) == DUPLICATE
+    result = find_duplicates([rec(1, title=title), rec(2, title="Correction: " + title, pages="1000")])
+    assert decision(result, 1, 2) == "distinct"
+
+
+def test_re_evaluation_is_not_a_reply():
+    title = "Re-evaluation of intensive insulin therapy in adults with diabetes mellitus"
+    result = find_duplicates([rec(1, title=title), rec(2, title=title)])
+    assert decision(result, 1, 2) == DUPLICATE

@@ -14,6 +14,7 @@ FILES = Path(__file__).resolve().parent / "files"
 def parse_path(path: Path, **options) -> ParseResult:
     return parse_file(path.read_bytes(), filename=path.name, **options)
 
+
 # file -> (format, source hint, record count)
 LAYOUTS = {
     "ris_zotero.ris": ("ris", "pubmed", 2),
@@ -79,8 +80,13 @@ EXPECTED = {
         "language": "eng",
         "url": "https://example.org/articles/1",
     },
-    ("ris_zotero.ris", 1): {"position": 2, "line": 24, "publication_type": "conference_paper",
-                            "journal": "Annual Meeting of the Example Society", "pages": "45"},
+    ("ris_zotero.ris", 1): {
+        "position": 2,
+        "line": 24,
+        "publication_type": "conference_paper",
+        "journal": "Annual Meeting of the Example Society",
+        "pages": "45",
+    },
     ("ris_endnote.txt", 0): {
         "line": 1,
         "title": "Response of inclusion body myositis to immunoglobulin: a case series",
@@ -93,8 +99,12 @@ EXPECTED = {
         "year": 2020,
     },
     ("ris_endnote.txt", 1): {"position": 2, "line": 18, "title": "A second EndNote record"},
-    ("ris_mendeley.ris", 0): {"pmid": "28000001", "issn": ["2345-678X"], "pages": "77-84",
-                              "authors": ["Novak, Jana", "de la Cruz, Maria"]},
+    ("ris_mendeley.ris", 0): {
+        "pmid": "28000001",
+        "issn": ["2345-678X"],
+        "pages": "77-84",
+        "authors": ["Novak, Jana", "de la Cruz, Maria"],
+    },
     ("ris_scopus.ris", 0): {
         "doi": "10.5555/example.2013.260",
         "pmid": "23000002",
@@ -113,8 +123,12 @@ EXPECTED = {
         "doi": "10.5555/annexdis-2016-eular.1234",
         "journal": "Annals of Example Diseases",
     },
-    ("ris_ovid.ris", 0): {"line": 2, "doi": "10.5555/cpp.2398", "year": 2019,
-                          "authors": ["Trindade, Ines A", "Irons, Chris"]},
+    ("ris_ovid.ris", 0): {
+        "line": 2,
+        "doi": "10.5555/cpp.2398",
+        "year": 2019,
+        "authors": ["Trindade, Ines A", "Irons, Chris"],
+    },
     ("ris_ovid.ris", 1): {"line": 22, "title": "A second Ovid record"},
     ("ris_ebsco.ris", 0): {
         "title": "\u201cLiving on the edge\u201d: muscle disease in field workers",
@@ -147,8 +161,12 @@ EXPECTED = {
         "pages": "150-153",
         "doi": "10.5555/example/kez123",
         "issn": ["1234-5679"],
-        "keywords": ["SCIg", "Adult", "Immunoglobulins, Intravenous/*therapeutic use",
-                     "Myositis/*drug therapy"],
+        "keywords": [
+            "SCIg",
+            "Adult",
+            "Immunoglobulins, Intravenous/*therapeutic use",
+            "Myositis/*drug therapy",
+        ],
         "publication_type": "review",
         "language": "eng",
         "url": "https://pubmed.ncbi.nlm.nih.gov/31000001/",
@@ -163,17 +181,23 @@ EXPECTED = {
         "pages": "123-129",
         "keywords": ["dermatomyositis", "immunoglobulins"],
     },
-    ("bibtex_zotero.bib", 1): {"line": 19, "publication_type": "conference_paper",
-                               "journal": "Annual Meeting of the Example Society"},
-    ("bibtex_scopus.bib", 0): {"line": 4, "pmid": "23000002", "publication_type": "review",
-                               "keywords": ["immunoglobulin", "necrotising myopathy"],
-                               "doi": "10.5555/example.2013.260"},
+    ("bibtex_zotero.bib", 1): {
+        "line": 19,
+        "publication_type": "conference_paper",
+        "journal": "Annual Meeting of the Example Society",
+    },
+    ("bibtex_scopus.bib", 0): {
+        "line": 4,
+        "pmid": "23000002",
+        "publication_type": "review",
+        "keywords": ["immunoglobulin", "necrotising myopathy"],
+        "doi": "10.5555/example.2013.260",
+    },
     ("endnote.xml", 0): {
         "line": None,
         "title": "Copper and zinc in myositis: a case-control study",
         "authors": ["Asemota, E. A.", "Okafor, I. M."],
-        "abstract": "Background: trace elements.\nResults: copper was higher "
-        "<script>x</script>.",
+        "abstract": "Background: trace elements.\nResults: copper was higher <script>x</script>.",
         "keywords": ["copper", "zinc", "myositis"],
         "issn": ["2213-4220", "2213-4239"],
         "pmid": "29000003",
@@ -181,35 +205,58 @@ EXPECTED = {
         "publication_type": "journal_article",
     },
     ("endnote.xml", 1): {"publication_type": "conference_abstract"},
-    ("zotero.xml", 0): dict(ZOTERO_ARTICLE, issn=["1234-5679", "2345-678X"],
-                            keywords=["*Dermatomyositis/drug therapy", "Humans"]),
+    ("zotero.xml", 0): dict(
+        ZOTERO_ARTICLE,
+        issn=["1234-5679", "2345-678X"],
+        keywords=["*Dermatomyositis/drug therapy", "Humans"],
+    ),
     ("mendeley.xml", 0): dict(ZOTERO_ARTICLE, keywords=["Dermatomyositis", "drug therapy"]),
     ("mendeley.xml", 1): {"publication_type": "book", "issn": []},
-    ("zotero.csv", 0): dict(ZOTERO_ARTICLE, line=2, issn=["1234-5679"],
-                            keywords=["dermatomyositis", "immunoglobulins", "Humans"],
-                            url="https://example.org/articles/1"),
+    ("zotero.csv", 0): dict(
+        ZOTERO_ARTICLE,
+        line=2,
+        issn=["1234-5679"],
+        keywords=["dermatomyositis", "immunoglobulins", "Humans"],
+        url="https://example.org/articles/1",
+    ),
     ("zotero.csv", 1): {"line": 3, "publication_type": "book_section"},
     ("wos.ciw", 0): {
         "line": 3,
         "title": "Do immunoglobulin infusions used for myositis impact on quality of life?",
         "authors": ["Alvarez-Manzaneda, Ines", "del Arco, Irene"],
-        "keywords": ["Immunoglobulin", "Myositis", "Quality of life", "QUALITY-OF-LIFE",
-                     "MUSCLE"],
+        "keywords": ["Immunoglobulin", "Myositis", "Quality of life", "QUALITY-OF-LIFE", "MUSCLE"],
         "issn": ["0048-9697", "1879-1026"],
         "pmid": "30529964",
         "pages": "598-607",
         "doi": "10.5555/j.scitotenv.2018.11.375",
     },
-    ("wos.ciw", 1): {"authors": ["Stillman, A. N."], "pages": "100766",
-                     "publication_type": "conference_paper"},
-    ("wos_tab.txt", 0): {"authors": ["Alvarez-Manzaneda, Ines", "del Arco, Irene"],
-                         "issn": ["0048-9697", "1879-1026"], "pages": "598-607"},
-    ("scopus.csv", 0): {"authors": ["Tanaka, Hiroshi", "Silva, Maria A."], "pmid": "23000002",
-                        "keywords": ["immunoglobulin", "necrotising myopathy", "human",
-                                     "myopathy"], "issn": ["0306-4530"]},
-    ("scopus.csv", 1): {"title": "Second Scopus record, with a comma",
-                        "authors": ["Liu, R.", "Adler, D.G."],
-                        "publication_type": "conference_paper"},
+    ("wos.ciw", 1): {
+        "authors": ["Stillman, A. N."],
+        "pages": "100766",
+        "publication_type": "conference_paper",
+    },
+    ("wos_tab.txt", 0): {
+        "authors": ["Alvarez-Manzaneda, Ines", "del Arco, Irene"],
+        "issn": ["0048-9697", "1879-1026"],
+        "pages": "598-607",
+        "keywords": ["Immunoglobulin", "Myositis", "QUALITY-OF-LIFE"],
+        "extra": {
+            "accession_number": "WOS:000455039600059",
+            "layout": "wos",
+            "database": "Web of Science",
+        },
+    },
+    ("scopus.csv", 0): {
+        "authors": ["Tanaka, Hiroshi", "Silva, Maria A."],
+        "pmid": "23000002",
+        "keywords": ["immunoglobulin", "necrotising myopathy", "human", "myopathy"],
+        "issn": ["0306-4530"],
+    },
+    ("scopus.csv", 1): {
+        "title": "Second Scopus record, with a comma",
+        "authors": ["Liu, R.", "Adler, D.G."],
+        "publication_type": "conference_paper",
+    },
     ("embase.csv", 0): {
         "authors": ["Kowalski, J.", "Adler, D.G."],
         "journal": "Annals of Example Diseases",
@@ -219,14 +266,22 @@ EXPECTED = {
         "year": 2016,
         "doi": "10.5555/annexdis-2016-eular.1234",
     },
-    ("lens.csv", 0): {"issn": ["2194-5403", "2194-5411"], "pmid": "33251087",
-                      "authors": ["Petar Radanliev", "David De Roure"]},
-    ("asreview_generic.csv", 0): {"doi": "10.5555/example.2019.001",
-                                  "authors": ["Okafor, A.", "Lindqvist, P. M."]},
+    ("lens.csv", 0): {
+        "issn": ["2194-5403", "2194-5411"],
+        "pmid": "33251087",
+        "authors": ["Petar Radanliev", "David De Roure"],
+    },
+    ("asreview_generic.csv", 0): {
+        "doi": "10.5555/example.2019.001",
+        "authors": ["Okafor, A.", "Lindqvist, P. M."],
+    },
     ("generic_semicolon.csv", 0): {"title": "IVIg and quality of life", "doi": "10.5555/qol.1"},
     ("generic.tsv", 0): {"authors": ["Meyer, Hans"], "year": 2021},
-    ("cp1252.csv", 0): {"title": "Myosite inflammatoire traitée par immunoglobulines",
-                        "abstract": "Résumé – français", "authors": ["Müller, Jürgen"]},
+    ("cp1252.csv", 0): {
+        "title": "Myosite inflammatoire traitée par immunoglobulines",
+        "abstract": "Résumé – français",
+        "authors": ["Müller, Jürgen"],
+    },
 }
 
 
@@ -239,8 +294,18 @@ def test_fixture_parses_with_expected_format_and_count(name):
     for record in result.records:
         assert record.publication_type in PUBLICATION_TYPES
         assert record.raw.strip()
-        for text_field in ("title", "abstract", "journal", "volume", "issue", "pages", "doi",
-                           "pmid", "language", "url"):
+        for text_field in (
+            "title",
+            "abstract",
+            "journal",
+            "volume",
+            "issue",
+            "pages",
+            "doi",
+            "pmid",
+            "language",
+            "url",
+        ):
             assert isinstance(getattr(record, text_field), str)
 
 
@@ -285,8 +350,13 @@ def test_custom_columns_need_a_column_map():
     path = FILES / "custom_columns.csv"
     result = parse_path(
         path,
-        column_map={"title": "Headline", "abstract": "Summary", "authors": "Writers",
-                    "year": "When", "doi": "Identifier"},
+        column_map={
+            "title": "Headline",
+            "abstract": "Summary",
+            "authors": "Writers",
+            "year": "When",
+            "doi": "Identifier",
+        },
     )
     (record,) = result.records
     assert (record.title, record.abstract, record.authors, record.year, record.doi) == (
@@ -296,3 +366,24 @@ def test_custom_columns_need_a_column_map():
         2022,
         "10.5555/custom.1",
     )
+
+
+SAMPLES = Path(__file__).resolve().parents[3] / "fixtures" / "samples"
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "count"),
+    [
+        ("zotero_sample.ris", "ris", 4),
+        ("embase_sample.ris", "ris", 1),
+        ("pubmed_sample.nbib", "medline", 2),
+        ("zotero_sample.bib", "bibtex", 2),
+        ("endnote_sample.xml", "endnote_xml", 2),
+        ("scopus_sample.csv", "csv", 2),
+        ("wos_sample.ciw", "wos_tagged", 2),
+        ("generic_sample.csv", "csv", 2),
+    ],
+)
+def test_user_facing_sample_files_import(name, fmt, count):
+    result = parse_path(SAMPLES / name)
+    assert (result.format, len(result.records)) == (fmt, count)

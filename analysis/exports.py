@@ -1,0 +1,115 @@
+"""Tables of a run as pandas frames, written as CSV or XLSX.
+
+Numbers are written at full precision (no rounding), so an export equals the engine's
+output; rounding is for pages and papers.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+TABLE_FORMATS = ("csv", "xlsx")
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+POOLED_COLUMNS = (
+    "estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "se", "zval", "pval", "tau2", "I2", "H2",
+    "Q", "Q_df", "Q_p",
+)
+
+
+def pooled_row(pooled: dict) -> dict:
+    natural = pooled["natural"]
+    row = {"k": pooled["k"], "model": pooled["model"]}
+    if natural["transform"] != "identity":
+        row.update(
+            {f"{name}_{natural['transform']}": natural[name]
+             for name in ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub")}
+        )
+    row.update({name: pooled[name] for name in POOLED_COLUMNS})
+    return row
+
+
+def review_pooled_frame(items: list[tuple[str, dict]]) -> pd.DataFrame:
+    """One row per analysis: (name, run results) pairs, the pooled table of a paper."""
+    rows = []
+    for name, results in items:
+        base = {"analysis": name, "measure": results["measure"], "n_total": results.get("n_total")}
+        if "pooled" in results:
+            rows.append({**base, **pooled_row(results["pooled"])})
+        else:
+            rows.append({**base, "k": results["k"], "error": results.get("error", "")})
+    return pd.DataFrame.from_records(rows)
+
+
+def analysis_pooled_frame(name: str, results: dict) -> pd.DataFrame:
+    """The analysis itself, each subgroup, the test for differences, each sensitivity variant."""
+    if "pooled" not in results:
+        return review_pooled_frame([(name, results)])
+    rows = [{"analysis": name, "section": "main", "row": "All studies", **pooled_row(results["pooled"])}]
+    sub = results.get("subgroups") or {}
+    for label, pooled in (sub.get("groups") or {}).items():
+        rows.append({"analysis": name, "section": "subgroup", "row": f"{sub['field']} = {label}",
+                     **pooled_row(pooled)})
+    if sub.get("groups"):
+        rows.append({
+            "analysis": name, "section": "subgroup test", "row": "Test for subgroup differences",
+            "Q": sub["Q_between"], "Q_df": sub["Q_between_df"], "Q_p": sub["Q_between_p"],
+            "QM_common_tau2": sub["QM"], "QM_df": sub["QM_df"], "QM_p": sub["QM_p"],
+        })
+    for variant in results.get("sensitivity", []):
+        row = {"analysis": name, "section": "sensitivity", "row": variant["label"],
+               "dropped": "; ".join(variant.get("dropped", []))}
+        if "pooled" in variant:
+            row.update(pooled_row(variant["pooled"]))
+        else:
+            row["error"] = variant.get("error", "")
+        rows.append(row)
+    return pd.DataFrame.from_records(rows)
+
+
+def dataset_frame(results: dict) -> pd.DataFrame:
+    """The analysis data set: study, yi, vi, then escalc's inputs under metafor's names,
+    the reported cells and the fields used, so ``rma(yi, vi, data = read.csv(...))`` or
+    ``escalc(...)`` in R reproduces the analysis."""
+    records = []
+    for s in results.get("studies", []):
+        records.append({
+            "study": s["label"], "yi": s["yi"], "vi": s["vi"], **s["inputs"], **s["raw"],
+            **s["fields"], "weight": s["weight"], "conversion": "; ".join(s["conversions"]),
+        })
+    return pd.DataFrame.from_records(records)
+
+
+def table_frame(results: dict, table: str) -> pd.DataFrame:
+    value = results.get(table)
+    if not isinstance(value, list):
+        return pd.DataFrame()
+    return pd.DataFrame.from_records(value)
+
+
+def to_csv(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for title, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=title[:31], index=False)
+    return buffer.getvalue()
+
+
+def analysis_tables(name: str, results: dict) -> dict[str, pd.DataFrame]:
+    return {
+        "pooled": analysis_pooled_frame(name, results),
+        "studies": dataset_frame(results),
+        "leave-one-out": table_frame(results, "leave1out"),
+        "influence": table_frame(results, "influence"),
+        "excluded": pd.DataFrame.from_records(results.get("left_out", []),
+                                              columns=["study_id", "label", "reason"]),
+    }

@@ -1,0 +1,88 @@
+"""Forest and funnel plots of a run, drawn from the run's stored results.
+
+The fits are rebuilt from the stored yi and vi with the stored specification; the engine
+is deterministic, so the figure shows exactly the numbers of the run (a download made
+after the locked data changed still belongs to the run it was made from).
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+
+from analysis import meta
+from analysis.compute import fit_kwargs
+
+FORMATS = ("svg", "png", "pdf")
+KINDS = ("forest", "funnel")
+CONTENT_TYPES = {"svg": "image/svg+xml", "png": "image/png", "pdf": "application/pdf"}
+
+
+def has_figures(results: dict) -> bool:
+    return bool(results.get("studies"))
+
+
+def _fit(results: dict):
+    spec = results["spec"]
+    studies = results["studies"]
+    yi = np.array([s["yi"] for s in studies], dtype=float)
+    vi = np.array([s["vi"] for s in studies], dtype=float)
+    labels = [s["label"] for s in studies]
+    # The sample sizes go in too: PFT's back-transformation needs them.
+    ni = np.array([s["n"] for s in studies], dtype=float)
+    res = meta.rma(yi, vi, measure=spec["measure"], slab=labels, ni=ni, **fit_kwargs(spec))
+    return res, yi, vi, labels
+
+
+def _subgroup_fit(results: dict, res, yi, vi, labels):
+    sub = results.get("subgroups") or {}
+    if "groups" not in sub or len(sub["groups"]) < 2:
+        return None
+    spec = results["spec"]
+    index = {label: i for i, label in enumerate(labels)}
+    keep = [index[label] for label in sub["studies"]]
+    return meta.subgroup(
+        yi[keep], vi[keep], sub["labels"], measure=spec["measure"], ni=res.ni[keep],
+        slab=[labels[i] for i in keep], **fit_kwargs(spec),
+    )
+
+
+def figure(results: dict, kind: str):
+    res, yi, vi, labels = _fit(results)
+    if kind == "forest":
+        subgroups = _subgroup_fit(results, res, yi, vi, labels)
+        if subgroups is not None and len(sub_labels := results["subgroups"]["studies"]) != len(labels):
+            # Studies without a subgroup value are outside the subgroup sections; the
+            # overall diamond must then be fitted on the same studies as the sections.
+            keep = [labels.index(lab) for lab in sub_labels]
+            res = meta.rma(
+                yi[keep], vi[keep], measure=res.measure, slab=sub_labels, ni=res.ni[keep],
+                **fit_kwargs(results["spec"]),
+            )
+        return meta.forest_plot(res, subgroups=subgroups)
+    tf = None
+    if "trimfill" in results["spec"]["small_study_tests"] and res.k >= 3:
+        try:
+            tf = meta.trimfill(res)
+        except (ValueError, meta.ConvergenceError):
+            tf = None
+    return meta.funnel_plot(res, trimfill=tf)
+
+
+def render(results: dict, kind: str, fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    meta.save_figure(figure(results, kind), buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def cached_svg(run, kind: str) -> str:
+    """The run's SVG of ``kind``, drawn and stored on first use."""
+    field = f"{kind}_svg"
+    svg = getattr(run, field)
+    if not svg:
+        svg = render(run.results, kind, "svg").decode()
+        # Only fill an empty cache: two first viewers at once write the same bytes anyway.
+        type(run).objects.filter(pk=run.pk, **{field: ""}).update(**{field: svg})
+        setattr(run, field, svg)
+    return svg

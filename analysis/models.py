@@ -1,0 +1,171 @@
+"""Analysis specifications and their runs.
+
+An ``Analysis`` says what to pool and how; an ``AnalysisRun`` is one computation of it,
+frozen with the fingerprint of everything it read, so a later change of the locked data
+(or of the specification) shows the run as stale instead of silently disagreeing with it.
+"""
+
+from django.conf import settings
+from django.db import models
+
+MEASURE_CHOICES = [
+    ("RR", "Risk ratio (RR)"),
+    ("OR", "Odds ratio (OR)"),
+    ("RD", "Risk difference (RD)"),
+    ("PETO", "Peto odds ratio (PETO)"),
+    ("PR", "Proportion, raw (PR)"),
+    ("PLN", "Proportion, log (PLN)"),
+    ("PLO", "Proportion, logit (PLO)"),
+    ("PAS", "Proportion, arcsine (PAS)"),
+    ("PFT", "Proportion, Freeman-Tukey (PFT)"),
+    ("MD", "Mean difference (MD)"),
+    ("SMD", "Standardised mean difference, Hedges' g (SMD)"),
+    ("ROM", "Ratio of means, log (ROM)"),
+    ("MN", "Single-group mean (MN)"),
+    ("MC", "Mean change, pre to post (MC)"),
+    ("SMCC", "Standardised mean change, change-score SD (SMCC)"),
+    ("SMCR", "Standardised mean change, raw-score SD (SMCR)"),
+]
+
+RE_METHOD_CHOICES = [
+    ("REML", "Restricted maximum likelihood (REML)"),
+    ("DL", "DerSimonian-Laird (DL)"),
+    ("PM", "Paule-Mandel (PM)"),
+    ("ML", "Maximum likelihood (ML)"),
+    ("HE", "Hedges (HE)"),
+    ("HS", "Hunter-Schmidt (HS)"),
+    ("SJ", "Sidik-Jonkman (SJ)"),
+    ("EB", "Empirical Bayes (EB)"),
+]
+METHOD_CHOICES = [
+    ("auto", "Fixed effect when I² = 0, random effects otherwise"),
+    ("FE", "Fixed (common) effect"),
+    *RE_METHOD_CHOICES,
+]
+TEST_CHOICES = [("z", "Normal (z)"), ("knha", "Knapp-Hartung (t)")]
+CONVERSION_CHOICES = [
+    ("luo-shi", "Luo 2018 mean, Shi 2020 SD (recommended)"),
+    ("wan", "Wan 2014"),
+    ("hozo", "Hozo 2005 (median and range only)"),
+]
+SMALL_STUDY_TESTS = [
+    ("egger", "Egger's regression test"),
+    ("begg", "Begg's rank correlation test"),
+    ("harbord", "Harbord's test (2×2 data)"),
+    ("peters", "Peters' test (2×2 data)"),
+    ("trimfill", "Trim and fill"),
+]
+
+
+class Analysis(models.Model):
+    """One pooled analysis of an outcome, with its subgroup and sensitivity analyses.
+
+    ``outcome``, ``timepoint``, ``arm1`` and ``arm2`` name parts of the review's extraction
+    form; ``subgroup_field`` and the conditions in ``exclude`` and ``sensitivity`` name any
+    of its cells by key. ``exclude`` and ``sensitivity`` are lists described in
+    ``analysis.conditions``.
+    """
+
+    review = models.ForeignKey("review.Review", on_delete=models.CASCADE, related_name="analyses")
+    name = models.CharField(max_length=200)
+    outcome = models.CharField(max_length=60, help_text="Key of the outcome in the extraction form.")
+    timepoint = models.CharField(max_length=60, blank=True)
+    arm1 = models.CharField("experimental arm (or the single group)", max_length=60, blank=True)
+    arm2 = models.CharField("control arm", max_length=60, blank=True)
+    measure = models.CharField(max_length=8, choices=MEASURE_CHOICES)
+    method = models.CharField("model", max_length=8, choices=METHOD_CHOICES, default="auto")
+    re_method = models.CharField(
+        "random-effects estimator", max_length=8, choices=RE_METHOD_CHOICES, default="REML"
+    )
+    test = models.CharField("confidence intervals", max_length=8, choices=TEST_CHOICES, default="z")
+    level = models.FloatField("confidence level (%)", default=95)
+    conversion = models.CharField(
+        "median to mean and SD", max_length=10, choices=CONVERSION_CHOICES, default="luo-shi"
+    )
+    assumed_correlation = models.FloatField(
+        null=True, blank=True, help_text="Pre-post correlation for studies that do not report it."
+    )
+    subgroup_field = models.CharField(max_length=300, blank=True)
+    exclude = models.JSONField(default=list, blank=True)
+    sensitivity = models.JSONField(default=list, blank=True)
+    small_study_tests = models.JSONField(default=list, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    # Bumped on every edit so that an edit made on a stale page is refused.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["review", "position", "id"]
+        verbose_name_plural = "analyses"
+        constraints = [
+            models.UniqueConstraint(fields=["review", "name"], name="analysis_unique_name_per_review"),
+            models.CheckConstraint(
+                condition=models.Q(measure__in=[c for c, _ in MEASURE_CHOICES]),
+                name="analysis_measure_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(method__in=[c for c, _ in METHOD_CHOICES]),
+                name="analysis_method_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(test__in=[c for c, _ in TEST_CHOICES]), name="analysis_test_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(level__gt=50, level__lt=100), name="analysis_level_in_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(assumed_correlation__isnull=True)
+                | models.Q(assumed_correlation__gte=-1, assumed_correlation__lte=1),
+                name="analysis_correlation_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def spec(self) -> dict:
+        """Everything about the specification that changes the numbers."""
+        return {
+            "measure": self.measure,
+            "outcome": self.outcome,
+            "timepoint": self.timepoint,
+            "arm1": self.arm1,
+            "arm2": self.arm2,
+            "method": self.method,
+            "re_method": self.re_method,
+            "test": self.test,
+            "level": self.level,
+            "conversion": self.conversion,
+            "assumed_correlation": self.assumed_correlation,
+            "subgroup_field": self.subgroup_field,
+            "exclude": self.exclude,
+            "sensitivity": self.sensitivity,
+            "small_study_tests": self.small_study_tests,
+        }
+
+
+class AnalysisRun(models.Model):
+    """One computation of an analysis: its inputs' fingerprint, the engine version, the
+    full results as JSON and the SVG plots, so pages never recompute."""
+
+    analysis = models.ForeignKey(Analysis, on_delete=models.CASCADE, related_name="runs")
+    fingerprint = models.CharField(max_length=64)
+    engine_version = models.CharField(max_length=64)
+    results = models.JSONField(default=dict)
+    forest_svg = models.TextField(blank=True)
+    funnel_svg = models.TextField(blank=True)
+    stale = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["analysis", "-created_at", "-id"]
+        get_latest_by = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.analysis} run {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,88 @@
+"""Read-side queries of analysis: analyses with their latest run and whether it is current."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import OuterRef, Subquery
+
+from analysis.inputs import Inputs, gather
+from analysis.models import Analysis, AnalysisRun
+from extraction.selectors import locked_consensus
+
+
+@dataclass
+class AnalysisStatus:
+    analysis: Analysis
+    run: AnalysisRun | None
+    inputs: Inputs
+
+    @property
+    def stale(self) -> bool:
+        return self.run is not None and self.run.stale
+
+    @property
+    def state(self) -> str:
+        if self.run is None:
+            return "not run"
+        return "out of date" if self.run.stale else "current"
+
+
+def latest_run(analysis: Analysis) -> AnalysisRun | None:
+    return analysis.runs.order_by("-created_at", "-id").first()
+
+
+def _sync_stale(run: AnalysisRun | None, inputs: Inputs) -> None:
+    """Keep the run's stale flag in step with the locked data now.
+
+    Extraction cannot call into analysis (dependencies point one way), so a run learns
+    that its data were unlocked or changed when it is next looked at. A run whose data
+    come back unchanged (unlocked and relocked as they were) is current again.
+    """
+    if run is None:
+        return
+    stale = run.fingerprint != inputs.fingerprint
+    if stale != run.stale:
+        AnalysisRun.objects.filter(pk=run.pk).update(stale=stale)
+        run.stale = stale
+
+
+def analysis_status(analysis: Analysis, *, locked=None) -> AnalysisStatus:
+    run = latest_run(analysis)
+    inputs = gather(analysis, locked=locked)
+    _sync_stale(run, inputs)
+    return AnalysisStatus(analysis, run, inputs)
+
+
+def review_statuses(review) -> list[AnalysisStatus]:
+    """Every analysis of the review with its latest run, the locked data read once."""
+    latest = AnalysisRun.objects.filter(analysis=OuterRef("pk")).order_by("-created_at", "-id")
+    analyses = list(
+        review.analyses.select_related("review").annotate(latest_run_id=Subquery(latest.values("pk")[:1]))
+    )
+    runs = AnalysisRun.objects.defer("forest_svg", "funnel_svg").in_bulk([a.latest_run_id for a in analyses if a.latest_run_id])
+    locked = locked_consensus(review, kind="extraction")
+    out = []
+    for a in analyses:
+        run = runs.get(a.latest_run_id)
+        inputs = gather(a, locked=locked)
+        _sync_stale(run, inputs)
+        out.append(AnalysisStatus(a, run, inputs))
+    return out
+
+
+def form_keys(review) -> dict:
+    """Names the editor offers: the current extraction form's outcomes, arms, time points
+    and study-level fields (any cell key may still be typed)."""
+    from extraction.services.forms import current_form
+
+    form = current_form(review)
+    if form is None:
+        return {"outcomes": [], "arms": [], "timepoints": [], "fields": []}
+    schema = form.schema
+    return {
+        "outcomes": [(o["key"], f"{o['name']} ({o['type']})") for o in schema["outcomes"]],
+        "arms": schema["arms"],
+        "timepoints": schema["timepoints"],
+        "fields": [(f["key"], f["label"]) for s in schema["sections"] for f in s["fields"]],
+    }

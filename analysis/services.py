@@ -1,0 +1,143 @@
+"""State changes of analysis: define, edit and delete analyses; run them.
+
+Keyword-only functions, one transaction each, an audit event beside every change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from analysis import figures
+from analysis.compute import compute
+from analysis.engine import engine_version
+from analysis.inputs import gather
+from analysis.measures import MEASURE_INPUTS
+from analysis.models import Analysis, AnalysisRun
+from extraction.selectors import locked_consensus
+from review.permissions import ROLE_REQUIRED
+from review.services.audit import audit_record
+
+STALE_EDIT = "Someone changed this analysis since you opened it; reload the page and try again."
+NEEDS_CONTROL_ARM = "This effect measure compares two arms: choose the control arm."
+NEEDS_ONE_ARM = "This effect measure describes one group: leave the control arm empty."
+SAME_ARMS = "The two arms must differ."
+
+EDITABLE = (
+    "name", "outcome", "timepoint", "arm1", "arm2", "measure", "method", "re_method", "test",
+    "level", "conversion", "assumed_correlation", "subgroup_field", "exclude", "sensitivity",
+    "small_study_tests",
+)
+
+
+def _now() -> dt.datetime:
+    return timezone.now()
+
+
+def _require_lead(review, actor) -> None:
+    membership = review.memberships.filter(user=actor, removed_at__isnull=True).first()
+    if membership is None or not membership.is_lead:
+        raise PermissionDenied(ROLE_REQUIRED.format(role="lead"))
+
+
+def _check_arms(analysis: Analysis) -> None:
+    two_arms = MEASURE_INPUTS[analysis.measure].two_arms
+    if two_arms and not analysis.arm2:
+        raise ValidationError({"arm2": NEEDS_CONTROL_ARM})
+    if not two_arms and analysis.arm2:
+        raise ValidationError({"arm2": NEEDS_ONE_ARM})
+    if two_arms and analysis.arm1 == analysis.arm2:
+        raise ValidationError({"arm2": SAME_ARMS})
+
+
+@transaction.atomic
+def analysis_create(*, review, actor, values: dict) -> Analysis:
+    _require_lead(review, actor)
+    last = review.analyses.order_by("-position").values_list("position", flat=True).first()
+    analysis = Analysis(review=review, created_by=actor, position=(last or 0) + 1)
+    for name in EDITABLE:
+        if name in values:
+            setattr(analysis, name, values[name])
+    analysis.full_clean()
+    _check_arms(analysis)
+    analysis.save()
+    audit_record(action="analysis.created", actor=actor, review=review, obj=analysis, new=analysis.spec())
+    return analysis
+
+
+@transaction.atomic
+def analysis_update(*, analysis: Analysis, actor, values: dict, expected_version: int | None) -> Analysis:
+    locked = Analysis.objects.select_for_update().select_related("review").get(pk=analysis.pk)
+    _require_lead(locked.review, actor)
+    if expected_version is not None and locked.version != expected_version:
+        raise ValidationError(STALE_EDIT, code="stale")
+    old = {"name": locked.name, **locked.spec()}
+    for name in EDITABLE:
+        if name in values:
+            setattr(locked, name, values[name])
+    locked.full_clean()
+    _check_arms(locked)
+    locked.version += 1
+    locked.save()
+    audit_record(
+        action="analysis.updated", actor=actor, review=locked.review, obj=locked, old=old,
+        new={"name": locked.name, **locked.spec()},
+    )
+    return locked
+
+
+@transaction.atomic
+def analysis_delete(*, analysis: Analysis, actor) -> None:
+    _require_lead(analysis.review, actor)
+    audit_record(
+        action="analysis.deleted", actor=actor, review=analysis.review, obj=analysis,
+        old={"name": analysis.name, **analysis.spec()},
+    )
+    analysis.delete()
+
+
+def analysis_run(*, analysis: Analysis, actor=None, locked=None, with_figures: bool = True) -> AnalysisRun:
+    """Compute the analysis from locked consensus now and store the run.
+
+    The statistics run outside the transaction (they read nothing that the write below
+    depends on); only storing the run and its audit event is atomic.
+    """
+    if actor is not None:
+        _require_lead(analysis.review, actor)
+    inputs = gather(analysis, locked=locked)
+    results = compute(analysis.spec(), inputs.main, inputs.variants)
+    forest = funnel = ""
+    if with_figures and figures.has_figures(results):
+        forest = figures.render(results, "forest", "svg").decode()
+        funnel = figures.render(results, "funnel", "svg").decode()
+    with transaction.atomic():
+        run = AnalysisRun.objects.create(
+            analysis=analysis, fingerprint=inputs.fingerprint, engine_version=engine_version(),
+            results=results, forest_svg=forest, funnel_svg=funnel, created_at=_now(),
+            created_by=actor,
+        )
+        audit_record(
+            action="analysis.run", actor=actor, review=analysis.review, obj=run,
+            new={"analysis": analysis.pk, "fingerprint": run.fingerprint, "k": results["k"],
+                 "engine_version": run.engine_version},
+        )
+    return run
+
+
+def analyses_run_all(*, review, actor=None, with_figures: bool = False) -> list[AnalysisRun]:
+    """Recompute every analysis of the review, reading the locked consensus once.
+
+    Plots are left to be drawn on first view (``figures.cached_svg``): drawing is most of
+    the cost, and a recomputation of many analyses should not wait for pictures nobody
+    has asked for yet.
+    """
+    if actor is not None:
+        _require_lead(review, actor)
+    locked = locked_consensus(review, kind="extraction")
+    return [
+        analysis_run(analysis=a, actor=actor, locked=locked, with_figures=with_figures)
+        for a in review.analyses.select_related("review")
+    ]

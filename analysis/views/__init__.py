@@ -1,0 +1,1 @@
+"""Pages of analysis: thin views over analysis.services, analysis.selectors and exports."""

@@ -1,0 +1,118 @@
+"""The analyses list, the editor, running, and the results page."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from analysis import services
+from analysis.figures import FORMATS, KINDS
+from analysis.forms import AnalysisForm, initial_for
+from analysis.selectors import analysis_status, form_keys, review_statuses
+from analysis.views.common import member_review, review_analysis
+
+RAN = "Computed {name} from the locked data."
+RAN_ALL = "Computed {count} analyses from the locked data."
+SAVED = "Saved {name}. Run it to see the results."
+DELETED = "Deleted {name}."
+
+
+@require_safe
+@login_required
+def analysis_list(request, slug):
+    review, membership = member_review(request, slug)
+    return render(request, "analysis/list.html", {
+        "review": review, "membership": membership, "statuses": review_statuses(review),
+    })
+
+
+def _save(request, review, membership, analysis=None):
+    form = AnalysisForm(request.POST)
+    if form.is_valid():
+        try:
+            if analysis is None:
+                analysis = services.analysis_create(review=review, actor=request.user, values=form.values())
+            else:
+                analysis = services.analysis_update(
+                    analysis=analysis, actor=request.user, values=form.values(),
+                    expected_version=form.cleaned_data["version"],
+                )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc.messages)
+        else:
+            messages.success(request, SAVED.format(name=analysis.name))
+            return redirect("analysis:detail", slug=review.slug, pk=analysis.pk)
+    return _editor(request, review, membership, form, analysis, status=400)
+
+
+def _editor(request, review, membership, form, analysis=None, status=200):
+    return render(request, "analysis/edit.html", {
+        "review": review, "membership": membership, "form": form, "analysis": analysis,
+        "keys": form_keys(review),
+    }, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def analysis_new(request, slug):
+    review, membership = member_review(request, slug, lead=True)
+    if request.method == "POST":
+        return _save(request, review, membership)
+    return _editor(request, review, membership, AnalysisForm())
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def analysis_edit(request, slug, pk):
+    review, membership = member_review(request, slug, lead=True)
+    analysis = review_analysis(review, pk)
+    if request.method == "POST":
+        return _save(request, review, membership, analysis)
+    return _editor(request, review, membership, AnalysisForm(initial=initial_for(analysis)), analysis)
+
+
+@require_POST
+@login_required
+def analysis_delete(request, slug, pk):
+    review, _ = member_review(request, slug, lead=True)
+    analysis = review_analysis(review, pk)
+    services.analysis_delete(analysis=analysis, actor=request.user)
+    messages.success(request, DELETED.format(name=analysis.name))
+    return redirect("analysis:list", slug=review.slug)
+
+
+@require_POST
+@login_required
+def analysis_run(request, slug, pk):
+    review, _ = member_review(request, slug, lead=True)
+    analysis = review_analysis(review, pk)
+    services.analysis_run(analysis=analysis, actor=request.user)
+    messages.success(request, RAN.format(name=analysis.name))
+    return redirect("analysis:detail", slug=review.slug, pk=analysis.pk)
+
+
+@require_POST
+@login_required
+def run_all(request, slug):
+    review, _ = member_review(request, slug, lead=True)
+    runs = services.analyses_run_all(review=review, actor=request.user)
+    messages.success(request, RAN_ALL.format(count=len(runs)))
+    return redirect("analysis:list", slug=review.slug)
+
+
+@require_safe
+@login_required
+def analysis_detail(request, slug, pk):
+    review, membership = member_review(request, slug)
+    status = analysis_status(review_analysis(review, pk))
+    return render(request, "analysis/detail.html", {
+        "review": review, "membership": membership, "status": status,
+        "analysis": status.analysis, "run": status.run,
+        "results": status.run.results if status.run else None,
+        "kinds": KINDS, "formats": FORMATS,
+    })

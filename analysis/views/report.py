@@ -1,0 +1,25 @@
+"""The review report: PRISMA diagram, characteristics, risk of bias, every analysis."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from analysis.figures import FORMATS, KINDS
+from analysis.report import characteristics, risk_of_bias
+from analysis.selectors import review_statuses
+from analysis.views.common import member_review
+from extraction.selectors import locked_consensus
+
+
+@require_safe
+@login_required
+def review_report(request, slug):
+    review, membership = member_review(request, slug)
+    locked = locked_consensus(review)
+    return render(request, "analysis/report.html", {
+        "review": review, "membership": membership,
+        "characteristics": characteristics(review, locked),
+        "risk_of_bias": risk_of_bias(locked),
+        "statuses": review_statuses(review),
+        "kinds": KINDS, "formats": FORMATS,
+    })

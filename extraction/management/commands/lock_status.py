@@ -1,0 +1,20 @@
+from django.core.management.base import BaseCommand
+
+from extraction.selectors import included_studies, locked_consensus, progress
+from review.management.commands._helpers import review_by_slug
+
+
+class Command(BaseCommand):
+    help = "Show, per included study, how far extraction and appraisal are, and the locked fingerprint."
+
+    def add_arguments(self, parser):
+        parser.add_argument("slug")
+
+    def handle(self, slug, **options):
+        review = review_by_slug(slug)
+        rows = progress(review, included_studies(review))
+        self.stdout.write(f"{'study':30} {'extraction':22} {'appraisal':22}")
+        for row in rows:
+            self.stdout.write(f"{row['study'].label[:30]:30} {row['extraction']:22} {row['appraisal']:22}")
+        locked = locked_consensus(review)
+        self.stdout.write(f"locked: {len(locked.studies)} consensus record(s); fingerprint {locked.fingerprint}")

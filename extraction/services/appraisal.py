@@ -1,0 +1,43 @@
+"""Which instrument appraises a study: it follows the design; the lead may override it."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from extraction.instruments import DEFAULT_FOR_DESIGN, INSTRUMENTS
+from extraction.models import AppraisalPlan, Extraction
+from extraction.services.common import require_lead
+from review.models import Study
+from review.services.audit import audit_record
+
+UNKNOWN_DESIGN = "Unknown study design {design!r}."
+UNKNOWN_INSTRUMENT = "Unknown instrument {code!r}."
+OVERRIDE_NEEDS_REASON = "Give a reason for using another instrument than the design's."
+APPRAISAL_STARTED = "Appraisal of this study has started; its instrument can no longer change."
+
+
+@transaction.atomic
+def appraisal_plan_set(*, study: Study, design: str, actor, instrument: str = "", reason: str = "") -> AppraisalPlan:
+    require_lead(study.review, actor)
+    if design not in DEFAULT_FOR_DESIGN:
+        raise ValidationError(UNKNOWN_DESIGN.format(design=design))
+    default = DEFAULT_FOR_DESIGN[design]
+    instrument = instrument or default
+    if instrument not in INSTRUMENTS:
+        raise ValidationError(UNKNOWN_INSTRUMENT.format(code=instrument))
+    overridden = instrument != default
+    if overridden and not reason.strip():
+        raise ValidationError(OVERRIDE_NEEDS_REASON)
+    plan = AppraisalPlan.objects.select_for_update().filter(study=study).first()
+    old = {"design": plan.design, "instrument": plan.instrument} if plan else None
+    if plan and plan.instrument != instrument and Extraction.objects.filter(study=study, kind="appraisal").exists():
+        raise ValidationError(APPRAISAL_STARTED)
+    plan = plan or AppraisalPlan(study=study)
+    plan.design, plan.instrument, plan.overridden = design, instrument, overridden
+    plan.reason = reason.strip() if overridden else ""
+    plan.full_clean()
+    plan.save()
+    audit_record(action="appraisal.plan_set", actor=actor, review=study.review, obj=study, old=old,
+                 new={"design": design, "instrument": instrument, "overridden": overridden}, reason=plan.reason)
+    return plan

@@ -1,0 +1,61 @@
+"""Lock and unlock: only locked consensus reaches analysis; an unlock needs the lead and a reason."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from extraction.fingerprint import fingerprint
+from extraction.models import Consensus
+from extraction.selectors import payload_of
+from extraction.services.common import _now, check_version, require_lead
+from review.services.audit import audit_record
+
+OPEN_DISCREPANCIES = "{count} discrepanc{plural} still to settle before the consensus can be locked."
+ALREADY_LOCKED = "This consensus is already locked."
+NOT_LOCKED = "This consensus is not locked."
+UNLOCK_NEEDS_REASON = "Give a reason for unlocking."
+
+
+@transaction.atomic
+def consensus_lock(*, consensus: Consensus, actor, expected_version: int | None) -> Consensus:
+    locked = Consensus.objects.select_for_update(of=("self",)).select_related("study__review", "form_version").get(
+        pk=consensus.pk)
+    require_lead(locked.study.review, actor)
+    if locked.is_locked:
+        raise ValidationError(ALREADY_LOCKED)
+    check_version(locked.version, expected_version)
+    remaining = locked.discrepancies.filter(choice="").count()
+    if remaining:
+        raise ValidationError(OPEN_DISCREPANCIES.format(count=remaining, plural="y" if remaining == 1 else "ies"))
+    locked.status = Consensus.LOCKED
+    locked.locked_at, locked.locked_by = _now(), actor
+    locked.fingerprint = fingerprint(payload_of(locked))
+    locked.version += 1
+    locked.save(update_fields=["status", "locked_at", "locked_by", "fingerprint", "version"])
+    audit_record(action=f"{locked.kind}.consensus_locked", actor=actor, review=locked.study.review, obj=locked,
+                 old={"status": Consensus.OPEN}, new={"status": Consensus.LOCKED, "fingerprint": locked.fingerprint,
+                                                     "data": locked.data})
+    return locked
+
+
+@transaction.atomic
+def consensus_unlock(*, consensus: Consensus, actor, reason: str, expected_version: int | None) -> Consensus:
+    locked = Consensus.objects.select_for_update(of=("self",)).select_related("study__review", "form_version").get(
+        pk=consensus.pk)
+    require_lead(locked.study.review, actor)
+    if not locked.is_locked:
+        raise ValidationError(NOT_LOCKED)
+    if not (reason or "").strip():
+        raise ValidationError(UNLOCK_NEEDS_REASON)
+    check_version(locked.version, expected_version)
+    # The fingerprint stays as it was (the trigger refuses to change it on a locked row); it
+    # is recomputed at the next lock.
+    locked.status = Consensus.OPEN
+    locked.locked_at, locked.locked_by = None, None
+    locked.version += 1
+    locked.save(update_fields=["status", "locked_at", "locked_by", "version"])
+    audit_record(action=f"{locked.kind}.consensus_unlocked", actor=actor, review=locked.study.review, obj=locked,
+                 old={"status": Consensus.LOCKED, "fingerprint": locked.fingerprint, "data": locked.data},
+                 new={"status": Consensus.OPEN}, reason=reason.strip())
+    return locked

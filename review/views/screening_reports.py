@@ -1,0 +1,90 @@
+"""The lead's screening dashboard, the PRISMA page and diagram, and the screening exports."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from review import screening_exports, screening_selectors
+from review.permissions import ROLE_REQUIRED, get_review_for_user
+from review.prisma import DBR, OTHER, prisma_counts
+from review.prisma_export import CONTENT_TYPES, FORMATS
+from review.prisma_export import render as prisma_render
+from review.screening_agreement import agreement_for
+
+BLIND_EXPORT = "Blind mode is on and you screen in this review: exports with colleagues' votes stay closed."
+
+
+@require_safe
+@login_required
+def dashboard(request, slug):
+    review, membership = get_review_for_user(request.user, slug)
+    if not (membership.is_lead or membership.is_arbiter):
+        raise PermissionDenied(ROLE_REQUIRED.format(role="lead"))
+    return render(request, "review/screening/dashboard.html", {
+        "review": review, "membership": membership,
+        "counts": screening_selectors.stage_counts(review),
+        "reviewers": screening_selectors.reviewer_stats(review),
+        "agreement": agreement_for(review),
+        "conflicts": screening_selectors.open_conflicts(review).count(),
+    })
+
+
+@require_safe
+@login_required
+def prisma_page(request, slug):
+    review, membership = get_review_for_user(request.user, slug)
+    counts = prisma_counts(review)
+    return render(request, "review/screening/prisma.html", {
+        "review": review, "membership": membership, "counts": counts, "data": counts.as_dict(),
+        "dbr": counts.columns[DBR], "other": counts.columns[OTHER], "formats": FORMATS,
+    })
+
+
+@require_safe
+@login_required
+def prisma_download(request, slug, fmt):
+    review, membership = get_review_for_user(request.user, slug)
+    if fmt not in FORMATS:
+        raise Http404("Unknown format.")
+    response = HttpResponse(prisma_render(prisma_counts(review), fmt), content_type=CONTENT_TYPES[fmt])
+    if fmt != "svg" or request.GET.get("download"):
+        response["Content-Disposition"] = f'attachment; filename="prisma-{review.slug}.{fmt}"'
+    return response
+
+
+def _export_allowed(review, membership) -> None:
+    if not membership.is_lead:
+        raise PermissionDenied(ROLE_REQUIRED.format(role="lead"))
+    # A lead who also screens must not read colleagues' votes through an export.
+    if review.blind_mode and membership.is_reviewer:
+        raise PermissionDenied(BLIND_EXPORT)
+
+
+def _attachment(body: str, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_safe
+@login_required
+def export_included(request, slug, fmt):
+    review, membership = get_review_for_user(request.user, slug)
+    _export_allowed(review, membership)
+    if fmt == "ris":
+        return _attachment(screening_exports.included_ris(review), "application/x-research-info-systems",
+                           f"included-{review.slug}.ris")
+    if fmt == "csv":
+        return _attachment(screening_exports.included_csv(review), "text/csv; charset=utf-8",
+                           f"included-{review.slug}.csv")
+    raise Http404("Unknown format.")
+
+
+@require_safe
+@login_required
+def export_votes(request, slug):
+    review, membership = get_review_for_user(request.user, slug)
+    _export_allowed(review, membership)
+    return _attachment(screening_exports.votes_csv(review), "text/csv; charset=utf-8", f"votes-{review.slug}.csv")

@@ -1,0 +1,59 @@
+"""Browser: two extractors disagree on one value, the lead settles it with a reason and locks."""
+
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.extraction.conftest import SCHEMA
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_extractors_one_discrepancy_resolved_and_locked(page, live_server, login, make_user):
+    from extraction.models import Consensus
+    from extraction.selectors import locked_consensus
+    from extraction.services.assignments import assignment_set
+    from extraction.services.forms import form_publish
+    from review.models import Study
+    from review.services.reviews import member_add, review_create
+
+    lead, rev1, rev2 = make_user("lena_lead"), make_user("rui_reviewer"), make_user("rosa_reviewer")
+    review = review_create(title="IVIg in myositis", slug="ivig", lead=lead)
+    for user in (rev1, rev2):
+        member_add(review=review, user=user, roles=["reviewer"], actor=lead)
+    form_publish(review=review, schema=SCHEMA, actor=lead)
+    study = Study.objects.create(review=review, label="Lim 2020")
+    assignment_set(study=study, kind="extraction", users=[rev1, rev2], actor=lead)
+
+    def extract(username, dose):
+        login(username, PASSWORD)
+        page.goto(f"{live_server.url}/reviews/ivig/")
+        page.get_by_role("navigation", name="Review").get_by_role("link", name="Extraction").click()
+        page.get_by_role("link", name="Extract Lim 2020").click()
+        page.get_by_label("Country").fill("India")
+        page.get_by_label("Study design").select_option("RCT")
+        page.get_by_label("Dose [IVIg]").fill(dose)
+        page.get_by_label("Complete response: Events [IVIg] [6 months]").fill("5")
+        page.get_by_role("button", name="Submit").click()
+        page.get_by_text("Submitted.", exact=True).wait_for()
+        page.get_by_role("button", name="Log out").click()
+
+    extract("rui_reviewer", "2")
+    extract("rosa_reviewer", "2.5")
+
+    login("lena_lead", PASSWORD)
+    page.goto(f"{live_server.url}/reviews/ivig/extraction/")
+    page.get_by_role("link", name="Reconcile Lim 2020").click()
+    page.get_by_text("0 of 1 discrepancy settled").wait_for()
+    form = page.locator("form.resolve")
+    form.get_by_label("A", exact=True).check()
+    form.get_by_label("Reason for Dose [IVIg]").fill("Methods: 2 g/kg over 2 days")
+    form.get_by_role("button", name="Settle").click()
+    page.get_by_text("Discrepancy settled.", exact=True).wait_for()
+    page.get_by_text("1 of 1 discrepancy settled").wait_for()
+    page.get_by_role("button", name="Lock consensus").click()
+    page.get_by_text("Consensus locked.", exact=True).wait_for()
+    page.screenshot(path="/tmp/concord-e2e-extraction-locked.png")
+
+    consensus = Consensus.objects.get(study=study)
+    assert consensus.is_locked
+    assert consensus.data["dose@IVIg"] == "2"
+    assert locked_consensus(review).studies[0].fingerprint
