@@ -43,8 +43,13 @@ test-e2e: setup
 lint: setup
 	$(BIN)/ruff check .
 
-bench: setup
-	$(BIN)/python bench/run_all.py
+$(BIN)/.bench-installed: requirements-bench.txt $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
+	touch $@
+
+# Writes docs/benchmarks.md; `make bench ONLY=bench_dedup` runs one.
+bench: $(BIN)/.bench-installed migrate
+	$(BIN)/python bench/run_all.py $(ONLY)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm media staticfiles

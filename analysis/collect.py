@@ -70,7 +70,13 @@ class DataSet:
 
     def frame(self) -> pd.DataFrame:
         records = [
-            {"study": r.label, **r.inputs, **r.raw, **r.fields, "conversion": "; ".join(r.conversions)}
+            {
+                "study": r.label,
+                **r.inputs,
+                **r.raw,
+                **r.fields,
+                "conversion": "; ".join(r.conversions),
+            }
             for r in self.rows
         ]
         return pd.DataFrame.from_records(records)
@@ -125,7 +131,8 @@ class _Reader:
         summaries = ", ".join(k for k in ("minimum", "q1", "q3", "maximum") if k in given)
         self.notes.append(
             CONVERSION_NOTE.format(
-                arm=self.arm_name(arm), summaries=summaries,
+                arm=self.arm_name(arm),
+                summaries=summaries,
                 method=METHOD_NAMES[self.analysis.conversion],
             )
         )
@@ -148,11 +155,15 @@ def _inputs(analysis, data: dict) -> tuple[dict, dict, tuple, str]:
     if spec.outcome_type == "change" and inputs.get("ri") is None:
         if analysis.assumed_correlation is not None:
             inputs["ri"] = float(analysis.assumed_correlation)
-            reader.notes.append(ASSUMED_R.format(arm=reader.arm_name(1), r=analysis.assumed_correlation))
+            reader.notes.append(
+                ASSUMED_R.format(arm=reader.arm_name(1), r=analysis.assumed_correlation)
+            )
     if reader.problem:
         return {}, reader.raw, (), reader.problem
     missing = [
-        cell_key(analysis.outcome, comp, analysis.arm1 if arm == 1 else analysis.arm2, analysis.timepoint)
+        cell_key(
+            analysis.outcome, comp, analysis.arm1 if arm == 1 else analysis.arm2, analysis.timepoint
+        )
         for name, (arm, comp) in spec.columns.items()
         if inputs[name] is None
     ]
@@ -167,29 +178,44 @@ def _field_value(value: Any) -> Any:
     return value
 
 
-def collect(analysis, *, extra_exclude: list[dict] = (), locked: LockedData | None = None) -> DataSet:
+def review_studies(review) -> list[tuple[int, str]]:
+    """(id, label) of every study the review includes, in table order."""
+    return list(included_studies(review).values_list("id", "label"))
+
+
+def collect(
+    analysis,
+    *,
+    extra_exclude: list[dict] = (),
+    locked: LockedData | None = None,
+    studies: list[tuple[int, str]] | None = None,
+) -> DataSet:
     """The tidy data set of ``analysis``: one row per locked study with the data it needs.
 
     ``extra_exclude`` adds conditions (a sensitivity variant) to the analysis' own
-    ``exclude``. ``locked`` lets a caller that collects many analyses read the locked
-    consensus once.
+    ``exclude``. ``locked`` and ``studies`` (from ``review_studies``) let a caller that
+    collects many analyses read them once.
     """
     review = analysis.review
     if locked is None:
         locked = locked_consensus(review, kind="extraction")
+    if studies is None:
+        studies = review_studies(review)
     by_study = {s.study_id: s for s in locked.studies if s.kind == "extraction"}
     conditions = [*analysis.exclude, *extra_exclude]
     wanted_fields = [analysis.subgroup_field, *(c["field"] for c in conditions)]
     wanted_fields = list(dict.fromkeys(f for f in wanted_fields if f))
     rows, left_out = [], []
-    for study_id, label in included_studies(review).values_list("id", "label"):
+    for study_id, label in studies:
         entry = by_study.get(study_id)
         if entry is None:
             left_out.append(LeftOut(study_id, label, NOT_LOCKED))
             continue
         dropped_by = next((c for c in conditions if holds(c, entry.data.get(c["field"]))), None)
         if dropped_by is not None:
-            left_out.append(LeftOut(study_id, label, FILTERED.format(condition=condition_text(dropped_by))))
+            left_out.append(
+                LeftOut(study_id, label, FILTERED.format(condition=condition_text(dropped_by)))
+            )
             continue
         inputs, raw, notes, reason = _inputs(analysis, entry.data)
         if reason:

@@ -89,7 +89,11 @@ def _studies(data: DataSet, es, res, level: float) -> list[dict]:
                 "vi": _f(vi),
                 "ci_lb": _f(yi - half),
                 "ci_ub": _f(yi + half),
-                "natural": {"estimate": _f(natural[0]), "ci_lb": _f(natural[1]), "ci_ub": _f(natural[2])},
+                "natural": {
+                    "estimate": _f(natural[0]),
+                    "ci_lb": _f(natural[1]),
+                    "ci_ub": _f(natural[2]),
+                },
                 "weight": _f(res.weights[i]),
                 "n": _f(row.n),
                 "inputs": row.inputs,
@@ -118,8 +122,13 @@ def _subgroups(spec: dict, data: DataSet, es) -> dict:
         return {"field": name, "error": NO_VALUES, "without_value": without}
     groups = [str(labels[i]) for i in keep]
     sg = meta.subgroup(
-        es.yi[keep], es.vi[keep], groups, measure=spec["measure"], ni=es.ni[keep],
-        slab=[data.rows[i].label for i in keep], **fit_kwargs(spec),
+        es.yi[keep],
+        es.vi[keep],
+        groups,
+        measure=spec["measure"],
+        ni=es.ni[keep],
+        slab=[data.rows[i].label for i in keep],
+        **fit_kwargs(spec),
     )
     return {
         "field": name,
@@ -136,10 +145,19 @@ def _subgroups(spec: dict, data: DataSet, es) -> dict:
     }
 
 
-def _variant(spec: dict, variant: dict, data: DataSet | None, main: DataSet, res) -> dict:
+def flagged_outliers(inf: meta.InfluenceResult, z: float = 1.96) -> np.ndarray:
+    """``meta.outliers`` from an influence result already computed: metafor's influence
+    flag or |rstudent| > z. Recomputing the k deletion fits a third time (after
+    ``leave1out`` and ``influence``) would be a third of a run's time for large k; a test
+    holds this equal to ``meta.outliers``."""
+    with np.errstate(invalid="ignore"):
+        return np.flatnonzero(inf.inf | (np.abs(inf.rstudent) > z))
+
+
+def _variant(spec: dict, variant: dict, data: DataSet | None, main: DataSet, res, inf) -> dict:
     out = {"label": variant["label"], "kind": variant["kind"]}
     if variant["kind"] == "outliers":
-        dropped = meta.outliers(res)
+        dropped = flagged_outliers(inf) if inf is not None else meta.outliers(res)
         keep = [i for i in range(main.k) if i not in set(dropped.tolist())]
         out["dropped"] = [main.rows[i].label for i in dropped]
         data = DataSet(main.measure, tuple(main.rows[i] for i in keep))
@@ -161,20 +179,30 @@ def _leave1out(res) -> list[dict]:
     ]
 
 
-def _influence(res) -> list[dict]:
-    inf = meta.influence(res)
+def _influence(res, inf) -> list[dict]:
     names = ("rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "QE_del", "hat", "weight")
     return [
-        {"label": res.slab[i], **{n: _f(getattr(inf, n)[i]) for n in names}, "inf": bool(inf.inf[i])}
+        {
+            "label": res.slab[i],
+            **{n: _f(getattr(inf, n)[i]) for n in names},
+            "inf": bool(inf.inf[i]),
+        }
         for i in range(res.k)
     ]
 
 
 def _regression(test) -> dict:
     return {
-        "name": test.name, "statistic": _f(test.statistic), "ddf": _f(test.ddf),
-        "pval": _f(test.pval), "coef": _f(test.coef), "se": _f(test.se), "k": test.k,
-        "est": _f(test.est), "ci_lb": _f(test.ci_lb), "ci_ub": _f(test.ci_ub),
+        "name": test.name,
+        "statistic": _f(test.statistic),
+        "ddf": _f(test.ddf),
+        "pval": _f(test.pval),
+        "coef": _f(test.coef),
+        "se": _f(test.se),
+        "k": test.k,
+        "est": _f(test.est),
+        "ci_lb": _f(test.ci_lb),
+        "ci_ub": _f(test.ci_ub),
     }
 
 
@@ -186,9 +214,10 @@ def _two_by_two(data: DataSet) -> tuple:
 def _small_study(spec: dict, data: DataSet, res) -> dict:
     tests = spec["small_study_tests"]
     out: dict[str, dict] = {}
-    two_by_two = MEASURE_INPUTS[spec["measure"]].outcome_type == "binary" and MEASURE_INPUTS[
-        spec["measure"]
-    ].two_arms
+    two_by_two = (
+        MEASURE_INPUTS[spec["measure"]].outcome_type == "binary"
+        and MEASURE_INPUTS[spec["measure"]].two_arms
+    )
     if "egger" in tests:
         out["egger"] = _guard(lambda: _regression(meta.regtest(res)))
     if "begg" in tests:
@@ -223,7 +252,9 @@ def compute(spec: dict, main: DataSet, variants: list[tuple[dict, DataSet | None
         "measure": spec["measure"],
         "spec": spec,
         "k": main.k,
-        "left_out": [{"study_id": x.study_id, "label": x.label, "reason": x.reason} for x in main.left_out],
+        "left_out": [
+            {"study_id": x.study_id, "label": x.label, "reason": x.reason} for x in main.left_out
+        ],
     }
     if main.k == 0:
         return {**results, "error": NO_STUDIES}
@@ -237,13 +268,18 @@ def compute(spec: dict, main: DataSet, variants: list[tuple[dict, DataSet | None
     results["studies"] = _studies(main, es, res, spec["level"])
     if spec["subgroup_field"]:
         results["subgroups"] = _guard(_subgroups, spec, main, es)
+    try:
+        inf = meta.influence(res) if res.k >= 2 else None
+    except (ValueError, np.linalg.LinAlgError, meta.ConvergenceError) as exc:
+        inf, results["influence"] = None, {"error": str(exc)}
     results["sensitivity"] = [
-        _guard(_variant, spec, variant, data, main, res) | {"label": variant["label"]}
+        _guard(_variant, spec, variant, data, main, res, inf) | {"label": variant["label"]}
         for variant, data in variants
     ]
     if res.k >= 2:
         results["leave1out"] = _guard(_leave1out, res)
-        results["influence"] = _guard(_influence, res)
+    if inf is not None:
+        results["influence"] = _influence(res, inf)
     results["small_study"] = _small_study(spec, main, res)
     return results
 

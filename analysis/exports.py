@@ -17,8 +17,20 @@ CONTENT_TYPES = {
 }
 
 POOLED_COLUMNS = (
-    "estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "se", "zval", "pval", "tau2", "I2", "H2",
-    "Q", "Q_df", "Q_p",
+    "estimate",
+    "ci_lb",
+    "ci_ub",
+    "pi_lb",
+    "pi_ub",
+    "se",
+    "zval",
+    "pval",
+    "tau2",
+    "I2",
+    "H2",
+    "Q",
+    "Q_df",
+    "Q_p",
 )
 
 
@@ -27,8 +39,10 @@ def pooled_row(pooled: dict) -> dict:
     row = {"k": pooled["k"], "model": pooled["model"]}
     if natural["transform"] != "identity":
         row.update(
-            {f"{name}_{natural['transform']}": natural[name]
-             for name in ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub")}
+            {
+                f"{name}_{natural['transform']}": natural[name]
+                for name in ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub")
+            }
         )
     row.update({name: pooled[name] for name in POOLED_COLUMNS})
     return row
@@ -50,20 +64,40 @@ def analysis_pooled_frame(name: str, results: dict) -> pd.DataFrame:
     """The analysis itself, each subgroup, the test for differences, each sensitivity variant."""
     if "pooled" not in results:
         return review_pooled_frame([(name, results)])
-    rows = [{"analysis": name, "section": "main", "row": "All studies", **pooled_row(results["pooled"])}]
+    rows = [
+        {"analysis": name, "section": "main", "row": "All studies", **pooled_row(results["pooled"])}
+    ]
     sub = results.get("subgroups") or {}
     for label, pooled in (sub.get("groups") or {}).items():
-        rows.append({"analysis": name, "section": "subgroup", "row": f"{sub['field']} = {label}",
-                     **pooled_row(pooled)})
+        rows.append(
+            {
+                "analysis": name,
+                "section": "subgroup",
+                "row": f"{sub['field']} = {label}",
+                **pooled_row(pooled),
+            }
+        )
     if sub.get("groups"):
-        rows.append({
-            "analysis": name, "section": "subgroup test", "row": "Test for subgroup differences",
-            "Q": sub["Q_between"], "Q_df": sub["Q_between_df"], "Q_p": sub["Q_between_p"],
-            "QM_common_tau2": sub["QM"], "QM_df": sub["QM_df"], "QM_p": sub["QM_p"],
-        })
+        rows.append(
+            {
+                "analysis": name,
+                "section": "subgroup test",
+                "row": "Test for subgroup differences",
+                "Q": sub["Q_between"],
+                "Q_df": sub["Q_between_df"],
+                "Q_p": sub["Q_between_p"],
+                "QM_common_tau2": sub["QM"],
+                "QM_df": sub["QM_df"],
+                "QM_p": sub["QM_p"],
+            }
+        )
     for variant in results.get("sensitivity", []):
-        row = {"analysis": name, "section": "sensitivity", "row": variant["label"],
-               "dropped": "; ".join(variant.get("dropped", []))}
+        row = {
+            "analysis": name,
+            "section": "sensitivity",
+            "row": variant["label"],
+            "dropped": "; ".join(variant.get("dropped", [])),
+        }
         if "pooled" in variant:
             row.update(pooled_row(variant["pooled"]))
         else:
@@ -78,10 +112,18 @@ def dataset_frame(results: dict) -> pd.DataFrame:
     ``escalc(...)`` in R reproduces the analysis."""
     records = []
     for s in results.get("studies", []):
-        records.append({
-            "study": s["label"], "yi": s["yi"], "vi": s["vi"], **s["inputs"], **s["raw"],
-            **s["fields"], "weight": s["weight"], "conversion": "; ".join(s["conversions"]),
-        })
+        records.append(
+            {
+                "study": s["label"],
+                "yi": s["yi"],
+                "vi": s["vi"],
+                **s["inputs"],
+                **s["raw"],
+                **s["fields"],
+                "weight": s["weight"],
+                "conversion": "; ".join(s["conversions"]),
+            }
+        )
     return pd.DataFrame.from_records(records)
 
 
@@ -110,6 +152,7 @@ def analysis_tables(name: str, results: dict) -> dict[str, pd.DataFrame]:
         "studies": dataset_frame(results),
         "leave-one-out": table_frame(results, "leave1out"),
         "influence": table_frame(results, "influence"),
-        "excluded": pd.DataFrame.from_records(results.get("left_out", []),
-                                              columns=["study_id", "label", "reason"]),
+        "excluded": pd.DataFrame.from_records(
+            results.get("left_out", []), columns=["study_id", "label", "reason"]
+        ),
     }

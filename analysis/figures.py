@@ -43,8 +43,13 @@ def _subgroup_fit(results: dict, res, yi, vi, labels):
     index = {label: i for i, label in enumerate(labels)}
     keep = [index[label] for label in sub["studies"]]
     return meta.subgroup(
-        yi[keep], vi[keep], sub["labels"], measure=spec["measure"], ni=res.ni[keep],
-        slab=[labels[i] for i in keep], **fit_kwargs(spec),
+        yi[keep],
+        vi[keep],
+        sub["labels"],
+        measure=spec["measure"],
+        ni=res.ni[keep],
+        slab=[labels[i] for i in keep],
+        **fit_kwargs(spec),
     )
 
 
@@ -52,12 +57,18 @@ def figure(results: dict, kind: str):
     res, yi, vi, labels = _fit(results)
     if kind == "forest":
         subgroups = _subgroup_fit(results, res, yi, vi, labels)
-        if subgroups is not None and len(sub_labels := results["subgroups"]["studies"]) != len(labels):
+        if subgroups is not None and len(sub_labels := results["subgroups"]["studies"]) != len(
+            labels
+        ):
             # Studies without a subgroup value are outside the subgroup sections; the
             # overall diamond must then be fitted on the same studies as the sections.
             keep = [labels.index(lab) for lab in sub_labels]
             res = meta.rma(
-                yi[keep], vi[keep], measure=res.measure, slab=sub_labels, ni=res.ni[keep],
+                yi[keep],
+                vi[keep],
+                measure=res.measure,
+                slab=sub_labels,
+                ni=res.ni[keep],
                 **fit_kwargs(results["spec"]),
             )
         return meta.forest_plot(res, subgroups=subgroups)

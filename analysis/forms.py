@@ -30,28 +30,42 @@ class AnalysisForm(forms.Form):
     name = forms.CharField(max_length=200)
     outcome = forms.CharField(max_length=60, help_text="Key of the outcome in the extraction form.")
     timepoint = forms.CharField(max_length=60, required=False)
-    arm1 = forms.CharField(label="Experimental arm (or the single group)", max_length=60, required=False)
+    arm1 = forms.CharField(
+        label="Experimental arm (or the single group)", max_length=60, required=False
+    )
     arm2 = forms.CharField(
-        label="Control arm", max_length=60, required=False,
+        label="Control arm",
+        max_length=60,
+        required=False,
         help_text="Empty for measures of one group (proportions, single means, mean change).",
     )
     measure = forms.ChoiceField(label="Effect measure", choices=MEASURE_CHOICES)
     method = forms.ChoiceField(label="Model", choices=METHOD_CHOICES, initial="auto")
-    re_method = forms.ChoiceField(label="Random-effects estimator", choices=RE_METHOD_CHOICES, initial="REML")
+    re_method = forms.ChoiceField(
+        label="Random-effects estimator", choices=RE_METHOD_CHOICES, initial="REML"
+    )
     test = forms.ChoiceField(label="Confidence intervals", choices=TEST_CHOICES, initial="z")
-    level = forms.FloatField(label="Confidence level (%)", initial=95, min_value=50.1, max_value=99.99)
+    level = forms.FloatField(
+        label="Confidence level (%)", initial=95, min_value=50.1, max_value=99.99
+    )
     conversion = forms.ChoiceField(
         label="Median to mean and SD", choices=CONVERSION_CHOICES, initial="luo-shi"
     )
     assumed_correlation = forms.FloatField(
-        required=False, min_value=-1, max_value=1,
+        required=False,
+        min_value=-1,
+        max_value=1,
         help_text="Pre-post correlation for mean-change studies that do not report it.",
     )
     subgroup_field = forms.CharField(
-        max_length=300, required=False, help_text="Key of any extraction field, e.g. route or population."
+        max_length=300,
+        required=False,
+        help_text="Key of any extraction field, e.g. route or population.",
     )
     exclude = forms.CharField(
-        label="Leave out studies where", widget=forms.Textarea(attrs={"rows": 2}), required=False,
+        label="Leave out studies where",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
         help_text="One condition per line: field op value, op one of =, !=, contains, <, >.",
     )
     drop_abstracts = forms.BooleanField(label=PRESET_ABSTRACTS, required=False)
@@ -59,13 +73,18 @@ class AnalysisForm(forms.Form):
         label="Publication type field", max_length=300, required=False, initial="publication_type"
     )
     drop_retrospective = forms.BooleanField(label=PRESET_RETROSPECTIVE, required=False)
-    design_field = forms.CharField(label="Study design field", max_length=300, required=False, initial="design")
+    design_field = forms.CharField(
+        label="Study design field", max_length=300, required=False, initial="design"
+    )
     drop_outliers = forms.BooleanField(
-        label=PRESET_OUTLIERS, required=False,
+        label=PRESET_OUTLIERS,
+        required=False,
         help_text="Studies flagged by the influence diagnostics or with |rstudent| > 1.96.",
     )
     sensitivity = forms.CharField(
-        label="Other sensitivity analyses", widget=forms.Textarea(attrs={"rows": 3}), required=False,
+        label="Other sensitivity analyses",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
         help_text="One per line: 'Label: condition; condition' drops the studies meeting any condition.",
     )
     small_study_tests = forms.MultipleChoiceField(
@@ -76,10 +95,19 @@ class AnalysisForm(forms.Form):
     FIELDSETS = (
         ("What to pool", ("name", "outcome", "timepoint", "arm1", "arm2", "measure")),
         ("Model", ("method", "re_method", "test", "level", "conversion", "assumed_correlation")),
-        ("Subgroups, exclusions and sensitivity analyses", (
-            "subgroup_field", "exclude", "drop_abstracts", "abstracts_field", "drop_retrospective",
-            "design_field", "drop_outliers", "sensitivity",
-        )),
+        (
+            "Subgroups, exclusions and sensitivity analyses",
+            (
+                "subgroup_field",
+                "exclude",
+                "drop_abstracts",
+                "abstracts_field",
+                "drop_retrospective",
+                "design_field",
+                "drop_outliers",
+                "sensitivity",
+            ),
+        ),
         ("Small-study effects", ("small_study_tests",)),
     )
 
@@ -105,22 +133,47 @@ class AnalysisForm(forms.Form):
         presets = []
         if data.get("drop_abstracts"):
             field = data.get("abstracts_field") or "publication_type"
-            presets.append({"label": PRESET_ABSTRACTS, "kind": "exclude",
-                            "conditions": [{"field": field, "op": "contains", "value": "abstract"}]})
+            presets.append(
+                {
+                    "label": PRESET_ABSTRACTS,
+                    "kind": "exclude",
+                    "conditions": [{"field": field, "op": "contains", "value": "abstract"}],
+                }
+            )
         if data.get("drop_retrospective"):
             field = data.get("design_field") or "design"
-            presets.append({"label": PRESET_RETROSPECTIVE, "kind": "exclude",
-                            "conditions": [{"field": field, "op": "contains", "value": "retrospective"}]})
+            presets.append(
+                {
+                    "label": PRESET_RETROSPECTIVE,
+                    "kind": "exclude",
+                    "conditions": [{"field": field, "op": "contains", "value": "retrospective"}],
+                }
+            )
         if data.get("drop_outliers"):
             presets.append({"label": PRESET_OUTLIERS, "kind": OUTLIERS})
-        data["sensitivity"] = presets + [v for v in data["sensitivity"] if v["label"] not in PRESETS]
+        data["sensitivity"] = presets + [
+            v for v in data["sensitivity"] if v["label"] not in PRESETS
+        ]
         return data
 
     def values(self) -> dict:
         """The cleaned form as the service's ``values``."""
         names = (
-            "name", "outcome", "timepoint", "arm1", "arm2", "measure", "method", "re_method", "test",
-            "level", "conversion", "assumed_correlation", "subgroup_field", "exclude", "sensitivity",
+            "name",
+            "outcome",
+            "timepoint",
+            "arm1",
+            "arm2",
+            "measure",
+            "method",
+            "re_method",
+            "test",
+            "level",
+            "conversion",
+            "assumed_correlation",
+            "subgroup_field",
+            "exclude",
+            "sensitivity",
             "small_study_tests",
         )
         return {name: self.cleaned_data[name] for name in names}
@@ -129,10 +182,26 @@ class AnalysisForm(forms.Form):
 def initial_for(analysis) -> dict:
     """The editor's initial values for an existing analysis."""
     by_label = {v["label"]: v for v in analysis.sensitivity}
-    initial = {name: getattr(analysis, name) for name in (
-        "name", "outcome", "timepoint", "arm1", "arm2", "measure", "method", "re_method", "test",
-        "level", "conversion", "assumed_correlation", "subgroup_field", "small_study_tests", "version",
-    )}
+    initial = {
+        name: getattr(analysis, name)
+        for name in (
+            "name",
+            "outcome",
+            "timepoint",
+            "arm1",
+            "arm2",
+            "measure",
+            "method",
+            "re_method",
+            "test",
+            "level",
+            "conversion",
+            "assumed_correlation",
+            "subgroup_field",
+            "small_study_tests",
+            "version",
+        )
+    }
     initial["exclude"] = "\n".join(condition_text(c) for c in analysis.exclude)
     if PRESET_ABSTRACTS in by_label:
         initial["drop_abstracts"] = True

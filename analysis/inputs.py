@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from analysis.collect import DataSet, collect
+from analysis.collect import DataSet, collect, review_studies
 from analysis.conditions import OUTLIERS
 from analysis.engine import engine_version
 from extraction.fingerprint import fingerprint
@@ -18,7 +18,7 @@ class Inputs:
     fingerprint: str
 
 
-def gather(analysis, *, locked: LockedData | None = None) -> Inputs:
+def gather(analysis, *, locked: LockedData | None = None, studies=None) -> Inputs:
     """The main data set and one per sensitivity variant, all through ``collect``.
 
     The fingerprint covers the data sets, the specification and the engine version: a run
@@ -26,9 +26,16 @@ def gather(analysis, *, locked: LockedData | None = None) -> Inputs:
     """
     if locked is None:
         locked = locked_consensus(analysis.review, kind="extraction")
-    main = collect(analysis, locked=locked)
+    if studies is None:
+        studies = review_studies(analysis.review)
+    main = collect(analysis, locked=locked, studies=studies)
     variants = [
-        (v, None if v["kind"] == OUTLIERS else collect(analysis, extra_exclude=v["conditions"], locked=locked))
+        (
+            v,
+            None
+            if v["kind"] == OUTLIERS
+            else collect(analysis, extra_exclude=v["conditions"], locked=locked, studies=studies),
+        )
         for v in analysis.sensitivity
     ]
     payload = {

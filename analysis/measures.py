@@ -15,7 +15,9 @@ class MeasureInputs:
 
 
 _BINARY_2 = MeasureInputs(
-    "binary", True, {"ai": (1, "events"), "n1i": (1, "total"), "ci": (2, "events"), "n2i": (2, "total")}
+    "binary",
+    True,
+    {"ai": (1, "events"), "n1i": (1, "total"), "ci": (2, "events"), "n2i": (2, "total")},
 )
 _PROPORTION = MeasureInputs("binary", False, {"xi": (1, "events"), "ni": (1, "total")})
 _MEANS_2 = MeasureInputs(
@@ -46,12 +48,27 @@ _CHANGE = MeasureInputs(
     },
 )
 
+# Raw-score standardisation divides by one SD only; Becker (1988) standardises by the
+# pre-treatment SD, which metafor's SMCR takes as sd1i.
+_CHANGE_RAW = MeasureInputs(
+    "change",
+    False,
+    {
+        "m1i": (1, "post_mean"),
+        "m2i": (1, "pre_mean"),
+        "sd1i": (1, "pre_sd"),
+        "ni": (1, "n"),
+        "ri": (1, "correlation"),
+    },
+)
+
 MEASURE_INPUTS: dict[str, MeasureInputs] = {
     **dict.fromkeys(("RR", "OR", "RD", "PETO"), _BINARY_2),
     **dict.fromkeys(("PR", "PLN", "PLO", "PAS", "PFT"), _PROPORTION),
     **dict.fromkeys(("MD", "SMD", "ROM"), _MEANS_2),
     "MN": _MEAN_1,
-    **dict.fromkeys(("MC", "SMCC", "SMCR"), _CHANGE),
+    **dict.fromkeys(("MC", "SMCC"), _CHANGE),
+    "SMCR": _CHANGE_RAW,
 }
 
 # The sample-size columns, summed into a study's n.

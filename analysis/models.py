@@ -40,7 +40,7 @@ RE_METHOD_CHOICES = [
 METHOD_CHOICES = [
     ("auto", "Fixed effect when I² = 0, random effects otherwise"),
     ("FE", "Fixed (common) effect"),
-    *RE_METHOD_CHOICES,
+    *[(code, f"Random effects, {label}") for code, label in RE_METHOD_CHOICES],
 ]
 TEST_CHOICES = [("z", "Normal (z)"), ("knha", "Knapp-Hartung (t)")]
 CONVERSION_CHOICES = [
@@ -68,7 +68,9 @@ class Analysis(models.Model):
 
     review = models.ForeignKey("review.Review", on_delete=models.CASCADE, related_name="analyses")
     name = models.CharField(max_length=200)
-    outcome = models.CharField(max_length=60, help_text="Key of the outcome in the extraction form.")
+    outcome = models.CharField(
+        max_length=60, help_text="Key of the outcome in the extraction form."
+    )
     timepoint = models.CharField(max_length=60, blank=True)
     arm1 = models.CharField("experimental arm (or the single group)", max_length=60, blank=True)
     arm2 = models.CharField("control arm", max_length=60, blank=True)
@@ -101,7 +103,9 @@ class Analysis(models.Model):
         ordering = ["review", "position", "id"]
         verbose_name_plural = "analyses"
         constraints = [
-            models.UniqueConstraint(fields=["review", "name"], name="analysis_unique_name_per_review"),
+            models.UniqueConstraint(
+                fields=["review", "name"], name="analysis_unique_name_per_review"
+            ),
             models.CheckConstraint(
                 condition=models.Q(measure__in=[c for c, _ in MEASURE_CHOICES]),
                 name="analysis_measure_known",
@@ -111,7 +115,8 @@ class Analysis(models.Model):
                 name="analysis_method_known",
             ),
             models.CheckConstraint(
-                condition=models.Q(test__in=[c for c, _ in TEST_CHOICES]), name="analysis_test_known"
+                condition=models.Q(test__in=[c for c, _ in TEST_CHOICES]),
+                name="analysis_test_known",
             ),
             models.CheckConstraint(
                 condition=models.Q(level__gt=50, level__lt=100), name="analysis_level_in_range"

@@ -42,16 +42,26 @@ def risk_of_bias(locked: LockedData) -> list[dict]:
         instrument = INSTRUMENTS.get(s.instrument)
         if instrument is None:
             continue
-        block = by_instrument.setdefault(s.instrument, {
-            "name": instrument.name,
-            "domains": [d.short or d.label for d in instrument.domains],
-            "rows": [],
-        })
+        block = by_instrument.setdefault(
+            s.instrument,
+            {
+                "name": instrument.name,
+                "domains": [d.short or d.label for d in instrument.domains],
+                "rows": [],
+            },
+        )
         assessment = instrument.score(s.data)
         judgements = [assessment.domains.get(d.key) for d in instrument.domains]
-        block["rows"].append({
-            "label": s.label,
-            "judgements": [(j or "", JUDGEMENT_LABELS.get(j, "—") if j else "—") for j in judgements],
-            "overall": (assessment.overall or "", JUDGEMENT_LABELS.get(assessment.overall, "—")),
-        })
+        block["rows"].append(
+            {
+                "label": s.label,
+                "judgements": [
+                    (j or "", JUDGEMENT_LABELS.get(j, "—") if j else "—") for j in judgements
+                ],
+                "overall": (
+                    assessment.overall or "",
+                    JUDGEMENT_LABELS.get(assessment.overall, "—"),
+                ),
+            }
+        )
     return list(by_instrument.values())

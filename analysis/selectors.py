@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import OuterRef, Subquery
 
+from analysis.collect import review_studies
 from analysis.inputs import Inputs, gather
 from analysis.models import Analysis, AnalysisRun
 from extraction.selectors import locked_consensus
@@ -58,14 +59,19 @@ def review_statuses(review) -> list[AnalysisStatus]:
     """Every analysis of the review with its latest run, the locked data read once."""
     latest = AnalysisRun.objects.filter(analysis=OuterRef("pk")).order_by("-created_at", "-id")
     analyses = list(
-        review.analyses.select_related("review").annotate(latest_run_id=Subquery(latest.values("pk")[:1]))
+        review.analyses.select_related("review").annotate(
+            latest_run_id=Subquery(latest.values("pk")[:1])
+        )
     )
-    runs = AnalysisRun.objects.defer("forest_svg", "funnel_svg").in_bulk([a.latest_run_id for a in analyses if a.latest_run_id])
+    runs = AnalysisRun.objects.defer("forest_svg", "funnel_svg").in_bulk(
+        [a.latest_run_id for a in analyses if a.latest_run_id]
+    )
     locked = locked_consensus(review, kind="extraction")
+    studies = review_studies(review)
     out = []
     for a in analyses:
         run = runs.get(a.latest_run_id)
-        inputs = gather(a, locked=locked)
+        inputs = gather(a, locked=locked, studies=studies)
         _sync_stale(run, inputs)
         out.append(AnalysisStatus(a, run, inputs))
     return out

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from analysis import figures
+from analysis.collect import review_studies
 from analysis.compute import compute
 from analysis.engine import engine_version
 from analysis.inputs import gather
@@ -27,8 +28,21 @@ NEEDS_ONE_ARM = "This effect measure describes one group: leave the control arm 
 SAME_ARMS = "The two arms must differ."
 
 EDITABLE = (
-    "name", "outcome", "timepoint", "arm1", "arm2", "measure", "method", "re_method", "test",
-    "level", "conversion", "assumed_correlation", "subgroup_field", "exclude", "sensitivity",
+    "name",
+    "outcome",
+    "timepoint",
+    "arm1",
+    "arm2",
+    "measure",
+    "method",
+    "re_method",
+    "test",
+    "level",
+    "conversion",
+    "assumed_correlation",
+    "subgroup_field",
+    "exclude",
+    "sensitivity",
     "small_study_tests",
 )
 
@@ -64,12 +78,16 @@ def analysis_create(*, review, actor, values: dict) -> Analysis:
     analysis.full_clean()
     _check_arms(analysis)
     analysis.save()
-    audit_record(action="analysis.created", actor=actor, review=review, obj=analysis, new=analysis.spec())
+    audit_record(
+        action="analysis.created", actor=actor, review=review, obj=analysis, new=analysis.spec()
+    )
     return analysis
 
 
 @transaction.atomic
-def analysis_update(*, analysis: Analysis, actor, values: dict, expected_version: int | None) -> Analysis:
+def analysis_update(
+    *, analysis: Analysis, actor, values: dict, expected_version: int | None
+) -> Analysis:
     locked = Analysis.objects.select_for_update().select_related("review").get(pk=analysis.pk)
     _require_lead(locked.review, actor)
     if expected_version is not None and locked.version != expected_version:
@@ -83,7 +101,11 @@ def analysis_update(*, analysis: Analysis, actor, values: dict, expected_version
     locked.version += 1
     locked.save()
     audit_record(
-        action="analysis.updated", actor=actor, review=locked.review, obj=locked, old=old,
+        action="analysis.updated",
+        actor=actor,
+        review=locked.review,
+        obj=locked,
+        old=old,
         new={"name": locked.name, **locked.spec()},
     )
     return locked
@@ -93,13 +115,18 @@ def analysis_update(*, analysis: Analysis, actor, values: dict, expected_version
 def analysis_delete(*, analysis: Analysis, actor) -> None:
     _require_lead(analysis.review, actor)
     audit_record(
-        action="analysis.deleted", actor=actor, review=analysis.review, obj=analysis,
+        action="analysis.deleted",
+        actor=actor,
+        review=analysis.review,
+        obj=analysis,
         old={"name": analysis.name, **analysis.spec()},
     )
     analysis.delete()
 
 
-def analysis_run(*, analysis: Analysis, actor=None, locked=None, with_figures: bool = True) -> AnalysisRun:
+def analysis_run(
+    *, analysis: Analysis, actor=None, locked=None, studies=None, with_figures: bool = True
+) -> AnalysisRun:
     """Compute the analysis from locked consensus now and store the run.
 
     The statistics run outside the transaction (they read nothing that the write below
@@ -107,7 +134,7 @@ def analysis_run(*, analysis: Analysis, actor=None, locked=None, with_figures: b
     """
     if actor is not None:
         _require_lead(analysis.review, actor)
-    inputs = gather(analysis, locked=locked)
+    inputs = gather(analysis, locked=locked, studies=studies)
     results = compute(analysis.spec(), inputs.main, inputs.variants)
     forest = funnel = ""
     if with_figures and figures.has_figures(results):
@@ -115,14 +142,26 @@ def analysis_run(*, analysis: Analysis, actor=None, locked=None, with_figures: b
         funnel = figures.render(results, "funnel", "svg").decode()
     with transaction.atomic():
         run = AnalysisRun.objects.create(
-            analysis=analysis, fingerprint=inputs.fingerprint, engine_version=engine_version(),
-            results=results, forest_svg=forest, funnel_svg=funnel, created_at=_now(),
+            analysis=analysis,
+            fingerprint=inputs.fingerprint,
+            engine_version=engine_version(),
+            results=results,
+            forest_svg=forest,
+            funnel_svg=funnel,
+            created_at=_now(),
             created_by=actor,
         )
         audit_record(
-            action="analysis.run", actor=actor, review=analysis.review, obj=run,
-            new={"analysis": analysis.pk, "fingerprint": run.fingerprint, "k": results["k"],
-                 "engine_version": run.engine_version},
+            action="analysis.run",
+            actor=actor,
+            review=analysis.review,
+            obj=run,
+            new={
+                "analysis": analysis.pk,
+                "fingerprint": run.fingerprint,
+                "k": results["k"],
+                "engine_version": run.engine_version,
+            },
         )
     return run
 
@@ -137,7 +176,10 @@ def analyses_run_all(*, review, actor=None, with_figures: bool = False) -> list[
     if actor is not None:
         _require_lead(review, actor)
     locked = locked_consensus(review, kind="extraction")
+    studies = review_studies(review)
     return [
-        analysis_run(analysis=a, actor=actor, locked=locked, with_figures=with_figures)
+        analysis_run(
+            analysis=a, actor=actor, locked=locked, studies=studies, with_figures=with_figures
+        )
         for a in review.analyses.select_related("review")
     ]

@@ -45,23 +45,45 @@ MEASURES = ["RR", "OR", "RD", "MD", "SMD", "ROM", "PLO", "PFT", "MN", "PR"]
 
 
 def schema() -> dict:
-    outcomes = [{"key": f"bin{i}", "name": f"Binary {i}", "type": "binary", "repeat": "arm"} for i in range(10)]
-    outcomes += [{"key": f"con{i}", "name": f"Continuous {i}", "type": "continuous", "repeat": "arm"}
-                 for i in range(10)]
+    outcomes = [
+        {"key": f"bin{i}", "name": f"Binary {i}", "type": "binary", "repeat": "arm"}
+        for i in range(10)
+    ]
+    outcomes += [
+        {"key": f"con{i}", "name": f"Continuous {i}", "type": "continuous", "repeat": "arm"}
+        for i in range(10)
+    ]
     return {
-        "arms": ARMS, "timepoints": [],
-        "sections": [{"title": "Study", "fields": [
-            {"key": "route", "label": "Route", "type": "single_choice", "choices": ["IV", "SC"]},
-            {"key": "publication_type", "label": "Publication type", "type": "single_choice",
-             "choices": ["Full text", "Conference abstract"]},
-        ]}],
+        "arms": ARMS,
+        "timepoints": [],
+        "sections": [
+            {
+                "title": "Study",
+                "fields": [
+                    {
+                        "key": "route",
+                        "label": "Route",
+                        "type": "single_choice",
+                        "choices": ["IV", "SC"],
+                    },
+                    {
+                        "key": "publication_type",
+                        "label": "Publication type",
+                        "type": "single_choice",
+                        "choices": ["Full text", "Conference abstract"],
+                    },
+                ],
+            }
+        ],
         "outcomes": outcomes,
     }
 
 
 def study_data(rng) -> dict:
-    data = {"route": str(rng.choice(["IV", "SC"])),
-            "publication_type": str(rng.choice(["Full text", "Conference abstract"], p=[0.8, 0.2]))}
+    data = {
+        "route": str(rng.choice(["IV", "SC"])),
+        "publication_type": str(rng.choice(["Full text", "Conference abstract"], p=[0.8, 0.2])),
+    }
     for i in range(10):
         for arm, risk in zip(ARMS, (0.25, 0.35), strict=True):
             n = int(rng.integers(20, 400))
@@ -100,8 +122,15 @@ def build():
     now = timezone.now()
     rows = []
     for study in studies:
-        c = Consensus(study=study, kind="extraction", form_version=form, data=study_data(rng),
-                      status=Consensus.LOCKED, locked_at=now, locked_by=lead)
+        c = Consensus(
+            study=study,
+            kind="extraction",
+            form_version=form,
+            data=study_data(rng),
+            status=Consensus.LOCKED,
+            locked_at=now,
+            locked_by=lead,
+        )
         c.fingerprint = fingerprint(payload_of(c))
         rows.append(c)
     Consensus.objects.bulk_create(rows)
@@ -110,16 +139,27 @@ def build():
         one_arm = measure in ("PLO", "PFT", "MN", "PR")
         binary = measure in ("RR", "OR", "RD", "PLO", "PFT", "PR")
         Analysis.objects.create(
-            review=review, name=f"Analysis {j:02d} ({measure})", position=j + 1,
-            outcome=f"{'bin' if binary else 'con'}{j % 10}", arm1="Treatment",
-            arm2="" if one_arm else "Control", measure=measure, method="auto",
+            review=review,
+            name=f"Analysis {j:02d} ({measure})",
+            position=j + 1,
+            outcome=f"{'bin' if binary else 'con'}{j % 10}",
+            arm1="Treatment",
+            arm2="" if one_arm else "Control",
+            measure=measure,
+            method="auto",
             subgroup_field="route",
             sensitivity=[
-                {"label": "Drop conference abstracts", "kind": "exclude",
-                 "conditions": [{"field": "publication_type", "op": "contains", "value": "abstract"}]},
+                {
+                    "label": "Drop conference abstracts",
+                    "kind": "exclude",
+                    "conditions": [
+                        {"field": "publication_type", "op": "contains", "value": "abstract"}
+                    ],
+                },
                 {"label": "Drop influential outliers", "kind": "outliers"},
             ],
-            small_study_tests=["egger", "begg", "trimfill"] + (["harbord"] if binary and not one_arm else []),
+            small_study_tests=["egger", "begg", "trimfill"]
+            + (["harbord"] if binary and not one_arm else []),
         )
     return review, lead
 
@@ -163,13 +203,17 @@ def main() -> None:
     report = timed(lambda: get("analysis:report"), repeat=3)
 
     k = run.results["k"]
-    print(f"Machine: {machine()}. {N_STUDIES} synthetic locked studies, {N_ANALYSES} analyses "
-          f"(subgroups, 2 sensitivity variants, leave-one-out, influence, small-study tests each); "
-          f"the first analysis pools k = {k}.\n")
+    print(
+        f"Machine: {machine()}. {N_STUDIES} synthetic locked studies, {N_ANALYSES} analyses "
+        f"(subgroups, 2 sensitivity variants, leave-one-out, influence, small-study tests each); "
+        f"the first analysis pools k = {k}.\n"
+    )
     print("| Measure | Median | Target |")
     print("|---|---:|---:|")
-    print(f"| Full recomputation of {N_ANALYSES} analyses (numbers; plots drawn on first view) "
-          f"| {recompute:.2f} s | ≤ 30 s |")
+    print(
+        f"| Full recomputation of {N_ANALYSES} analyses (numbers; plots drawn on first view) "
+        f"| {recompute:.2f} s | ≤ 30 s |"
+    )
     print(f"| Results page, computed run | {detail * 1000:.0f} ms | ≤ 1 s |")
     print(f"| Forest plot SVG, cached | {plot_cached * 1000:.0f} ms | |")
     print(f"| Forest plot SVG, first view (drawn and cached) | {plot_first:.2f} s | |")

@@ -118,3 +118,16 @@ def suggested_designs(review: Review, field: str = "study_design") -> dict[int, 
         if design:
             out[s.study_id] = design
     return out
+
+
+def fingerprint_mismatches(review: Review) -> list[str]:
+    """Locked consensus whose data no longer hashes to the fingerprint taken at the lock.
+
+    The triggers make this impossible through the database; a non-empty answer means someone
+    went around it (a restored backup, a dropped trigger) and the data must not be trusted.
+    """
+    from extraction.models import Consensus
+
+    rows = Consensus.objects.filter(study__review=review, status=Consensus.LOCKED).select_related(
+        "study", "form_version")
+    return [f"{c.study.label} ({c.kind})" for c in rows if fingerprint(payload_of(c)) != c.fingerprint]

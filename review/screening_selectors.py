@@ -5,61 +5,90 @@ from __future__ import annotations
 import hashlib
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import Mod
 
-from review.models import Conflict, Membership, Record, RecordStage, Review, ScreeningDecision
+from review.models import (
+    Conflict,
+    FullText,
+    Membership,
+    Record,
+    RecordStage,
+    Review,
+    ScreeningDecision,
+)
 from review.models.fulltext import RetrievalStatus
 from review.models.screening import ConflictStatus, Stage, StageStatus, Vote
 from review.services.screening import reviewers_needed
 
 ORDERS = ("random", "year", "title")
-# An affine map then a square, modulo two primes below 2**31, coefficients drawn from the
-# reviewer's seed: a different shuffle for each reviewer, stable across requests, in
-# arithmetic that SQLite and PostgreSQL both evaluate in 64-bit integers. Affine maps
-# alone leave consecutive ids in visible arithmetic runs; the square breaks them up.
-_P1 = 2_147_483_647
-_P2 = 2_147_483_629
 
 
-def reviewer_seed(review: Review, user) -> tuple[int, int, int, int]:
-    digest = hashlib.sha256(f"{review.pk}:{user.pk}".encode()).digest()
-    a = 1 + int.from_bytes(digest[0:4], "big") % (_P1 - 1)
-    b = int.from_bytes(digest[4:8], "big") % _P1
-    c = 1 + int.from_bytes(digest[8:12], "big") % (_P2 - 1)
-    d = 1 + int.from_bytes(digest[12:16], "big") % (_P2 - 1)
-    return a, b, c, d
+def reviewer_offset(review: Review, user) -> int:
+    """Where this reviewer starts in the review's shuffled order: fixed per reviewer, so
+    each sees a stable random order and two reviewers start far apart."""
+    digest = hashlib.blake2b(f"{review.pk}:{user.pk}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
 
 
-def _shuffle_key(seed: tuple[int, int, int, int]):
-    a, b, c, d = seed
-    x = Mod(F("id") * a + b, _P1)
-    return Mod(Mod(x * x + c, _P2) * d + c, _P2)
-
-
-def queue(review: Review, user, stage: str, *, order: str = "random") -> QuerySet[Record]:
-    """Records this reviewer has not decided that still need decisions; never a merged duplicate."""
+def open_rows(review: Review, user, stage: str) -> QuerySet[RecordStage]:
+    """Stage rows that still need votes and that this reviewer has not decided; never a merged duplicate."""
     needed = reviewers_needed(review, stage)
-    mine = ScreeningDecision.objects.filter(record=OuterRef("pk"), stage=stage, reviewer=user)
-    records = Record.objects.filter(review=review, duplicate_of__isnull=True).exclude(Exists(mine))
-    if stage == Stage.TITLE_ABSTRACT:
-        closed = RecordStage.objects.filter(record=OuterRef("pk"), stage=stage).filter(
-            ~Q(status=StageStatus.AWAITING) | Q(decision_count__gte=needed)
-        )
-        records = records.exclude(Exists(closed))
-    else:
-        open_ft = RecordStage.objects.filter(
-            record=OuterRef("pk"), stage=stage, status=StageStatus.AWAITING, decision_count__lt=needed
-        )
-        records = records.filter(Exists(open_ft), full_text__status=RetrievalStatus.RETRIEVED)
+    mine = ScreeningDecision.objects.filter(record=OuterRef("record_id"), stage=stage, reviewer=user)
+    rows = RecordStage.objects.filter(
+        review=review, stage=stage, status=StageStatus.AWAITING, decision_count__lt=needed,
+        record__duplicate_of__isnull=True,
+    ).exclude(Exists(mine))
+    if stage == Stage.FULL_TEXT:
+        rows = rows.filter(Exists(FullText.objects.filter(record=OuterRef("record_id"), status=RetrievalStatus.RETRIEVED)))
+    return rows
+
+
+def remaining(review: Review, user, stage: str) -> int:
+    """How many records are left in this reviewer's queue, without walking the whole queue.
+
+    At title/abstract: rows awaiting votes, less those of merged duplicates, less those
+    this reviewer already voted on (only rows with a vote in can be theirs, and the index
+    on decision_count finds those alone). Full text is small: counted directly.
+    """
+    if stage == Stage.FULL_TEXT:
+        return open_rows(review, user, stage).count()
+    awaiting = RecordStage.objects.filter(review=review, stage=stage, status=StageStatus.AWAITING)
+    merged = awaiting.filter(
+        record_id__in=Record.objects.filter(review=review, duplicate_of__isnull=False).values("id")
+    ).count()
+    mine = ScreeningDecision.objects.filter(record=OuterRef("record_id"), stage=stage, reviewer=user)
+    voted = awaiting.filter(decision_count__gt=0, record__duplicate_of__isnull=True).filter(Exists(mine)).count()
+    return awaiting.count() - merged - voted
+
+
+def queue(review: Review, user, stage: str, *, order: str = "title") -> QuerySet[Record]:
+    """The same queue as records, for the orders by year or title (and membership checks)."""
+    records = Record.objects.filter(pk__in=open_rows(review, user, stage).values("record_id"))
     if order == "year":
         return records.order_by(F("year").desc(nulls_last=True), "id")
-    if order == "title":
-        return records.order_by("title", "id")
-    return records.annotate(shuffle=_shuffle_key(reviewer_seed(review, user))).order_by("shuffle", "id")
+    return records.order_by("title", "id")
 
 
-def next_record(review: Review, user, stage: str, *, order: str = "random") -> Record | None:
-    return queue(review, user, stage, order=order).select_related("source").first()
+def next_record(review: Review, user, stage: str, *, order: str = "random", cursor: int | None = None):
+    """The next record to serve, or None.
+
+    In random order the query walks the (review, stage, status, shuffle) index from the
+    reviewer's cursor and stops at the first open row, so it costs the same at 100 or
+    100,000 records; at the end of the order it wraps around to the start.
+    """
+    if order != "random":
+        return queue(review, user, stage, order=order).select_related("source").defer("raw", "extra").first()
+    rows = open_rows(review, user, stage).select_related("record", "record__source").defer(
+        "record__raw", "record__extra"
+    )
+    start = reviewer_offset(review, user) if cursor is None else cursor
+    row = rows.filter(shuffle__gte=start).order_by("shuffle", "id").first()
+    if row is None:
+        # Once per pass through the order: wrap around to records before the cursor.
+        row = rows.filter(shuffle__lt=start).order_by("shuffle", "id").first()
+    if row is None:
+        return None
+    row.record.queue_cursor = row.shuffle
+    return row.record
 
 
 def own_decision(record: Record, stage: str, user) -> ScreeningDecision | None:

@@ -30,6 +30,11 @@ class RmaResult:
     the first coefficient: the pooled effect of an intercept-only model, the intercept of
     a meta-regression. All coefficients are in ``beta``, ``se_beta`` ... ``ci_ub_beta``.
     ``zval`` is a t statistic with ``ddf`` degrees of freedom when ``test="knha"``.
+    ``pi_lb``/``pi_ub`` bound the prediction interval of an intercept-only model (equal to
+    the confidence interval for a fixed-effect model, where tau^2 = 0; NaN for a
+    meta-regression, whose predictions depend on the moderators). ``QM`` tests all
+    coefficients but the intercept (an F statistic on ``QM_df`` and k - p df for
+    Knapp-Hartung).
     ``I2`` and ``weights`` are percentages. ``model`` is the model actually fitted
     (``"FE"`` or the tau^2 estimator), which can differ from ``method`` when
     ``method="auto"``.

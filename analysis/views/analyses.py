@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -10,10 +11,11 @@ from analysis import services
 from analysis.figures import FORMATS, KINDS
 from analysis.forms import AnalysisForm, initial_for
 from analysis.selectors import analysis_status, form_keys, review_statuses
+from analysis.tasks import run_all_analyses
 from analysis.views.common import member_review, review_analysis
 
 RAN = "Computed {name} from the locked data."
-RAN_ALL = "Computed {count} analyses from the locked data."
+RAN_ALL = "Recomputing {count} analyses from the locked data in the background; reload this page in a moment."
 SAVED = "Saved {name}. Run it to see the results."
 DELETED = "Deleted {name}."
 
@@ -22,9 +24,15 @@ DELETED = "Deleted {name}."
 @login_required
 def analysis_list(request, slug):
     review, membership = member_review(request, slug)
-    return render(request, "analysis/list.html", {
-        "review": review, "membership": membership, "statuses": review_statuses(review),
-    })
+    return render(
+        request,
+        "analysis/list.html",
+        {
+            "review": review,
+            "membership": membership,
+            "statuses": review_statuses(review),
+        },
+    )
 
 
 def _save(request, review, membership, analysis=None):
@@ -32,10 +40,14 @@ def _save(request, review, membership, analysis=None):
     if form.is_valid():
         try:
             if analysis is None:
-                analysis = services.analysis_create(review=review, actor=request.user, values=form.values())
+                analysis = services.analysis_create(
+                    review=review, actor=request.user, values=form.values()
+                )
             else:
                 analysis = services.analysis_update(
-                    analysis=analysis, actor=request.user, values=form.values(),
+                    analysis=analysis,
+                    actor=request.user,
+                    values=form.values(),
                     expected_version=form.cleaned_data["version"],
                 )
         except ValidationError as exc:
@@ -51,10 +63,18 @@ def _save(request, review, membership, analysis=None):
 
 
 def _editor(request, review, membership, form, analysis=None, status=200):
-    return render(request, "analysis/edit.html", {
-        "review": review, "membership": membership, "form": form, "analysis": analysis,
-        "keys": form_keys(review),
-    }, status=status)
+    return render(
+        request,
+        "analysis/edit.html",
+        {
+            "review": review,
+            "membership": membership,
+            "form": form,
+            "analysis": analysis,
+            "keys": form_keys(review),
+        },
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -73,7 +93,9 @@ def analysis_edit(request, slug, pk):
     analysis = review_analysis(review, pk)
     if request.method == "POST":
         return _save(request, review, membership, analysis)
-    return _editor(request, review, membership, AnalysisForm(initial=initial_for(analysis)), analysis)
+    return _editor(
+        request, review, membership, AnalysisForm(initial=initial_for(analysis)), analysis
+    )
 
 
 @require_POST
@@ -100,8 +122,9 @@ def analysis_run(request, slug, pk):
 @login_required
 def run_all(request, slug):
     review, _ = member_review(request, slug, lead=True)
-    runs = services.analyses_run_all(review=review, actor=request.user)
-    messages.success(request, RAN_ALL.format(count=len(runs)))
+    actor_id = request.user.pk
+    transaction.on_commit(lambda: run_all_analyses.enqueue(review.pk, actor_id))
+    messages.success(request, RAN_ALL.format(count=review.analyses.count()))
     return redirect("analysis:list", slug=review.slug)
 
 
@@ -110,9 +133,17 @@ def run_all(request, slug):
 def analysis_detail(request, slug, pk):
     review, membership = member_review(request, slug)
     status = analysis_status(review_analysis(review, pk))
-    return render(request, "analysis/detail.html", {
-        "review": review, "membership": membership, "status": status,
-        "analysis": status.analysis, "run": status.run,
-        "results": status.run.results if status.run else None,
-        "kinds": KINDS, "formats": FORMATS,
-    })
+    return render(
+        request,
+        "analysis/detail.html",
+        {
+            "review": review,
+            "membership": membership,
+            "status": status,
+            "analysis": status.analysis,
+            "run": status.run,
+            "results": status.run.results if status.run else None,
+            "kinds": KINDS,
+            "formats": FORMATS,
+        },
+    )

@@ -73,7 +73,9 @@ def table(request, slug, pk, fmt):
 def dataset(request, slug, pk):
     review, analysis, run = _run(request, slug, pk)
     frame = exports.dataset_frame(run.results)
-    return _file(exports.to_csv(frame), exports.CONTENT_TYPES["csv"], f"{slugify(analysis.name)}-data.csv")
+    return _file(
+        exports.to_csv(frame), exports.CONTENT_TYPES["csv"], f"{slugify(analysis.name)}-data.csv"
+    )
 
 
 @require_safe
@@ -83,7 +85,9 @@ def review_table(request, slug, fmt):
     items = [(s.analysis.name, s.run.results) for s in review_statuses(review) if s.run]
     frame = exports.review_pooled_frame(items)
     if fmt == "csv":
-        return _file(exports.to_csv(frame), exports.CONTENT_TYPES["csv"], f"{review.slug}-pooled.csv")
+        return _file(
+            exports.to_csv(frame), exports.CONTENT_TYPES["csv"], f"{review.slug}-pooled.csv"
+        )
     if fmt == "xlsx":
         body = exports.to_xlsx({"pooled": frame})
         return _file(body, exports.CONTENT_TYPES["xlsx"], f"{review.slug}-pooled.xlsx")

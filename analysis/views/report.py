@@ -16,10 +16,16 @@ from extraction.selectors import locked_consensus
 def review_report(request, slug):
     review, membership = member_review(request, slug)
     locked = locked_consensus(review)
-    return render(request, "analysis/report.html", {
-        "review": review, "membership": membership,
-        "characteristics": characteristics(review, locked),
-        "risk_of_bias": risk_of_bias(locked),
-        "statuses": review_statuses(review),
-        "kinds": KINDS, "formats": FORMATS,
-    })
+    return render(
+        request,
+        "analysis/report.html",
+        {
+            "review": review,
+            "membership": membership,
+            "characteristics": characteristics(review, locked),
+            "risk_of_bias": risk_of_bias(locked),
+            "statuses": review_statuses(review),
+            "kinds": KINDS,
+            "formats": FORMATS,
+        },
+    )

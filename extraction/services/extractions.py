@@ -139,5 +139,5 @@ def extraction_submit(*, extraction: Extraction, actor, expected_version: int | 
                  new={"cells": len(locked.data), "fingerprint": fingerprint(locked.data)})
     pair = list(Extraction.objects.filter(study=locked.study, kind=locked.kind).order_by("slot"))
     if len(pair) == 2 and all(e.status == Extraction.SUBMITTED for e in pair):
-        consensus_open(study=locked.study, kind=locked.kind, a=pair[0], b=pair[1])
+        consensus_open(study=locked.study, kind=locked.kind, a=pair[0], b=pair[1], actor=actor)
     return locked

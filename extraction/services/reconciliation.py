@@ -19,7 +19,7 @@ BAD_CHOICE = "Choose value A, value B or a new value."
 UNKNOWN_CELL = "This field is not part of the form of this study."
 
 
-def consensus_open(*, study: Study, kind: str, a: Extraction, b: Extraction) -> Consensus:
+def consensus_open(*, study: Study, kind: str, a: Extraction, b: Extraction, actor=None) -> Consensus:
     """Compare every cell; agreeing cells go straight into the consensus, the rest become
     discrepancies. Called inside extraction_submit's transaction."""
     consensus = Consensus.objects.create(study=study, kind=kind, form_version=a.form_version,
@@ -36,7 +36,7 @@ def consensus_open(*, study: Study, kind: str, a: Extraction, b: Extraction) -> 
     Discrepancy.objects.bulk_create(discrepancies)
     consensus.data, consensus.agreed_keys = data, agreed
     consensus.save(update_fields=["data", "agreed_keys"])
-    audit_record(action=f"{kind}.reconciliation_opened", review=study.review, obj=consensus,
+    audit_record(action=f"{kind}.reconciliation_opened", actor=actor, review=study.review, obj=consensus,
                  new={"agreed": len(agreed), "discrepancies": len(discrepancies)})
     return consensus
 

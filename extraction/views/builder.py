@@ -67,4 +67,5 @@ def form_builder(request, slug):
         "outcome_types": {k: v[0] for k, v in OUTCOME_TYPES.items()},
         "schema_json": json.dumps(schema, indent=1, ensure_ascii=False),
         "in_use": form.in_use if form else False,
+        "arms_text": "\n".join(schema["arms"]), "timepoints_text": "\n".join(schema["timepoints"]),
     })

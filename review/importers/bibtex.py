@@ -1,12 +1,12 @@
 """BibTeX (Zotero, Scopus, Google Scholar, hand-written), through bibtexparser 2.
 
 bibtexparser splits the file into blocks and keeps each entry's raw text and line; LaTeX in
-values ("{\\"o}", "\\&") is decoded here with pylatexenc, which bibtexparser already needs.
+values ("{\\"o}", "\\&") is decoded by latex.py.
 """
 
 from __future__ import annotations
 
-import functools
+import logging
 import re
 
 import bibtexparser
@@ -19,54 +19,39 @@ from bibtexparser.model import (
 
 from . import normalise as norm
 from .base import Context, Pending
+from .latex import latex_to_text
 from .records import ParsedRecord
 
 _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
-_BRACES = str.maketrans("", "", "{}")
-_BARE_PERCENT = re.compile(r"(?<!\\)%")
-# Text-mode symbols Zotero writes that pylatexenc drops instead of decoding.
-_SYMBOLS = re.compile(
-    r"\\(textgreater|textless|textbar|textasciitilde|textasciicircum|"
-    r"textbackslash|textunderscore)(?:\{\})?"
-)
-_SYMBOL_TEXT = {
-    "textgreater": ">",
-    "textless": "<",
-    "textbar": "|",
-    "textasciitilde": "~",
-    "textasciicircum": "^",
-    "textbackslash": "\\",
-    "textunderscore": "_",
-}
 
 
 def split(text: str, ctx: Context) -> list[Pending]:
-    library = bibtexparser.parse_string(text)
+    # bibtexparser logs each broken block; the import error already names it, with its line.
+    logger = logging.getLogger("bibtexparser")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        library = bibtexparser.parse_string(text)
+    finally:
+        logger.setLevel(level)
     pending: list[Pending] = []
     for block in library.blocks:
         entry = None
         if isinstance(block, DuplicateBlockKeyBlock | DuplicateFieldKeyBlock):
             entry = block.ignore_error_block
         elif isinstance(block, ParsingFailedBlock):
-            pending.append(
-                Pending(
-                    len(pending) + 1,
-                    _line(block),
-                    block.raw or "",
-                    error=f"malformed BibTeX entry: {_reason(block)}",
-                )
-            )
+            error = f"malformed BibTeX entry: {_reason(block)}"
+            pending.append(Pending(len(pending) + 1, _line(block), block.raw or "", error=error))
             continue
         elif isinstance(block, Entry):
             entry = block
         if isinstance(entry, Entry):
             pending.append(Pending(len(pending) + 1, _line(block), block.raw or "", data=entry))
     sample = text[:50_000].lower()
-    ctx.source_hint = (
-        "scopus"
-        if "scopus.com" in sample
-        else ("zotero" if "\tabstract = {" in sample or "\ttitle = {" in sample else "")
-    )
+    if "scopus.com" in sample:
+        ctx.source_hint = "scopus"
+    elif "\tabstract = {" in sample or "\ttitle = {" in sample:
+        ctx.source_hint = "zotero"
     return pending
 
 
@@ -79,27 +64,6 @@ def _reason(block: ParsingFailedBlock) -> str:
     error = getattr(block, "error", None)
     reason = getattr(error, "abort_reason", None) or str(error or "")
     return reason.strip().split("\n")[0][:200] or "it could not be parsed"
-
-
-@functools.cache
-def _latex_decoder():
-    from pylatexenc.latex2text import LatexNodes2Text
-
-    return LatexNodes2Text(math_mode="verbatim")
-
-
-def latex_to_text(value: str) -> str:
-    if not value:
-        return ""
-    if "\\" in value:
-        value = _SYMBOLS.sub(lambda m: _SYMBOL_TEXT.get(m.group(1), m.group(1)), value)
-    if "\\" in value:
-        try:
-            # A bare % would start a LaTeX comment and swallow the rest of the field.
-            value = _latex_decoder().latex_to_text(_BARE_PERCENT.sub(r"\\%", value))
-        except Exception:  # pylatexenc gives up on odd input; braces-off text is still fine
-            value = value.replace("\\", "")
-    return value.translate(_BRACES)
 
 
 def convert(item: Pending, ctx: Context) -> ParsedRecord:

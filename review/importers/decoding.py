@@ -67,24 +67,22 @@ def _guess_bomless_utf16(data: bytes) -> str | None:
     return None
 
 
-def _is_utf8(data: bytes) -> bool:
-    # Checked in windows cut after a newline byte, which never sits inside a UTF-8
-    # sequence, so no window ever holds more than a few MB of decoded text.
-    start = 0
+def _first_invalid_utf8(data: bytes, start: int = 0) -> int | None:
+    """Offset of the first byte that is not valid UTF-8, or None.
+
+    Checked in windows cut after a newline byte, which never sits inside a UTF-8 sequence,
+    so no window ever holds more than a few MB of decoded text.
+    """
     while start < len(data):
-        end = (
-            len(data)
-            if len(data) - start <= _WINDOW
-            else data.rfind(b"\n", start, start + _WINDOW) + 1
-        )
-        if end <= start:
-            end = min(len(data), start + _WINDOW)
+        end = len(data)
+        if end - start > _WINDOW:
+            end = data.rfind(b"\n", start, start + _WINDOW) + 1 or start + _WINDOW
         try:
             data[start:end].decode("utf-8")
-        except UnicodeDecodeError:
-            return False
+        except UnicodeDecodeError as exc:
+            return start + exc.start
         start = end
-    return True
+    return None
 
 
 def sniff(data: bytes) -> tuple[str, int]:
@@ -97,13 +95,20 @@ def sniff(data: bytes) -> tuple[str, int]:
             raise ImportFileError(reason)
     bom = _bom(data)
     if bom:
+        if bom[0] == "utf-8":
+            bad = _first_invalid_utf8(data, bom[1])
+            if bad is not None:
+                raise ImportFileError(
+                    f"the file starts with a UTF-8 byte-order mark but is not valid UTF-8 "
+                    f"(byte {bad})"
+                )
         return bom
     utf16 = _guess_bomless_utf16(data)
     if utf16:
         return utf16, 0
     if b"\x00" in data:
         raise ImportFileError(ERR_NUL)
-    if _is_utf8(data):
+    if _first_invalid_utf8(data) is None:
         return "utf-8", 0
     # Exports from older Windows tools are cp1252; its five undefined bytes only occur in
     # Latin-1 text, which is the last resort and never fails.

@@ -25,7 +25,6 @@ _USED = (
     "PMC",
     "TI",
     "AB",
-    "AU",
     "DP",
     "JT",
     "TA",
@@ -40,6 +39,8 @@ _USED = (
     "PL",
 )
 _FIELD = re.compile(r"\n(" + "|".join(_USED) + r") *- ?([^\n]*(?:\n {2,}[^\n]*)*)")
+# Abbreviated names (AU) are read only when a record has no full names (FAU).
+_SHORT_AUTHOR = re.compile(r"\nAU  - ([^\n]*)")
 _ID_SUFFIX = re.compile(r"\s*\[(\w+)\]\s*$")
 
 
@@ -117,7 +118,7 @@ def convert(item: Pending, ctx: Context) -> ParsedRecord:
         line=item.line,
         title=_one(fields, "TI", "BTI"),
         abstract=norm.clean_line(" ".join(fields.get("AB", []))),
-        authors=norm.authors(fields.get("FAU") or fields.get("AU") or []),
+        authors=norm.authors(fields.get("FAU") or _SHORT_AUTHOR.findall("\n" + item.raw)),
         year=norm.year(_one(fields, "DP", "DEP")),
         journal=_one(fields, "JT", "TA"),
         volume=_one(fields, "VI"),

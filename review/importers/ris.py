@@ -18,7 +18,7 @@ _FIELD = re.compile(
     r"\n([A-Z][A-Z0-9]) {1,2}-(?: |(?=\n)|$)"
     r"([^\n]*(?:\n(?![A-Z][A-Z0-9] {1,2}-(?: |\n|$))[^\n]*)*)"
 )
-_OVID_AN = re.compile(r"[?&]D=(?:medp|medl|mesz|prem|med\w*)&.*?\bAN=(\d{5,9})\b", re.IGNORECASE)
+_OVID_AN = re.compile(r"[?&]D=(?:med\w*|prem)&.*?\bAN=(\d{5,9})\b", re.IGNORECASE)
 _BOUNDARY = re.compile(rb"^(TY|ER) {1,2}-(?:[ \t].*)?$", re.MULTILINE)
 
 # Continuation lines under these tags are further items (EndNote writes one keyword per

@@ -43,6 +43,9 @@ class RecordStage(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
+    # A fixed pseudo-random key per record (review.services.screening.shuffle_key): the
+    # random queue walks the index on it instead of sorting the whole review per request.
+    shuffle = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["record_id", "stage"]
@@ -68,7 +71,10 @@ class RecordStage(models.Model):
                 name="record_stage_ft_cannot_advance",
             ),
         ]
-        indexes = [models.Index(fields=["review", "stage", "status"], name="record_stage_review_status")]
+        indexes = [
+            models.Index(fields=["review", "stage", "status", "decision_count"], name="record_stage_status_votes"),
+            models.Index(fields=["review", "stage", "status", "shuffle"], name="record_stage_queue"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.record_id} {self.stage}: {self.status}"

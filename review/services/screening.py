@@ -8,11 +8,12 @@ by whichever transaction brings the count to N, exactly once.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from review.models import (
@@ -73,6 +74,38 @@ def _now() -> dt.datetime:
     return timezone.now()
 
 
+def shuffle_key(record_id: int) -> int:
+    """A fixed pseudo-random 63-bit key per record: the random queue's index order."""
+    return int.from_bytes(hashlib.blake2b(str(record_id).encode(), digest_size=8).digest(), "big") >> 1
+
+
+def stages_missing(review: Review) -> bool:
+    """True when some record of the review has no title/abstract row yet (new imports)."""
+    # Rows exist only for the review's own records, one per record, so equal counts mean none is missing.
+    return Record.objects.filter(review=review).count() != RecordStage.objects.filter(
+        review=review, stage=Stage.TITLE_ABSTRACT
+    ).count()
+
+
+def stages_sync(*, review: Review) -> int:
+    """Give every record of the review its title/abstract row, so the queue is one index walk.
+
+    Bookkeeping, not a judgement: nothing is audited. Two requests syncing at once both
+    succeed; the second one's rows are ignored as conflicts.
+    """
+    missing = (
+        Record.objects.filter(review=review)
+        .exclude(Exists(RecordStage.objects.filter(record=OuterRef("pk"), stage=Stage.TITLE_ABSTRACT)))
+        .values_list("id", flat=True)
+    )
+    rows = [
+        RecordStage(review=review, record_id=pk, stage=Stage.TITLE_ABSTRACT, shuffle=shuffle_key(pk))
+        for pk in missing.iterator(chunk_size=5000)
+    ]
+    RecordStage.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+    return len(rows)
+
+
 def reviewers_needed(review: Review, stage: str) -> int:
     return review.ta_reviewers_per_record if stage == Stage.TITLE_ABSTRACT else review.ft_reviewers_per_record
 
@@ -106,7 +139,9 @@ def _reason_for(review: Review, stage: str, vote: str, reason: ExclusionReason |
 def _lock_stage(record: Record, stage: str) -> RecordStage:
     if stage == Stage.TITLE_ABSTRACT:
         # get_or_create retries in a savepoint if a colleague's first vote created the row first.
-        RecordStage.objects.get_or_create(record=record, stage=stage, defaults={"review_id": record.review_id})
+        RecordStage.objects.get_or_create(
+            record=record, stage=stage, defaults={"review_id": record.review_id, "shuffle": shuffle_key(record.pk)}
+        )
     row = RecordStage.objects.select_for_update().filter(record=record, stage=stage).first()
     if row is None:
         raise ValidationError(NOT_AT_FULL_TEXT)
@@ -127,7 +162,8 @@ def _finish(row: RecordStage, *, status: str, reason: ExclusionReason | None, ac
     row.decided_at = now
     if status == StageStatus.ADVANCED:
         RecordStage.objects.get_or_create(
-            record_id=row.record_id, stage=Stage.FULL_TEXT, defaults={"review_id": row.review_id}
+            record_id=row.record_id, stage=Stage.FULL_TEXT,
+            defaults={"review_id": row.review_id, "shuffle": row.shuffle},
         )
     audit_record(action="screening.outcome", actor=actor, review=review, obj=row, new=_stage_audit(row))
 

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,9 +14,10 @@ from review import screening_selectors as selectors
 from review.models import ExclusionReason, FullText, Record, RecordStage
 from review.models.screening import Stage, StageStatus
 from review.permissions import get_review_for_user
-from review.services.screening import decision_record, reviewers_needed
+from review.services.screening import decision_record, reviewers_needed, stages_missing, stages_sync
 from review.templatetags.screening import Highlighter
 
+SYNC_SECONDS = 30
 STAGES = {"title-abstract": Stage.TITLE_ABSTRACT, "full-text": Stage.FULL_TEXT}
 STAGE_SLUGS = {value: key for key, value in STAGES.items()}
 
@@ -32,7 +34,7 @@ def _order(request) -> str:
     return order if order in selectors.ORDERS else "random"
 
 
-def _panel_context(review, user, stage, record, *, order, own=None):
+def _panel_context(review, user, stage, record, *, order, own=None, count=True):
     # ``own`` is None for a record served from the queue: the queue holds only records
     # this reviewer has not decided, so there is nothing to look up.
     row = RecordStage.objects.filter(record=record, stage=stage).first() if own else None
@@ -49,8 +51,45 @@ def _panel_context(review, user, stage, record, *, order, own=None):
         "full_text": FullText.objects.filter(record=record).first() if record and stage == Stage.FULL_TEXT else None,
         "highlighter": Highlighter(review.inclusion_terms, review.exclusion_terms),
         "order": order,
-        "remaining": selectors.queue(review, user, stage).count(),
+        # Counted on page load; after each vote the page decrements it itself, which keeps
+        # the vote request to a few index look-ups at 100,000 records.
+        "remaining": selectors.remaining(review, user, stage) if count else None,
     }
+
+
+def _sync_stages(review, stage) -> None:
+    """Records imported since the last visit join the title/abstract queue.
+
+    Counting 100,000 rows twice on every page load is too slow, so the full check runs
+    every SYNC_SECONDS and in between a cheap test catches the usual case, an import that
+    appended records with higher ids.
+    """
+    if stage != Stage.TITLE_ABSTRACT:
+        return
+    key = f"screening-synced:{review.pk}:{review.created_at.timestamp()}"
+    newest = cache.get(key)
+    if newest is None:
+        if stages_missing(review):
+            stages_sync(review=review)
+    elif Record.objects.filter(review=review, pk__gt=newest).exists():
+        stages_sync(review=review)
+    else:
+        return
+    latest = Record.objects.filter(review=review).order_by("-pk").values_list("pk", flat=True).first() or 0
+    cache.set(key, latest, SYNC_SECONDS)
+
+
+def _cursor_key(review, stage) -> str:
+    return f"screen-cursor:{review.pk}:{stage}"
+
+
+def _serve_next(request, review, stage, order):
+    """The next record in the reviewer's order; the random order resumes where they left off."""
+    key = _cursor_key(review, stage)
+    record = selectors.next_record(review, request.user, stage, order=order, cursor=request.session.get(key))
+    if record is not None and order == "random" and request.session.get(key) != record.queue_cursor:
+        request.session[key] = record.queue_cursor
+    return record
 
 
 @require_safe
@@ -59,6 +98,7 @@ def screen(request, slug, stage_slug):
     review, membership = get_review_for_user(request.user, slug, role="reviewer")
     stage = stage_from_slug(stage_slug)
     order = _order(request)
+    _sync_stages(review, stage)
     record_id = request.GET.get("record", "")
     own = None
     if record_id.isdigit():
@@ -67,10 +107,10 @@ def screen(request, slug, stage_slug):
             Record.objects.select_related("source"), review=review, pk=int(record_id), duplicate_of__isnull=True,
         )
         own = selectors.own_decision(record, stage, request.user)
-        if own is None and not selectors.queue(review, request.user, stage).filter(pk=record.pk).exists():
+        if own is None and not selectors.open_rows(review, request.user, stage).filter(record=record).exists():
             raise Http404("This record is not in your queue.")
     else:
-        record = selectors.next_record(review, request.user, stage, order=order)
+        record = _serve_next(request, review, stage, order)
     context = _panel_context(review, request.user, stage, record, order=order, own=own)
     context.update(membership=membership, needed=reviewers_needed(review, stage), orders=selectors.ORDERS)
     return render(request, "review/screening/screen.html", context)
@@ -106,10 +146,10 @@ def vote(request, slug, stage_slug, pk):
     if not _wants_json(request):
         messages.success(request, "Vote saved.")
         return redirect(f"{reverse('review:screen', args=[slug, stage_slug])}?order={order}")
-    following = selectors.next_record(review, request.user, stage, order=order)
-    context = _panel_context(review, request.user, stage, following, order=order)
+    following = _serve_next(request, review, stage, order)
+    context = _panel_context(review, request.user, stage, following, order=order, count=False)
     html = render_to_string("review/screening/_record.html", context, request=request)
-    return JsonResponse({"ok": True, "html": html, "remaining": context["remaining"]})
+    return JsonResponse({"ok": True, "html": html})
 
 
 @require_safe

@@ -23,6 +23,10 @@
       .then(function (r) { return r.json(); })
       .then(function (result) {
         if (result.ok) {
+          var left = document.getElementById("remaining");
+          if (left && data.get("version") === "0") {
+            left.textContent = Math.max(0, parseInt(left.textContent, 10) - 1);
+          }
           panel.innerHTML = result.html;
           window.scrollTo(0, 0);
         } else {

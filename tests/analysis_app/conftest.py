@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 
 REFERENCE = json.loads(
-    (Path(__file__).resolve().parents[2] / "fixtures" / "analysis" / "bcg_reference.json").read_text()
+    (
+        Path(__file__).resolve().parents[2] / "fixtures" / "analysis" / "bcg_reference.json"
+    ).read_text()
 )
 
 
@@ -22,12 +24,30 @@ def bcg(team):
 CONTINUOUS_FORM = {
     "arms": ["IVIg", "Control"],
     "timepoints": ["6 months"],
-    "sections": [{"title": "Study", "fields": [
-        {"key": "publication_type", "label": "Publication type", "type": "single_choice",
-         "choices": ["Full text", "Conference abstract"]},
-        {"key": "route", "label": "Route", "type": "single_choice", "choices": ["IV", "SC"]},
-    ]}],
-    "outcomes": [{"key": "mmt8", "name": "MMT-8", "type": "continuous", "repeat": "arm_timepoint"}],
+    "sections": [
+        {
+            "title": "Study",
+            "fields": [
+                {
+                    "key": "publication_type",
+                    "label": "Publication type",
+                    "type": "single_choice",
+                    "choices": ["Full text", "Conference abstract"],
+                },
+                {
+                    "key": "route",
+                    "label": "Route",
+                    "type": "single_choice",
+                    "choices": ["IV", "SC"],
+                },
+            ],
+        }
+    ],
+    "outcomes": [
+        {"key": "mmt8", "name": "MMT-8", "type": "continuous", "repeat": "arm_timepoint"},
+        {"key": "cr", "name": "Complete response", "type": "binary", "repeat": "arm_timepoint"},
+        {"key": "cpk", "name": "CPK change", "type": "change", "repeat": "arm"},
+    ],
 }
 
 
@@ -40,22 +60,37 @@ def lock_study(team):
     from extraction.models import Consensus
     from extraction.services.assignments import assignment_set
     from extraction.services.consensus import consensus_lock
-    from extraction.services.extractions import extraction_save, extraction_start, extraction_submit, parse_values
+    from extraction.services.extractions import (
+        extraction_save,
+        extraction_start,
+        extraction_submit,
+        parse_values,
+    )
     from review.models import Study
 
     def do(label, raw, *, lock=True):
         study = Study.objects.create(review=team.review, label=label, created_by=team.lead)
-        assignment_set(study=study, kind="extraction", users=[team.rev1, team.rev2], actor=team.lead)
+        assignment_set(
+            study=study, kind="extraction", users=[team.rev1, team.rev2], actor=team.lead
+        )
         for user in (team.rev1, team.rev2):
             extraction = extraction_start(study=study, kind="extraction", user=user)
             values, errors = parse_values(extraction, raw)
             assert not errors, errors
-            extraction = extraction_save(extraction=extraction, actor=user, values=values,
-                                         expected_version=extraction.version)
-            extraction_submit(extraction=extraction, actor=user, expected_version=extraction.version)
+            extraction = extraction_save(
+                extraction=extraction,
+                actor=user,
+                values=values,
+                expected_version=extraction.version,
+            )
+            extraction_submit(
+                extraction=extraction, actor=user, expected_version=extraction.version
+            )
         consensus = Consensus.objects.get(study=study, kind="extraction")
         if lock:
-            consensus = consensus_lock(consensus=consensus, actor=team.lead, expected_version=consensus.version)
+            consensus = consensus_lock(
+                consensus=consensus, actor=team.lead, expected_version=consensus.version
+            )
         return consensus
 
     return do

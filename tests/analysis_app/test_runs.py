@@ -26,8 +26,14 @@ def engine_fit(order):
         rows = {f"{r['author']} {r['year']}": r for r in csv.DictReader(handle)}
     t = [rows[label] for label in order]
     col = lambda name: np.array([float(r[name]) for r in t])  # noqa: E731
-    es = meta.escalc("RR", ai=col("tpos"), bi=col("tneg"), ci=col("cpos"), di=col("cneg"),
-                     slab=[f"{r['author']} {r['year']}" for r in t])
+    es = meta.escalc(
+        "RR",
+        ai=col("tpos"),
+        bi=col("tneg"),
+        ci=col("cpos"),
+        di=col("cneg"),
+        slab=[f"{r['author']} {r['year']}" for r in t],
+    )
     return es, meta.rma(es, method="REML"), [r["alloc"] for r in t]
 
 
@@ -40,7 +46,13 @@ def test_run_stores_the_engines_numbers(bcg):
         assert by_label[label]["vi"] == float(es.vi[i])
     p = results["pooled"]
     assert (p["estimate"], p["ci_lb"], p["ci_ub"], p["tau2"], p["I2"], p["Q"]) == (
-        res.estimate, res.ci_lb, res.ci_ub, res.tau2, res.I2, res.Q)
+        res.estimate,
+        res.ci_lb,
+        res.ci_ub,
+        res.tau2,
+        res.I2,
+        res.Q,
+    )
     assert p["pi_lb"] == res.pi_lb and p["natural"]["estimate"] == res.transformed().estimate
     assert results["k"] == 13 and results["n_total"] == sum(s["n"] for s in results["studies"])
     sg = meta.subgroup(es.yi, es.vi, alloc, method="REML")
@@ -52,7 +64,9 @@ def test_run_agrees_with_metafor(bcg):
     p = latest_run(bcg).results["pooled"]
     for name in ("estimate", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "I2", "Q"):
         assert p[name] == pytest.approx(REFERENCE[name], rel=1e-6), name
-    assert latest_run(bcg).results["subgroups"]["QM"] == pytest.approx(REFERENCE["QM_alloc"], rel=1e-6)
+    assert latest_run(bcg).results["subgroups"]["QM"] == pytest.approx(
+        REFERENCE["QM_alloc"], rel=1e-6
+    )
 
 
 def test_rerunning_unchanged_data_gives_identical_numbers(bcg):
@@ -67,7 +81,9 @@ def test_run_has_every_part(bcg):
     r = latest_run(bcg).results
     assert set(r["subgroups"]["groups"]) == {"random", "alternate", "systematic"}
     assert [v["label"] for v in r["sensitivity"]] == [
-        "Drop trials nearer the equator than 30°", "Drop influential outliers"]
+        "Drop trials nearer the equator than 30°",
+        "Drop influential outliers",
+    ]
     assert r["sensitivity"][0]["pooled"]["k"] == 8
     assert len(r["leave1out"]) == len(r["influence"]) == 13
     assert set(r["small_study"]) == {"egger", "begg", "harbord", "trimfill"}
@@ -77,7 +93,9 @@ def test_run_has_every_part(bcg):
 def test_unlocking_used_data_marks_the_run_stale_and_relocking_clears_it(team, bcg):
     assert not analysis_status(bcg).stale
     consensus = Consensus.objects.filter(study__review=team.review).first()
-    consensus = consensus_unlock(consensus=consensus, actor=team.lead, reason="check", expected_version=consensus.version)
+    consensus = consensus_unlock(
+        consensus=consensus, actor=team.lead, reason="check", expected_version=consensus.version
+    )
     status = analysis_status(bcg)
     assert status.stale and status.state == "out of date"
     assert AnalysisRun.objects.get(pk=status.run.pk).stale
@@ -86,8 +104,12 @@ def test_unlocking_used_data_marks_the_run_stale_and_relocking_clears_it(team, b
 
 
 def test_editing_the_analysis_marks_the_run_stale(team, bcg):
-    analysis_update(analysis=bcg, actor=team.lead, values={"method": "DL"}, expected_version=bcg.version)
-    assert [s.state for s in review_statuses(team.review) if s.analysis.pk == bcg.pk] == ["out of date"]
+    analysis_update(
+        analysis=bcg, actor=team.lead, values={"method": "DL"}, expected_version=bcg.version
+    )
+    assert [s.state for s in review_statuses(team.review) if s.analysis.pk == bcg.pk] == [
+        "out of date"
+    ]
     run = analysis_run(analysis=bcg.__class__.objects.get(pk=bcg.pk))
     assert run.results["pooled"]["model"] == "DL" and not run.stale
 
@@ -101,7 +123,20 @@ def test_auto_model_reports_the_model_it_used(team, bcg):
 
 def test_a_run_with_no_locked_studies_says_so(team, bcg):
     from analysis.compute import NO_STUDIES
-    analysis_update(analysis=bcg, actor=team.lead, values={"outcome": "nothing"}, expected_version=bcg.version)
+
+    analysis_update(
+        analysis=bcg, actor=team.lead, values={"outcome": "nothing"}, expected_version=bcg.version
+    )
     run = analysis_run(analysis=bcg.__class__.objects.get(pk=bcg.pk))
     assert run.results["error"] == NO_STUDIES
     assert len(run.results["left_out"]) == 13
+
+
+def test_outliers_from_the_stored_influence_equal_the_engines_rule():
+    from analysis.compute import flagged_outliers
+
+    rng = np.random.default_rng(7)
+    yi = np.r_[rng.normal(0, 0.2, 20), 2.5]
+    vi = rng.uniform(0.01, 0.1, 21)
+    res = meta.rma(yi, vi, method="REML")
+    assert list(flagged_outliers(meta.influence(res))) == list(meta.outliers(res)) == [20]

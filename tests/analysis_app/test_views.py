@@ -26,8 +26,8 @@ def test_results_page_shows_the_runs_numbers(team, bcg, client_for):
     html = response.content.decode()
     n = p["natural"]
     assert f'data-pooled-estimate="{p["estimate"]!r}"' in html
-    assert f'{n["estimate"]:.2f}</span> [{n["ci_lb"]:.2f}, {n["ci_ub"]:.2f}]' in html
-    assert f'{p["I2"]:.1f}%' in html
+    assert f"{n['estimate']:.2f}</span> [{n['ci_lb']:.2f}, {n['ci_ub']:.2f}]" in html
+    assert f"{p['I2']:.1f}%" in html
     assert reverse("analysis:plot", args=[team.review.slug, bcg.pk, "forest", "svg"]) in html
     assert "Test for subgroup differences" in html and "Aronson 1948" in html
 
@@ -38,14 +38,19 @@ def test_list_shows_every_analysis_with_its_state(team, bcg, client_for):
     assert response.content.decode().count('class="status status-done">current<') == 2
 
 
-def test_lead_runs_again_and_reviewer_may_not(team, bcg, client_for):
+def test_lead_runs_again_and_reviewer_may_not(
+    team, bcg, client_for, django_capture_on_commit_callbacks
+):
     before = AnalysisRun.objects.count()
     assert client_for(team.rev1).post(url("run", team.review, bcg.pk)).status_code == 403
     assert client_for(team.lead).get(url("run", team.review, bcg.pk)).status_code == 405
     response = client_for(team.lead).post(url("run", team.review, bcg.pk))
     assert response.status_code == 302 and AnalysisRun.objects.count() == before + 1
-    assert client_for(team.lead).post(url("run_all", team.review)).status_code == 302
-    assert AnalysisRun.objects.count() == before + 3
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(team.lead).post(url("run_all", team.review))
+    assert response.status_code == 302
+    assert AnalysisRun.objects.count() == before + 3  # the queued task ran both analyses
+    assert client_for(team.rev1).post(url("run_all", team.review)).status_code == 403
 
 
 def test_editor_is_the_leads(team, bcg, client_for):
@@ -56,10 +61,21 @@ def test_editor_is_the_leads(team, bcg, client_for):
 
 
 def _post_new(client, review, **over):
-    data = {"name": "Risk difference", "outcome": "tb", "arm1": "BCG", "arm2": "Control", "measure": "RD",
-            "method": "DL", "re_method": "REML", "test": "z", "level": "95", "conversion": "luo-shi",
-            "drop_outliers": "on", "sensitivity": "Only random allocation: allocation != random",
-            "small_study_tests": ["egger"]} | over
+    data = {
+        "name": "Risk difference",
+        "outcome": "tb",
+        "arm1": "BCG",
+        "arm2": "Control",
+        "measure": "RD",
+        "method": "DL",
+        "re_method": "REML",
+        "test": "z",
+        "level": "95",
+        "conversion": "luo-shi",
+        "drop_outliers": "on",
+        "sensitivity": "Only random allocation: allocation != random",
+        "small_study_tests": ["egger"],
+    } | over
     return client.post(url("new", review), data)
 
 
@@ -69,8 +85,11 @@ def test_lead_defines_an_analysis(team, bcg, client_for):
     created = Analysis.objects.get(name="Risk difference")
     assert created.sensitivity == [
         {"label": "Drop influential outliers", "kind": "outliers"},
-        {"label": "Only random allocation", "kind": "exclude",
-         "conditions": [{"field": "allocation", "op": "!=", "value": "random"}]},
+        {
+            "label": "Only random allocation",
+            "kind": "exclude",
+            "conditions": [{"field": "allocation", "op": "!=", "value": "random"}],
+        },
     ]
     assert response["Location"] == url("detail", team.review, created.pk)
 
@@ -86,9 +105,20 @@ def test_editor_refuses_bad_input_with_its_message(team, bcg, client_for):
 
 def test_edit_on_a_stale_page_is_refused(team, bcg, client_for):
     client = client_for(team.lead)
-    data = {"name": bcg.name, "outcome": "tb", "arm1": "BCG", "arm2": "Control", "measure": "RR",
-            "method": "PM", "re_method": "REML", "test": "z", "level": "95", "conversion": "luo-shi",
-            "subgroup_field": "allocation", "version": str(bcg.version)}
+    data = {
+        "name": bcg.name,
+        "outcome": "tb",
+        "arm1": "BCG",
+        "arm2": "Control",
+        "measure": "RR",
+        "method": "PM",
+        "re_method": "REML",
+        "test": "z",
+        "level": "95",
+        "conversion": "luo-shi",
+        "subgroup_field": "allocation",
+        "version": str(bcg.version),
+    }
     assert client.post(url("edit", team.review, bcg.pk), data).status_code == 302
     response = client.post(url("edit", team.review, bcg.pk), data | {"method": "DL"})
     assert response.status_code == 400 and STALE_EDIT in response.content.decode()
@@ -104,8 +134,14 @@ def test_lead_deletes_and_get_is_not_allowed(team, bcg, client_for):
 
 def test_outsider_gets_404_everywhere(team, bcg, client_for):
     client = client_for(team.outsider)
-    for name, args in [("list", ()), ("detail", (bcg.pk,)), ("plot", (bcg.pk, "forest", "svg")),
-                       ("dataset", (bcg.pk,)), ("report", ()), ("table", (bcg.pk, "csv"))]:
+    for name, args in [
+        ("list", ()),
+        ("detail", (bcg.pk,)),
+        ("plot", (bcg.pk, "forest", "svg")),
+        ("dataset", (bcg.pk,)),
+        ("report", ()),
+        ("table", (bcg.pk, "csv")),
+    ]:
         assert client.get(url(name, team.review, *args)).status_code == 404, name
     assert client.post(url("run", team.review, bcg.pk)).status_code == 404
 
@@ -114,7 +150,10 @@ def test_analysis_of_another_review_is_404(team, bcg, client_for, make_user):
     from review.services.reviews import review_create
 
     other = review_create(title="Other", slug="other", lead=team.lead)
-    assert client_for(team.lead).get(reverse("analysis:detail", args=[other.slug, bcg.pk])).status_code == 404
+    assert (
+        client_for(team.lead).get(reverse("analysis:detail", args=[other.slug, bcg.pk])).status_code
+        == 404
+    )
 
 
 def test_plots_download_as_svg_png_pdf_and_the_svg_is_cached(team, bcg, client_for):
@@ -139,7 +178,9 @@ def test_pooled_tables_equal_the_run(team, bcg, client_for):
     assert main["estimate"] == p["estimate"] and main["tau2"] == p["tau2"]
     assert main["estimate_exp"] == p["natural"]["estimate"]
     assert set(frame["section"]) == {"main", "subgroup", "subgroup test", "sensitivity"}
-    book = openpyxl.load_workbook(io.BytesIO(client.get(url("table", team.review, bcg.pk, "xlsx")).content))
+    book = openpyxl.load_workbook(
+        io.BytesIO(client.get(url("table", team.review, bcg.pk, "xlsx")).content)
+    )
     assert book.sheetnames == ["pooled", "studies", "leave-one-out", "influence", "excluded"]
     whole = pd.read_csv(io.BytesIO(client.get(url("review_table", team.review, "csv")).content))
     assert list(whole["analysis"]) == [a.name for a in team.review.analyses.all()]
@@ -150,7 +191,9 @@ def test_pooled_tables_equal_the_run(team, bcg, client_for):
 
 def test_dataset_csv_is_ready_for_metafor(team, bcg, client_for):
     studies = latest_run(bcg).results["studies"]
-    frame = pd.read_csv(io.BytesIO(client_for(team.rev1).get(url("dataset", team.review, bcg.pk)).content))
+    frame = pd.read_csv(
+        io.BytesIO(client_for(team.rev1).get(url("dataset", team.review, bcg.pk)).content)
+    )
     assert list(frame.columns[:7]) == ["study", "yi", "vi", "ai", "n1i", "ci", "n2i"]
     assert list(frame["yi"]) == [s["yi"] for s in studies]
     assert list(frame["vi"]) == [s["vi"] for s in studies]
@@ -168,8 +211,32 @@ def test_report_has_prisma_characteristics_and_every_analysis(team, bcg, client_
 
 
 def test_an_analysis_not_yet_run_has_no_downloads(team, client_for):
-    analysis = Analysis.objects.create(review=team.review, name="x", outcome="o", measure="PR", arm1="a")
+    analysis = Analysis.objects.create(
+        review=team.review, name="x", outcome="o", measure="PR", arm1="a"
+    )
     client = client_for(team.lead)
     assert client.get(url("detail", team.review, analysis.pk)).status_code == 200
     assert client.get(url("dataset", team.review, analysis.pk)).status_code == 404
     assert client.get(url("plot", team.review, analysis.pk, "forest", "svg")).status_code == 404
+
+
+def test_list_page_queries_do_not_grow_with_analyses(
+    team, bcg, client_for, django_assert_num_queries
+):
+    client = client_for(team.rev1)
+    # session, user, membership with its review, analyses with their latest run's id, those
+    # runs, locked consensus, included studies. A run whose staleness changed would add an
+    # UPDATE; none does here.
+    with django_assert_num_queries(7):
+        assert client.get(url("list", team.review)).status_code == 200
+    for i in range(3):
+        Analysis.objects.create(
+            review=team.review,
+            name=f"extra {i}",
+            outcome="tb",
+            arm1="BCG",
+            arm2="Control",
+            measure="OR",
+        )
+    with django_assert_num_queries(7):
+        assert client.get(url("list", team.review)).status_code == 200

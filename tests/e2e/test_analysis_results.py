@@ -36,3 +36,9 @@ def test_lead_sees_the_pooled_value_and_the_forest_plot(page, live_server, login
     page.goto(f"{live_server.url}/reviews/{team.review.slug}/analysis/report/")
     page.get_by_role("heading", name="Characteristics of included studies").wait_for()
     assert page.locator("table.characteristics tbody tr").count() == 13
+    # Printed (to PDF), the report drops the navigation and keeps the tables and plots.
+    page.emulate_media(media="print")
+    assert not page.locator("header.top").is_visible()
+    assert page.get_by_role("img", name=f"Forest plot of {analysis.name}").is_visible()
+    page.pdf(path="/tmp/concord-e2e-report.pdf", format="A4")
+    page.screenshot(path="/tmp/concord-e2e-report-print.png", full_page=True)

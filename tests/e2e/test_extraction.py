@@ -57,3 +57,41 @@ def test_two_extractors_one_discrepancy_resolved_and_locked(page, live_server, l
     assert consensus.is_locked
     assert consensus.data["dose@IVIg"] == "2"
     assert locked_consensus(review).studies[0].fingerprint
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lead_loads_the_starter_form_and_an_assessor_sees_rob2_judgements(page, live_server, login, make_user):
+    from extraction.services.assignments import assignment_set
+    from review.models import Study
+    from review.services.reviews import member_add, review_create
+
+    lead, rev1, rev2 = make_user("lena_lead"), make_user("rui_reviewer"), make_user("rosa_reviewer")
+    review = review_create(title="IVIg in myositis", slug="ivig", lead=lead)
+    for user in (rev1, rev2):
+        member_add(review=review, user=user, roles=["reviewer"], actor=lead)
+    study = Study.objects.create(review=review, label="Dalakas 1993")
+
+    login("lena_lead", PASSWORD)
+    page.goto(f"{live_server.url}/reviews/ivig/extraction/form/")
+    page.get_by_role("button", name="Load the starter template (IVIg in myositis)").click()
+    page.get_by_text("Form saved as version 1.", exact=True).wait_for()
+    page.get_by_role("cell", name="Complete response").first.wait_for()
+    page.goto(f"{live_server.url}/reviews/ivig/extraction/assignments/")
+    page.get_by_label("Design of Dalakas 1993").select_option("rct")
+    page.get_by_role("button", name="Set").click()
+    page.get_by_text("Dalakas 1993: appraisal instrument set.").wait_for()
+    page.screenshot(path="/tmp/concord-e2e-extraction-assignments.png", full_page=True)
+    page.get_by_role("button", name="Log out").click()
+    assignment_set(study=study, kind="appraisal", users=[rev1, rev2], actor=lead)
+
+    login("rui_reviewer", PASSWORD)
+    page.goto(f"{live_server.url}/reviews/ivig/extraction/")
+    page.get_by_role("link", name="Appraise Dalakas 1993").click()
+    page.get_by_label("1.1 Was the allocation sequence random?").select_option("Y")
+    page.get_by_label("1.2 Was the allocation sequence concealed").select_option("Y")
+    page.get_by_label("1.3 Did baseline differences").select_option("N")
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_text("Saved.", exact=True).wait_for()
+    row = page.get_by_role("row", name="Bias arising from the randomisation process")
+    assert "Low" in row.inner_text()
+    page.screenshot(path="/tmp/concord-e2e-extraction-appraisal.png")

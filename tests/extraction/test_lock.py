@@ -93,11 +93,11 @@ def test_raw_sql_discrepancy_update_and_insert_are_refused_by_the_database(locke
             "VALUES (%s, 'x', NULL, NULL, '', '')", [locked.pk])
 
 
-def test_raw_sql_may_still_unlock_nothing_else(locked, before):
-    # Changing the status alone is not a change of locked values; the database allows it, and
-    # then (unlocked) the row no longer counts as locked consensus. Restore it for the check.
+def test_the_trigger_guards_values_not_the_row(locked, before):
+    # Columns outside the locked values (the version counter) may still change; the unlock
+    # service relies on that when it sets the status back to open.
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE extraction_consensus SET version = version WHERE id = %s", [locked.pk])
+        cursor.execute("UPDATE extraction_consensus SET version = version + 1 WHERE id = %s", [locked.pk])
 
 
 def test_admin_cannot_change_or_delete_locked_consensus(client, django_user_model, locked, before):
@@ -121,6 +121,16 @@ def test_submitted_extractions_behind_it_cannot_change(team, locked, before):
         extraction.save()
 
 
+def test_raw_sql_cannot_rewrite_the_submitted_extractions_behind_it(team, locked, before):
+    extraction = Extraction.objects.get(user=team.rev1)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE extraction_extraction SET data = %s WHERE id = %s", ['{}', extraction.pk])
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE extraction_extraction SET status = 'draft' WHERE id = %s", [extraction.pk])
+    extraction.refresh_from_db()
+    assert extraction.data["dose@IVIg"] == "2"
+
+
 def test_its_form_version_cannot_be_rewritten(team, locked, before):
     version = locked.form_version
     version.schema = {**SCHEMA, "arms": ["X", "Y"]}
@@ -134,3 +144,41 @@ def test_management_commands_leave_it_alone(team, locked, before, tmp_path):
     call_command("lock_status", team.review.slug)
     call_command("export_extraction", team.review.slug, "--out", str(tmp_path))
     call_command("load_extraction_template", team.review.slug)
+
+
+def test_lock_status_detects_data_changed_behind_the_triggers(team, locked, before):
+    from django.core.management import CommandError
+
+    from extraction.selectors import fingerprint_mismatches
+
+    assert fingerprint_mismatches(team.review) == []
+    # Simulate a restored backup: the fingerprint stored at the lock no longer matches the data.
+    # Only the fingerprint column is touched, and only with the trigger out of the way.
+    stored = locked.fingerprint
+    with connection.cursor() as cursor:
+        _drop_triggers(cursor)
+        cursor.execute("UPDATE extraction_consensus SET fingerprint = %s WHERE id = %s", ["0" * 64, locked.pk])
+    try:
+        assert fingerprint_mismatches(team.review) == ["Lim 2020 (extraction)"]
+        with pytest.raises(CommandError):
+            call_command("lock_status", team.review.slug)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE extraction_consensus SET fingerprint = %s WHERE id = %s", [stored, locked.pk])
+            _create_triggers(cursor)
+
+
+def _drop_triggers(cursor):
+    from importlib import import_module
+
+    module = import_module("extraction.migrations.0002_lock_triggers")
+    for sql in module.STATEMENTS[connection.vendor][1]:
+        cursor.execute(sql)
+
+
+def _create_triggers(cursor):
+    from importlib import import_module
+
+    module = import_module("extraction.migrations.0002_lock_triggers")
+    for sql in module.STATEMENTS[connection.vendor][0]:
+        cursor.execute(sql)

@@ -237,3 +237,11 @@ def test_design_suggested_from_locked_extraction(client_for, team, locked):
     assert suggested_designs(team.review) == {}  # the test form has no study_design field
     page = client_for(team.lead).get(url("assignments", team))
     assert page.status_code == 200
+
+
+def test_form_builder_sets_arms_and_time_points_one_per_line(client_for, team, form):
+    client = client_for(team.lead)
+    page = client.get(url("form", team)).content.decode()
+    assert 'name="arms" rows="3">IVIg\nControl</textarea>' in page
+    client.post(url("form", team), {"op": "arms", "number": 1, "arms": "IVIg\nPlacebo\n", "timepoints": "6 months"})
+    assert FormVersion.objects.get(review=team.review).schema["arms"] == ["IVIg", "Placebo"]

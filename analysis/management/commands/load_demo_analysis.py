@@ -33,7 +33,8 @@ class Command(BaseCommand):
     def _load(self):
         User = get_user_model()
         users = {
-            name: User.objects.filter(username=name).first() or user_create(username=name, password=password)
+            name: User.objects.filter(username=name).first()
+            or user_create(username=name, password=password)
             for name, password, _ in DEMO_USERS
         }
         lead = users["lead"]
@@ -48,4 +49,6 @@ class Command(BaseCommand):
         )
         for name, _, roles in DEMO_USERS[1:]:
             member_add(review=review, user=users[name], roles=roles, actor=lead)
-        return demo.load(review=review, lead=lead, extractors=[users["reviewer1"], users["reviewer2"]])
+        return demo.load(
+            review=review, lead=lead, extractors=[users["reviewer1"], users["reviewer2"]]
+        )

@@ -15,7 +15,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("slug", help="The review's slug.")
-        parser.add_argument("-o", "--output", required=True, help="Folder to write into (created if absent).")
+        parser.add_argument(
+            "-o", "--output", required=True, help="Folder to write into (created if absent)."
+        )
 
     def handle(self, *args, slug, output, **options):
         review = Review.objects.filter(slug=slug).first()
@@ -32,8 +34,12 @@ class Command(BaseCommand):
             folder = out / f"{run.analysis.position:02d}-{slugify(run.analysis.name)}"
             folder.mkdir(exist_ok=True)
             name, results = run.analysis.name, run.results
-            (folder / "pooled.csv").write_bytes(exports.to_csv(exports.analysis_pooled_frame(name, results)))
-            (folder / "tables.xlsx").write_bytes(exports.to_xlsx(exports.analysis_tables(name, results)))
+            (folder / "pooled.csv").write_bytes(
+                exports.to_csv(exports.analysis_pooled_frame(name, results))
+            )
+            (folder / "tables.xlsx").write_bytes(
+                exports.to_xlsx(exports.analysis_tables(name, results))
+            )
             (folder / "data.csv").write_bytes(exports.to_csv(exports.dataset_frame(results)))
             if figures.has_figures(results):
                 for kind in figures.KINDS:

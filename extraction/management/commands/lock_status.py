@@ -1,6 +1,11 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from extraction.selectors import included_studies, locked_consensus, progress
+from extraction.selectors import (
+    fingerprint_mismatches,
+    included_studies,
+    locked_consensus,
+    progress,
+)
 from review.management.commands._helpers import review_by_slug
 
 
@@ -18,3 +23,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{row['study'].label[:30]:30} {row['extraction']:22} {row['appraisal']:22}")
         locked = locked_consensus(review)
         self.stdout.write(f"locked: {len(locked.studies)} consensus record(s); fingerprint {locked.fingerprint}")
+        mismatches = fingerprint_mismatches(review)
+        if mismatches:
+            raise CommandError("locked data changed since it was locked: " + ", ".join(mismatches))
+        self.stdout.write("every locked record still matches the fingerprint taken when it was locked")

@@ -261,10 +261,7 @@ def test_iter_file_refuses_a_bad_file_before_iteration():
 
 
 def test_csv_cells_spanning_lines_keep_their_line_breaks_and_row_lines():
-    data = (
-        b'title,abstract\n"First","Line one\nLine two"\n'
-        b'"Second, with ""quotes""",Plain\n'
-    )
+    data = b'title,abstract\n"First","Line one\nLine two"\n"Second, with ""quotes""",Plain\n'
     first, second = parse_file(data, filename="multi.csv").records
     assert (first.line, first.abstract) == (2, "Line one\nLine two")
     assert (second.line, second.title) == (4, 'Second, with "quotes"')

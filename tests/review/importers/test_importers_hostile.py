@@ -325,6 +325,17 @@ CASES = [
         error="not valid utf-16",
     ),
     Case(
+        "utf-8 bom with latin-1 bytes",
+        lambda: b"\xef\xbb\xbf" + "TY  - JOUR\nTI  - trait\u00e9e\nER  - \n".encode("latin-1"),
+        error="not valid UTF-8 (byte 25)",
+    ),
+    Case(
+        "utf-8 bom with latin-1 bytes in a csv",
+        lambda: b"\xef\xbb\xbftitle\nMyosite trait\xe9e\n",
+        error="not valid UTF-8",
+        filename="export.csv",
+    ),
+    Case(
         "latin-1 file without a declaration",
         lambda: "TY  - JOUR\nTI  - Myosite traitée\nER  - \n".encode("latin-1"),
         check=lambda r: r.encoding == "cp1252" and r.records[0].title == "Myosite traitée",

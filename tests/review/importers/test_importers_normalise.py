@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from review.importers import PUBLICATION_TYPES, ImportFileError, parse_file
 from review.importers import normalise as norm
+from review.importers.latex import latex_to_text
 
 
 @pytest.mark.parametrize(
@@ -200,3 +201,23 @@ _LINES = st.sampled_from(
 @given(st.lists(_LINES, max_size=40), st.sampled_from(["utf-8", "utf-16", "cp1252"]))
 def test_export_like_text_never_raises_another_exception(lines, encoding):
     _parses_or_refuses("\n".join(lines).encode(encoding, errors="replace"), "fuzz.txt")
+
+
+@pytest.mark.parametrize(
+    ("latex", "text"),
+    [
+        (
+            r"{\"o}{\"{U}}ber \'e \`a \^i \~n \c{c} {\'\i} \v{s} \H{o} \k{a}",
+            "öÜber é à î ñ ç í š ő ą",
+        ),
+        (r"\ss{} {\o} {\AA} \ae{} {\l}", "ß ø Å æ ł"),
+        (r"50\% \& \$5 \# \_ \{x\}", "50% & $5 # _ {x}"),
+        (r"The c.{126C} {\textgreater} {A}", "The c.126C > A"),
+        (r"$\alpha$-synuclein and $\beta$ cells, $x^2$", "α-synuclein and β cells, x^2"),
+        (r"\textit{in vivo} \emph{Canis} \textbf{bold}", "in vivo Canis bold"),
+        (r"5~mg \unknownmacro{kept} {Cocker} {Spaniel}", "5\u00a0mg kept Cocker Spaniel"),
+        ("plain text, no markup", "plain text, no markup"),
+    ],
+)
+def test_latex_to_text(latex, text):
+    assert latex_to_text(latex) == text

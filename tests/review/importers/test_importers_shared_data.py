@@ -347,6 +347,12 @@ EXPECTED = {
         "doi": "10.1016/j.imr.2018.01.008",
         "pages": "53-60",
     },
+    ("formats/citesource/new_stage_data/medline_84.ris", 0): {
+        # Ovid MEDLINE keeps the PMID only in its link (...&D=medp&...&AN=39012781).
+        "pmid": "39012781",
+        "doi": "10.2337/dc24-0703",
+        "journal": "Diabetes care",
+    },
     ("worked-example/references.ris", 0): {
         "title": "Intravenous immunoglobulins as first-line treatment in idiopathic "
         "inflammatory myopathies: a pilot study",
