@@ -12,4 +12,5 @@ from review.models import Review
 def run_all_analyses(review_id: int, actor_id: int | None = None) -> int:
     review = Review.objects.get(pk=review_id)
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
-    return len(analyses_run_all(review=review, actor=actor))
+    # No one waits on a background task, so the plots are drawn now and pages open at once.
+    return len(analyses_run_all(review=review, actor=actor, with_figures=True))

@@ -47,7 +47,9 @@ def build_file(fmt: str, n: int, path: Path) -> None:
 
 
 def child(fmt: str, path: str, db: str) -> None:
-    os.environ.update(DEBUG="1", SQLITE_PATH=db, DJANGO_SETTINGS_MODULE="concord.settings")
+    # 100,000 MEDLINE records with abstracts and MeSH are ~370 MB, above the default upload cap.
+    os.environ.update(DEBUG="1", SQLITE_PATH=db, DJANGO_SETTINGS_MODULE="concord.settings",
+                      CONCORD_MAX_IMPORT_BYTES=str(1024 ** 3), MEDIA_ROOT=str(Path(db).parent / "media"))
     import django
 
     django.setup()

@@ -27,9 +27,13 @@ sys.path.insert(0, str(REPO))
 
 
 def setup(database_url: str | None) -> None:
-    if not database_url:
-        database_url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='concord-bench-screening-')) / 'bench.sqlite3'}"
-    os.environ["DATABASE_URL"] = database_url
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    else:
+        # The deployed SQLite configuration (WAL, synchronous=NORMAL, BEGIN IMMEDIATE), not a
+        # bare DATABASE_URL, so commits cost what they cost in production.
+        os.environ.pop("DATABASE_URL", None)
+        os.environ["SQLITE_PATH"] = str(Path(tempfile.mkdtemp(prefix="concord-bench-screening-")) / "bench.sqlite3")
     os.environ["DJANGO_SETTINGS_MODULE"] = "concord.test_settings"
     import django
 

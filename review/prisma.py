@@ -104,9 +104,12 @@ def prisma_counts(review: Review) -> PrismaCounts:
             registers[name] = row["n"]
         else:
             other_kinds[kind] += row["n"]
+    # Rows still awaiting votes or in conflict count nowhere in the diagram: leaving them
+    # out spares joining most of a review in mid-screening to its records.
+    settled = [StageStatus.ADVANCED, StageStatus.EXCLUDED, StageStatus.INCLUDED, StageStatus.NOT_RETRIEVED]
     stages = (
-        RecordStage.objects.filter(review=review, record__duplicate_of__isnull=True)
-        .values("stage", "status", "record__source__kind").annotate(n=Count("id"))
+        RecordStage.objects.filter(review=review, status__in=settled, record__duplicate_of__isnull=True)
+        .values("stage", "status", "record__source__kind").annotate(n=Count("id")).order_by()
     )
     for row in stages:
         _add_stage(columns[column_of(row["record__source__kind"])], row["stage"], row["status"], row["n"])

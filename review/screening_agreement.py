@@ -2,39 +2,30 @@
 
 from __future__ import annotations
 
-from itertools import combinations
-
 from review import screening_selectors
 from review.agreement import cohen_kappa, fleiss_kappa
-from review.models.screening import Stage, Vote
+from review.models.screening import Stage
 from review.services.screening import reviewers_needed
 
-
-def _binary(vote: str) -> str:
-    # Maybe moves a record on exactly as include does, so agreement is measured on what
-    # the votes do to the record (include vs exclude), not on their wording.
-    return "exclude" if vote == Vote.EXCLUDE else "include"
+# Maybe moves a record on exactly as include does, so agreement is measured on what the
+# votes do to the record (include vs exclude), not on their wording; the selectors
+# fold maybe into include in SQL.
 
 
 def agreement_for(review) -> list[dict]:
     out = []
     for stage, label in Stage.choices:
-        table = screening_selectors.votes_by_record(review, stage)
-        reviewers = sorted({name for votes in table.values() for name in votes})
         pairs = []
-        for a, b in combinations(reviewers, 2):
-            both = [(_binary(v[a]), _binary(v[b])) for v in table.values() if a in v and b in v]
-            result = cohen_kappa(both)
+        for (a, b), cells in sorted(screening_selectors.pair_tables(review, stage).items()):
+            ratings = [pair for pair, n in cells.items() for _ in range(n)]
+            result = cohen_kappa(ratings)
             if result is not None:
                 pairs.append({"a": a, "b": b, "result": result})
         fleiss = None
         needed = reviewers_needed(review, stage)
         if needed > 2:
-            rows = []
-            for votes in table.values():
-                if len(votes) == needed:
-                    binary = [_binary(v) for v in votes.values()]
-                    rows.append([binary.count("include"), binary.count("exclude")])
+            table = screening_selectors.include_count_table(review, stage, needed)
+            rows = [[inc, needed - inc] for inc, n in sorted(table.items()) for _ in range(n)]
             fleiss = fleiss_kappa(rows)
         out.append({"stage": stage, "label": label, "pairs": pairs, "fleiss": fleiss})
     return out

@@ -52,7 +52,13 @@ def doi(value: str) -> str:
     found = match.group(0)
     if found.lower().endswith("[doi]"):
         found = found[:-5]
-    return found.rstrip(_DOI_TRAILING).lower()
+    found = found.rstrip(_DOI_TRAILING)
+    # The strip may take a bracket that belongs to the DOI ("...0258(199803)"): brackets
+    # go back while the DOI opens more than it closes.
+    whole = match.group(0)
+    while whole[len(found) :].startswith(")") and found.count("(") > found.count(")"):
+        found += ")"
+    return found.lower()
 
 
 def pmid(value: str) -> str:

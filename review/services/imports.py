@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from pathlib import Path
 from collections.abc import Callable
 
 from django.conf import settings
@@ -12,7 +13,7 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 
-from review.importers import ImportFileError, ParsedRecord, parse_file
+from review.importers import ImportFileError, ParsedRecord, iter_file
 from review.models import Record, RecordImport
 from review.models.imports import ImportStatus
 from review.models.records import PublicationType
@@ -105,20 +106,6 @@ def _too_long(parsed: ParsedRecord) -> str:
     return ""
 
 
-def _check_lengths(result, *, filename: str, skip_bad: bool) -> list:
-    """Indexed columns have a length cap; a record over it is bad like any other."""
-    kept, problems = [], []
-    for parsed in result.records:
-        reason = _too_long(parsed)
-        if not reason:
-            kept.append(parsed)
-        elif skip_bad:
-            problems.append({"record": parsed.position, "line": parsed.line, "reason": reason})
-        else:
-            raise ImportFileError(reason, filename=filename, line=parsed.line, record=parsed.position)
-    return kept, problems
-
-
 def _row(parsed: ParsedRecord, *, record_import: RecordImport, created_at, adapt_json) -> tuple:
     issn = parsed.issn if isinstance(parsed.issn, str) else "; ".join(parsed.issn or [])
     publication_type = parsed.publication_type
@@ -135,11 +122,12 @@ def _row(parsed: ParsedRecord, *, record_import: RecordImport, created_at, adapt
     )
 
 
-def _insert_records(parsed_records, *, record_import: RecordImport) -> int:
+def _insert_records(stream, *, record_import: RecordImport) -> tuple[int, list[dict]]:
     """Insert every record in batches, inside the caller's transaction.
 
     Plain executemany instead of bulk_create: at 100,000 records the ORM's per-field
     preparation cost three times the insert itself (see docs/benchmarks.md).
+    Indexed columns have a length cap; a record over it is bad like any other.
     """
     table = Record._meta.db_table
     fields = [Record._meta.get_field(name) for name in _COLUMNS]
@@ -153,20 +141,53 @@ def _insert_records(parsed_records, *, record_import: RecordImport) -> int:
     def adapt_json(value):
         return connection.ops.adapt_json_value(value, None)
 
-    count = 0
+    count, too_long, batch = 0, [], []
     with connection.cursor() as cursor:
-        for start in range(0, len(parsed_records), BATCH_SIZE):
-            batch = [
-                _row(parsed, record_import=record_import, created_at=created_at, adapt_json=adapt_json)
-                for parsed in parsed_records[start:start + BATCH_SIZE]
-            ]
+        for parsed in stream:
+            reason = _too_long(parsed)
+            if reason:
+                if not record_import.skip_bad:
+                    raise ImportFileError(
+                        reason, filename=record_import.filename, line=parsed.line, record=parsed.position
+                    )
+                too_long.append({"record": parsed.position, "line": parsed.line, "reason": reason})
+                continue
+            batch.append(_row(parsed, record_import=record_import, created_at=created_at, adapt_json=adapt_json))
+            if len(batch) >= BATCH_SIZE:
+                cursor.executemany(sql, batch)
+                count += len(batch)
+                batch = []
+        if batch:
             cursor.executemany(sql, batch)
             count += len(batch)
-    return count
+    return count, too_long
+
+
+def _progress_path(record_import: RecordImport) -> Path:
+    return Path(settings.MEDIA_ROOT) / "imports" / "progress" / f"{record_import.pk}.txt"
 
 
 def _set_progress(record_import: RecordImport, done: int, total: int) -> None:
-    RecordImport.objects.filter(pk=record_import.pk).update(progress_done=done, progress_total=total)
+    # Rows are written inside one long transaction, so the progress bar cannot read them from
+    # the database (SQLite would even block the write); a small file beside the uploads can.
+    path = _progress_path(record_import)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(f"{done} {total}")
+    tmp.replace(path)
+
+
+def import_progress(record_import: RecordImport) -> tuple[int, int]:
+    """(records done, records in the file) of a running import, as the worker last wrote it."""
+    try:
+        done, total = _progress_path(record_import).read_text().split()
+        return int(done), int(total)
+    except (OSError, ValueError):
+        return record_import.progress_done, record_import.progress_total
+
+
+def _clear_progress(record_import: RecordImport) -> None:
+    _progress_path(record_import).unlink(missing_ok=True)
 
 
 def _fail(record_import: RecordImport, message: str, actor) -> None:
@@ -188,18 +209,26 @@ def _fail(record_import: RecordImport, message: str, actor) -> None:
 
 
 def import_run(
-    *, record_import: RecordImport, progress: Callable[[int, int], None] | None = None
+    *,
+    record_import: RecordImport,
+    progress: Callable[[int, int], None] | None = None,
+    data: bytes | None = None,
 ) -> RecordImport:
-    """Parse the stored upload and write every record in one transaction, or none."""
+    """Parse the stored upload and write every record in one transaction, or none.
+
+    Records stream from the parser in batches, so memory holds the file and one batch,
+    not every record at once.
+    """
     actor = record_import.created_by
     RecordImport.objects.filter(pk=record_import.pk).update(status=ImportStatus.RUNNING)
-    with record_import.upload.open("rb") as handle:
-        data = handle.read()
+    if data is None:
+        with record_import.upload.open("rb") as handle:
+            data = handle.read()
 
     last_reported = [0]
 
     def on_progress(done: int, total: int) -> None:
-        # Throttled: one UPDATE per ~2% keeps the progress bar live without slowing the parse.
+        # Throttled: a write per ~2% keeps the progress bar live without slowing the import.
         if total and (done - last_reported[0]) * 50 >= total or done == total:
             last_reported[0] = done
             _set_progress(record_import, done, total)
@@ -207,7 +236,7 @@ def import_run(
             progress(done, total)
 
     try:
-        result = parse_file(
+        stream = iter_file(
             data,
             filename=record_import.filename,
             format=record_import.requested_format or None,
@@ -216,9 +245,13 @@ def import_run(
             max_bytes=settings.CONCORD_MAX_IMPORT_BYTES,
             progress=on_progress,
         )
-        records, too_long = _check_lengths(
-            result, filename=record_import.filename, skip_bad=record_import.skip_bad
-        )
+        with transaction.atomic():
+            count, too_long = _insert_records(stream, record_import=record_import)
+            skipped = [
+                {"record": problem.position, "line": problem.line, "reason": problem.reason}
+                for problem in stream.skipped
+            ] + too_long
+            _mark_done(record_import, stream, sorted(skipped, key=lambda p: p["record"]), count, actor)
     except ImportFileError as exc:
         _fail(record_import, str(exc), actor)
         return record_import
@@ -227,15 +260,8 @@ def import_run(
         logger.exception("import %s failed unexpectedly", record_import.pk)
         _fail(record_import, UNEXPECTED.format(filename=record_import.filename, error=type(exc).__name__), actor)
         return record_import
-
-    skipped = [
-        {"record": problem.position, "line": problem.line, "reason": problem.reason}
-        for problem in result.skipped
-    ] + too_long
-    del data
-    with transaction.atomic():
-        count = _insert_records(records, record_import=record_import)
-        _mark_done(record_import, result, skipped, count, actor)
+    finally:
+        _clear_progress(record_import)
     # The parsed records now live in the database; the stored upload has done its job.
     record_import.upload.delete(save=False)
     RecordImport.objects.filter(pk=record_import.pk).update(upload="")
@@ -272,10 +298,13 @@ def _mark_done(record_import: RecordImport, result, skipped: list, count: int, a
 
 
 def import_then_dedup(
-    *, record_import: RecordImport, progress: Callable[[int, int], None] | None = None
+    *,
+    record_import: RecordImport,
+    progress: Callable[[int, int], None] | None = None,
+    data: bytes | None = None,
 ) -> RecordImport:
     """Import, then find duplicates within the file and against the review's other records."""
-    record_import = import_run(record_import=record_import, progress=progress)
+    record_import = import_run(record_import=record_import, progress=progress, data=data)
     if record_import.status == ImportStatus.DONE:
         dedup_run(review=record_import.review, actor=record_import.created_by,
                   new_records=record_import.records.all())
@@ -301,4 +330,5 @@ def import_records(
         format=format, skip_bad=skip_bad, column_map=column_map,
     )
     run = import_then_dedup if dedup else import_run
-    return run(record_import=record_import, progress=progress)
+    # The caller's bytes are the stored upload's: passing them on saves reading it back.
+    return run(record_import=record_import, progress=progress, data=data)

@@ -11,7 +11,7 @@ from review.importers import FORMATS, ImportFileError, csv_headers, detect_forma
 from review.models import RecordImport
 from review.models.imports import ImportStatus
 from review.permissions import get_review_for_user
-from review.services.imports import import_create
+from review.services.imports import import_create, import_progress
 from review.tasks import run_import
 
 TABULAR = {"csv", "tsv", "xlsx"}
@@ -108,6 +108,8 @@ def import_detail(request, slug, pk):
 def import_status(request, slug, pk):
     review, _ = get_review_for_user(request.user, slug)
     record_import = get_object_or_404(RecordImport, review=review, pk=pk)
+    if record_import.status == ImportStatus.RUNNING:
+        record_import.progress_done, record_import.progress_total = import_progress(record_import)
     return JsonResponse({
         "status": record_import.status,
         "status_label": record_import.get_status_display(),

@@ -176,3 +176,9 @@ def test_locked_values_cannot_be_changed_behind_collect(team, continuous, lock_s
         )
     assert collect(team.review.analyses.get()).fingerprint == before.fingerprint
     assert np.isfinite(before.rows[0].inputs["m1i"])
+
+
+def test_the_data_set_is_a_tidy_frame(bcg):
+    frame = collect(bcg).frame()
+    assert list(frame.columns[:5]) == ["study", "ai", "n1i", "ci", "n2i"]
+    assert len(frame) == 13 and set(frame["allocation"]) == {"random", "alternate", "systematic"}

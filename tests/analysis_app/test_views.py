@@ -240,3 +240,15 @@ def test_list_page_queries_do_not_grow_with_analyses(
         )
     with django_assert_num_queries(7):
         assert client.get(url("list", team.review)).status_code == 200
+
+
+def test_results_page_explains_a_run_without_studies(team, bcg, client_for):
+    from analysis.compute import NO_STUDIES
+    from analysis.services import analysis_run
+
+    analysis = Analysis.objects.create(
+        review=team.review, name="Empty", outcome="tb", arm1="BCG", measure="PLO", timepoint="1 year"
+    )
+    analysis_run(analysis=analysis)
+    html = client_for(team.rev1).get(url("detail", team.review, analysis.pk)).content.decode()
+    assert NO_STUDIES in html and "Studies left out" in html and "missing data: tb.events@BCG@1 year" in html

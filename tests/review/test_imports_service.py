@@ -83,3 +83,32 @@ def test_queued_import_runs_in_the_database_worker(team, source, settings):
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
     record_import.refresh_from_db()
     assert record_import.status == ImportStatus.DONE and record_import.record_count == 3
+
+
+def test_a_running_import_reports_its_progress_from_outside_its_transaction(team, source):
+    from review.services.imports import import_progress
+
+    data = (FILES / "three.ris").read_bytes()
+    seen = []
+    record_import = import_create(review=team.review, source=source, filename="three.ris", data=data, actor=team.lead)
+
+    def watch(done, total):
+        seen.append(import_progress(record_import))
+
+    from review.services.imports import import_run
+
+    import_run(record_import=record_import, progress=watch)
+    assert seen and seen[-1] == (3, 3)
+    # Once finished, the numbers come from the import row again.
+    record_import.refresh_from_db()
+    assert import_progress(record_import) == (3, 3)
+
+
+def test_an_over_long_doi_is_a_bad_record(team, source):
+    bad = b"TY  - JOUR\nTI  - ok\nER  - \n\nTY  - JOUR\nTI  - long doi\nDO  - 10.1000/" + b"x" * 300 + b"\nER  - \n"
+    record_import = import_records(review=team.review, source=source, filename="long.ris", data=bad, actor=team.lead)
+    assert record_import.status == ImportStatus.FAILED
+    assert record_import.error.startswith("long.ris, line 5 (record 2): doi is longer than 300")
+    skipping = import_records(review=team.review, source=source, filename="long2.ris", data=bad + b"\n",
+                              actor=team.lead, skip_bad=True)
+    assert skipping.record_count == 1 and skipping.skipped[0]["record"] == 2

@@ -266,3 +266,9 @@ def test_csv_cells_spanning_lines_keep_their_line_breaks_and_row_lines():
     assert (first.line, first.abstract) == (2, "Line one\nLine two")
     assert (second.line, second.title) == (4, 'Second, with "quotes"')
     assert first.raw == '"First","Line one\nLine two"'
+
+
+def test_medline_falls_back_to_abbreviated_authors():
+    data = b"PMID- 1\nTI  - T.\nAU  - Wu D\nAU  - Roy PK\nAD  - Somewhere.\n"
+    (record,) = parse_file(data, filename="p.nbib").records
+    assert record.authors == ["Wu, D.", "Roy, P. K."]

@@ -251,3 +251,27 @@ def test_dashboard_shows_progress_and_agreement_to_the_lead(client_for, team, re
     assert "rosa_reviewer & rui_reviewer" in html
     assert "0.750" in html  # 3 of 4 agree
     assert client_for(team.rev1).get(reverse("review:dashboard", args=[team.review.slug])).status_code == 403
+
+
+def test_dashboard_gives_fleiss_kappa_when_three_reviewers_screen_each_record(client_for, team, records, vote,
+                                                                               make_user):
+    from review.screening_agreement import agreement_for
+    from review.services.reviews import member_add
+
+    third = make_user("tara_third")
+    member_add(review=team.review, user=third, roles=["reviewer"], actor=team.lead)
+    team.review.ta_reviewers_per_record = 3
+    team.review.save()
+    patterns = [("include", "include", "maybe"), ("exclude", "exclude", "exclude"),
+                ("include", "exclude", "include"), ("exclude", "exclude", "include")]
+    for record, votes in zip(records, patterns, strict=True):
+        for user, v in zip((team.rev1, team.rev2, third), votes, strict=True):
+            vote(record, user, v)
+    title_abstract = agreement_for(team.review)[0]
+    # include counts per record 3, 0, 2, 1 of 3: P-bar = (1 + 1 + 1/3 + 1/3) / 4 = 2/3,
+    # p(include) = 6/12, Pe = 1/2, kappa = (2/3 - 1/2) / (1/2) = 1/3
+    assert title_abstract["fleiss"].kappa == pytest.approx(1 / 3)
+    pair = next(p for p in title_abstract["pairs"] if (p["a"], p["b"]) == ("rosa_reviewer", "rui_reviewer"))
+    assert pair["result"].n == 4 and pair["result"].percent_agreement == pytest.approx(0.75)
+    html = client_for(team.lead).get(reverse("review:dashboard", args=[team.review.slug])).content.decode()
+    assert "Fleiss' κ over 4 records with 3 votes each: 0.333" in html
