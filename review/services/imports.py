@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
