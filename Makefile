@@ -19,6 +19,7 @@ migrate: setup
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 
 demo: migrate
+	DEBUG=1 $(BIN)/python manage.py load_demo_analysis
 	DEBUG=1 $(BIN)/python manage.py load_demo
 
 # Serves the demo on SQLite with the background worker beside the server; Ctrl-C stops both.

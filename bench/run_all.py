@@ -20,6 +20,7 @@ BENCHMARKS = [
     ("Import: parsing alone", ["bench/bench_import_parse.py"]),
     ("De-duplication: accuracy and scaling (issue 4)", ["bench/bench_dedup.py"]),
     ("Statistics engine against metafor (issue 3)", ["bench/bench_meta.py"]),
+    ("Analysis pages and recomputation (issue 7)", ["bench/bench_analysis.py"]),
 ]
 
 
