@@ -19,6 +19,7 @@ BENCHMARKS = [
     ("Import: 100,000 records into the database (issue 2)", ["bench/bench_import.py"]),
     ("Import: parsing alone", ["bench/bench_import_parse.py"]),
     ("De-duplication: accuracy and scaling (issue 4)", ["bench/bench_dedup.py"]),
+    ("Screening with 100,000 records (issue 5)", ["bench/bench_screening.py"]),
     ("Statistics engine against metafor (issue 3)", ["bench/bench_meta.py"]),
     ("Analysis pages and recomputation (issue 7)", ["bench/bench_analysis.py"]),
 ]

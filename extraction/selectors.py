@@ -4,17 +4,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import Exists, OuterRef
+
 from extraction.fingerprint import consensus_payload, fingerprint
-from review.models import Review, Study
+from review.models import Record, Review, Study
+from review.models.screening import RecordStage, Stage, StageStatus
 
 
 def included_studies(review: Review):
-    """The studies that go to extraction.
+    """The studies that go to extraction: those with a report included at full text.
 
-    Screening will decide which records are included; until then every Study of the review
-    counts. Point this one function at screening's outcome and every page follows.
+    A study the lead entered with no report linked (data from authors, a register, a data set
+    like the BCG demo's) counts too; once any report is linked, only screening decides.
     """
-    return Study.objects.filter(review=review).order_by("label", "id")
+    included = RecordStage.objects.filter(
+        record__study=OuterRef("pk"), stage=Stage.FULL_TEXT, status=StageStatus.INCLUDED
+    )
+    return (
+        Study.objects.filter(review=review)
+        .filter(Exists(included) | ~Exists(Record.objects.filter(study=OuterRef("pk"))))
+        .order_by("label", "id")
+    )
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from review.models.imports import ImportStatus
 from review.models.records import PublicationType
 from review.services.audit import audit_record
 from review.services.duplicates import dedup_run
+from review.services.screening import stages_sync
 
 ALREADY_IMPORTED = "{filename} was already imported into {source} on {date}; it was not imported again."
 WRONG_REVIEW = "The search source belongs to another review."
@@ -308,6 +309,8 @@ def import_then_dedup(
     if record_import.status == ImportStatus.DONE:
         dedup_run(review=record_import.review, actor=record_import.created_by,
                   new_records=record_import.records.all())
+        # New records join the screening queues now rather than when a page next looks.
+        stages_sync(review=record_import.review)
     return record_import
 
 

@@ -232,3 +232,25 @@ def test_reassigning_someone_who_started_is_refused(team, assigned, fill):
         assignments.assignment_set(study=assigned, kind="extraction", users=[team.arbiter, team.rev2],
                                    actor=team.lead)
     assert exc.value.messages == ["rui_reviewer has already started on this study; their work stays assigned to them."]
+
+
+def test_included_studies_follow_full_text_screening(team):
+    from extraction.selectors import included_studies
+    from review.models import Record, Study
+    from review.models.screening import RecordStage, Stage, StageStatus
+    from review.services.imports import import_records
+    from review.services.sources import source_create
+
+    source = source_create(review=team.review, actor=team.lead, name="PubMed")
+    data = b"TY  - JOUR\nTI  - First trial\nER  - \n\nTY  - JOUR\nTI  - Second trial\nER  - \n"
+    import_records(review=team.review, source=source, filename="two.ris", data=data, actor=team.lead)
+    first, second = Record.objects.filter(review=team.review).order_by("position")
+    by_hand = Study.objects.create(review=team.review, label="Authors' data 2021")
+    screened = Study.objects.create(review=team.review, label="Trial 2020")
+    excluded = Study.objects.create(review=team.review, label="Trial 2019")
+    Record.objects.filter(pk=first.pk).update(study=screened)
+    Record.objects.filter(pk=second.pk).update(study=excluded)
+    RecordStage.objects.create(review=team.review, record=first, stage=Stage.FULL_TEXT, status=StageStatus.INCLUDED)
+    RecordStage.objects.create(review=team.review, record=second, stage=Stage.FULL_TEXT,
+                               status=StageStatus.EXCLUDED, exclusion_reason=team.review.exclusion_reasons.first())
+    assert set(included_studies(team.review)) == {by_hand, screened}

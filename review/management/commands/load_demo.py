@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from review import demo_screening
 from review.models import Review
 from review.services.imports import import_records
 from review.services.reviews import member_add, review_create, user_create
@@ -68,4 +69,12 @@ class Command(BaseCommand):
         )
         path = DEMO_DIR / "goswami2022_references.ris"
         import_records(review=review, source=source, filename=path.name, data=path.read_bytes(), actor=lead)
+        summary = demo_screening.screen(
+            review=review, included_csv=DEMO_DIR / "goswami2022_included.csv",
+            reviewers=[users["reviewer1"], users["reviewer2"]], arbiter=users["arbiter"], lead=lead,
+        )
+        self.stdout.write(
+            f"Screened {summary['screened']} records; {summary['conflicts']} conflicts, "
+            f"{summary['open_conflicts']} left for the arbiter."
+        )
         self.stdout.write(self.style.SUCCESS(f"Loaded the demo review {DEMO_SLUG!r}."))
