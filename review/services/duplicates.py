@@ -131,6 +131,28 @@ def dedup_run(
     return summary
 
 
+def _screening_outcomes(record_ids) -> dict[int, dict[str, str]]:
+    from review.models.screening import RecordStage
+
+    outcomes: dict[int, dict[str, str]] = {}
+    rows = RecordStage.objects.filter(record_id__in=list(record_ids)).exclude(status="awaiting")
+    for record_id, stage, status in rows.values_list("record_id", "stage", "status"):
+        outcomes.setdefault(record_id, {})[stage] = status
+    return outcomes
+
+
+def _screening_disagreements(record_id: int, root_id: int, outcomes: dict[int, dict[str, str]]) -> list[str]:
+    """Where a merged record was already screened differently from the one it joins, say so:
+    every decision stays on its own record, and a person decides what the paper keeps."""
+    flags = []
+    mine, theirs = outcomes.get(record_id, {}), outcomes.get(root_id, {})
+    for stage in sorted(set(mine) & set(theirs)):
+        if mine[stage] != theirs[stage]:
+            flags.append(f"screening disagrees at {stage}: record {record_id} {mine[stage]}, "
+                         f"record {root_id} {theirs[stage]}")
+    return flags
+
+
 def _merge_automatically(*, review, merges: list[tuple], actor) -> None:
     """Apply a run's certain merges in bulk: an import of 100,000 records may bring 30,000."""
     if not merges:
@@ -141,17 +163,23 @@ def _merge_automatically(*, review, merges: list[tuple], actor) -> None:
     for root_id, members in by_root.items():
         # Whatever was merged into a member before now points at the root: no chains.
         Record.objects.filter(Q(pk__in=members) | Q(duplicate_of__in=members)).update(duplicate_of=root_id)
+    outcomes = _screening_outcomes([*by_root, *(m for members in by_root.values() for m in members)])
+    flags = {
+        record_id: _screening_disagreements(record_id, root_id, outcomes)
+        for root_id, members in by_root.items() for record_id in members
+    }
     now = timezone.now()
     DuplicatePair.objects.bulk_create([
         DuplicatePair(review=review, record_id=record_id, kept_id=root_id, score=min(1.0, max(0.0, score)),
                       decision=PairDecision.DUPLICATE, status=PairStatus.MERGED, automatic=True,
-                      reasons=list(reasons), decided_at=now)
+                      reasons=[*reasons, *flags[record_id]], decided_at=now)
         for record_id, root_id, score, reasons in merges
     ], batch_size=1000)
     audit_many([
         dict(action="duplicate.merged", actor=actor, review=review, obj=Record(pk=record_id),
              old={"duplicate_of": None},
-             new={"duplicate_of": root_id, "automatic": True, "score": round(score, 4)})
+             new={"duplicate_of": root_id, "automatic": True, "score": round(score, 4),
+                  "screening_disagreements": flags[record_id]})
         for record_id, root_id, score, _ in merges
     ])
 
@@ -173,6 +201,8 @@ def _merge(*, review, record_id: int, into_id: int, score: float, reasons, actor
     root_id = into.duplicate_of_id or into.pk
     if root_id == record.pk:
         raise ValidationError(SAME_RECORD)
+    flags = _screening_disagreements(record.pk, root_id, _screening_outcomes([record.pk, root_id]))
+    reasons = [*reasons, *flags]
     Record.objects.filter(pk=record.pk).update(duplicate_of=root_id)
     Record.objects.filter(duplicate_of=record.pk).update(duplicate_of=root_id)
     now = timezone.now()
@@ -185,11 +215,13 @@ def _merge(*, review, record_id: int, into_id: int, score: float, reasons, actor
         )
     else:
         pair.status, pair.decided_by, pair.decided_at = PairStatus.MERGED, actor, now
-        pair.save(update_fields=["status", "decided_by", "decided_at"])
+        pair.reasons = list(reasons)
+        pair.save(update_fields=["status", "decided_by", "decided_at", "reasons"])
     audit_record(
         action="duplicate.merged", actor=actor, review=review, obj=record,
         old={"duplicate_of": None},
-        new={"duplicate_of": root_id, "automatic": automatic, "score": round(score, 4), "pair": pair.pk},
+        new={"duplicate_of": root_id, "automatic": automatic, "score": round(score, 4), "pair": pair.pk,
+             "screening_disagreements": flags},
     )
     return pair
 

@@ -134,3 +134,20 @@ def test_dedup_command_reports_one_row_per_record(team, source, tmp_path, capsys
     rows = list(csv.DictReader(report.open()))
     assert sorted(r["decision"] for r in rows) == ["auto", "none", "none", "none"]
     assert Record.objects.filter(duplicate_of__isnull=False).count() == 1
+
+
+def test_merging_screened_records_keeps_every_decision_and_flags_disagreement(team, source):
+    from review.models.screening import ScreeningDecision, Stage
+    from review.services.screening import decision_record, stages_sync
+
+    _import(team, source, "three.ris", dedup=False)
+    stages_sync(review=team.review)
+    a, b, _ = Record.objects.order_by("position")
+    for reviewer in (team.rev1, team.rev2):
+        decision_record(review=team.review, record=a, stage=Stage.TITLE_ABSTRACT, reviewer=reviewer, vote="include")
+        decision_record(review=team.review, record=b, stage=Stage.TITLE_ABSTRACT, reviewer=reviewer, vote="exclude")
+    pair = record_merge(record=b, into=a, actor=team.lead)
+    assert ScreeningDecision.objects.filter(record__in=[a, b]).count() == 4
+    assert any(r.startswith("screening disagrees at title_abstract") for r in pair.reasons)
+    event = AuditEvent.objects.filter(action="duplicate.merged").latest("id")
+    assert event.new_value["screening_disagreements"]
