@@ -101,6 +101,10 @@ def review_update(*, review: Review, actor, version: int, **changes) -> Review:
             old=old["blind_mode"],
             new=changed["blind_mode"],
         )
+    if {"ta_reviewers_per_record", "ft_reviewers_per_record"} & set(changed):
+        from review.services.screening import stages_resettle
+
+        stages_resettle(review=locked, actor=actor)
     audit_record(
         action="review.updated",
         actor=actor,

@@ -199,6 +199,25 @@ def _compute_outcome(row: RecordStage, *, review: Review, actor, now) -> None:
     )
 
 
+def stages_resettle(*, review: Review, actor) -> int:
+    """After the lead lowers the number of reviewers per record, settle the records that
+    already hold enough votes; otherwise nothing would ever settle them."""
+    settled = 0
+    now = _now()
+    for stage in Stage.values:
+        needed = reviewers_needed(review, stage)
+        waiting = RecordStage.objects.filter(
+            review=review, stage=stage, status=StageStatus.AWAITING, decision_count__gte=needed
+        ).values_list("pk", flat=True)
+        for pk in list(waiting):
+            row = RecordStage.objects.select_for_update().get(pk=pk)
+            if row.status == StageStatus.AWAITING and row.decision_count >= needed:
+                _compute_outcome(row, review=review, actor=actor, now=now)
+                row.save()
+                settled += 1
+    return settled
+
+
 def _decision_audit(decision: ScreeningDecision) -> dict:
     return {
         "record": decision.record_id, "stage": decision.stage, "reviewer": decision.reviewer.username,

@@ -381,3 +381,24 @@ def test_database_refuses_two_open_conflicts_on_one_record_stage(team, conflict)
     with pytest.raises(IntegrityError), transaction.atomic():
         Conflict.objects.create(record_stage=conflict.record_stage, record=conflict.record, stage=TA,
                                 created_at=timezone.now())
+
+
+def test_lowering_reviewers_per_record_settles_records_that_have_enough_votes(team):
+    from review.models import Record
+    from review.models.screening import RecordStage, Stage, StageStatus
+    from review.services.imports import import_records
+    from review.services.reviews import review_update
+    from review.services.screening import decision_record, stages_sync
+    from review.services.sources import source_create
+
+    src = source_create(review=team.review, actor=team.lead, name="Embase")
+    data = b"TY  - JOUR\nTI  - Only trial\nER  - \n"
+    import_records(review=team.review, source=src, filename="one.ris", data=data, actor=team.lead)
+    record = Record.objects.get(review=team.review, title="Only trial")
+    stages_sync(review=team.review)
+    decision_record(review=team.review, record=record, stage=Stage.TITLE_ABSTRACT, reviewer=team.rev1, vote="include")
+    row = RecordStage.objects.get(record=record, stage=Stage.TITLE_ABSTRACT)
+    assert row.status == StageStatus.AWAITING
+    review_update(review=team.review, actor=team.lead, version=team.review.version, ta_reviewers_per_record=1)
+    row.refresh_from_db()
+    assert row.status == StageStatus.ADVANCED
