@@ -22,6 +22,7 @@ from analysis.models import (
     SMALL_STUDY_TESTS,
     TEST_CHOICES,
 )
+from analysis.services import EDITABLE
 
 PRESETS = (PRESET_ABSTRACTS, PRESET_RETROSPECTIVE, PRESET_OUTLIERS)
 
@@ -158,50 +159,15 @@ class AnalysisForm(forms.Form):
 
     def values(self) -> dict:
         """The cleaned form as the service's ``values``."""
-        names = (
-            "name",
-            "outcome",
-            "timepoint",
-            "arm1",
-            "arm2",
-            "measure",
-            "method",
-            "re_method",
-            "test",
-            "level",
-            "conversion",
-            "assumed_correlation",
-            "subgroup_field",
-            "exclude",
-            "sensitivity",
-            "small_study_tests",
-        )
-        return {name: self.cleaned_data[name] for name in names}
+        return {name: self.cleaned_data[name] for name in EDITABLE}
 
 
 def initial_for(analysis) -> dict:
     """The editor's initial values for an existing analysis."""
     by_label = {v["label"]: v for v in analysis.sensitivity}
-    initial = {
-        name: getattr(analysis, name)
-        for name in (
-            "name",
-            "outcome",
-            "timepoint",
-            "arm1",
-            "arm2",
-            "measure",
-            "method",
-            "re_method",
-            "test",
-            "level",
-            "conversion",
-            "assumed_correlation",
-            "subgroup_field",
-            "small_study_tests",
-            "version",
-        )
-    }
+    # Exclusions and sensitivity variants are rebuilt as text below.
+    plain = [name for name in EDITABLE if name not in ("exclude", "sensitivity")]
+    initial = {name: getattr(analysis, name) for name in (*plain, "version")}
     initial["exclude"] = "\n".join(condition_text(c) for c in analysis.exclude)
     if PRESET_ABSTRACTS in by_label:
         initial["drop_abstracts"] = True

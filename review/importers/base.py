@@ -70,3 +70,29 @@ class LazyPending(Sequence):
         start, end, line, error = self._spans[index]
         raw = decode_chunk(self._data[start:end], self._encoding).rstrip()
         return Pending(index + 1, line, raw, error=error)
+
+
+def record_spans(data: bytes, markers: list[tuple[int, bool]], *, no_end: str, truncated: str) -> list[tuple]:
+    """(start, end, first line, error) per record from sorted (position, is_start) markers.
+
+    Tagged formats (RIS, Web of Science) open a record with one tag and close it with ``ER``;
+    a second opening before the close, or the end of the file, is an error on that record.
+    """
+    spans: list[tuple] = []
+    start = None
+    start_line = 0
+    line_no = 1
+    scanned = 0
+    for position, is_start in markers:
+        line_no += data.count(b"\n", scanned, position)
+        scanned = position
+        if is_start:
+            if start is not None:
+                spans.append((start, position, start_line, no_end))
+            start, start_line = position, line_no
+        elif start is not None:
+            spans.append((start, line_end(data, position), start_line, None))
+            start = None
+    if start is not None:
+        spans.append((start, len(data), start_line, truncated))
+    return spans

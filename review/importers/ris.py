@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from . import normalise as norm
-from .base import Context, LazyPending, Pending, line_end, line_starts
+from .base import Context, LazyPending, Pending, line_starts, record_spans
 from .decoding import decode_chunk
 from .records import ParsedRecord
 
@@ -36,27 +36,7 @@ def split(data: bytes, encoding: str, ctx: Context) -> LazyPending:
         # Rare writers put one space before the dash; the regex is slower but tolerant.
         markers = [(m.start(), m.group(1) == b"TY") for m in _BOUNDARY.finditer(data)]
     markers.sort()
-    spans: list[tuple] = []
-    start = None
-    start_line = 0
-    line_no = 1
-    scanned = 0
-
-    def add(end: int, error: str | None = None) -> None:
-        spans.append((start, end, start_line, error))
-
-    for position, is_start in markers:
-        line_no += data.count(b"\n", scanned, position)
-        scanned = position
-        if is_start:
-            if start is not None:
-                add(position, ERR_NO_ER)
-            start, start_line = position, line_no
-        elif start is not None:
-            add(line_end(data, position))
-            start = None
-    if start is not None:
-        add(len(data), ERR_TRUNCATED)
+    spans = record_spans(data, markers, no_end=ERR_NO_ER, truncated=ERR_TRUNCATED)
     pending = LazyPending(data, encoding, spans)
     ctx.source_hint = _source_hint(pending[:5], decode_chunk(data[:20_000], encoding))
     return pending

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from . import normalise as norm
-from .base import Context, LazyPending, Pending, line_end, line_starts
+from .base import Context, LazyPending, Pending, line_starts, record_spans
 from .records import ParsedRecord
 
 _TAG = re.compile(r"([A-Z][A-Z0-9]) ?(.*)")
@@ -31,27 +31,7 @@ def split(data: bytes, encoding: str, ctx: Context) -> LazyPending:
         if data[p + 2 : p + 3] in (b"", b"\n", b" ", b"\t")
     ]
     markers.sort()
-    spans: list[tuple] = []
-    start = None
-    start_line = 0
-    line_no = 1
-    scanned = 0
-
-    def add(end: int, error: str | None = None) -> None:
-        spans.append((start, end, start_line, error))
-
-    for position, is_start in markers:
-        line_no += data.count(b"\n", scanned, position)
-        scanned = position
-        if is_start:
-            if start is not None:
-                add(position, ERR_NO_ER)
-            start, start_line = position, line_no
-        elif start is not None:
-            add(line_end(data, position))
-            start = None
-    if start is not None:
-        add(len(data), ERR_TRUNCATED)
+    spans = record_spans(data, markers, no_end=ERR_NO_ER, truncated=ERR_TRUNCATED)
     ctx.source_hint = "zoological_record" if b"ZOOREC:" in data[:100_000] else "wos"
     return LazyPending(data, encoding, spans)
 
