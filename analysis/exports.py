@@ -106,6 +106,16 @@ def analysis_pooled_frame(name: str, results: dict) -> pd.DataFrame:
     return pd.DataFrame.from_records(rows)
 
 
+# metafor's argument order, group 1 then group 2: PostgreSQL's jsonb does not keep key order,
+# so the stored results cannot be trusted to.
+_ESCALC_ORDER = ["ai", "bi", "m1i", "sd1i", "n1i", "ci", "di", "m2i", "sd2i", "n2i", "xi", "mi", "sdi", "ni", "ri"]
+
+
+def _escalc_ordered(inputs: dict) -> dict:
+    rank = {name: i for i, name in enumerate(_ESCALC_ORDER)}
+    return {key: inputs[key] for key in sorted(inputs, key=lambda k: (rank.get(k, len(rank)), k))}
+
+
 def dataset_frame(results: dict) -> pd.DataFrame:
     """The analysis data set: study, yi, vi, then escalc's inputs under metafor's names,
     the reported cells and the fields used, so ``rma(yi, vi, data = read.csv(...))`` or
@@ -117,7 +127,7 @@ def dataset_frame(results: dict) -> pd.DataFrame:
                 "study": s["label"],
                 "yi": s["yi"],
                 "vi": s["vi"],
-                **s["inputs"],
+                **_escalc_ordered(s["inputs"]),
                 **s["raw"],
                 **s["fields"],
                 "weight": s["weight"],
