@@ -5,12 +5,9 @@ Real threads, real transactions: on PostgreSQL the row locks do the work; SQLite
 database file (SQLITE_TEST_PATH) for threads to wait on each other.
 """
 
-import os
-import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
 
 from extraction.models import Consensus, Discrepancy, Extraction
 from extraction.services.assignments import assignment_set
@@ -18,47 +15,21 @@ from extraction.services.common import STALE_EDIT
 from extraction.services.extractions import extraction_submit
 from extraction.services.reconciliation import discrepancy_resolve
 from review.models import AuditEvent, Study
+from tests.concurrency import race, skip_on_memory_sqlite
 
 from .conftest import VALUES
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROUNDS = 5
 
-
-def _skip_on_memory_sqlite():
-    if connection.vendor == "sqlite" and not os.environ.get("SQLITE_TEST_PATH"):
-        pytest.skip("in-memory SQLite cannot make threads wait for a lock: set SQLITE_TEST_PATH or DATABASE_URL")
-
-
-def _race(calls):
-    barrier = threading.Barrier(len(calls))
-    errors = []
-
-    def run(call):
-        try:
-            barrier.wait(timeout=10)
-            call()
-        except Exception as exc:  # collected and asserted on in the main thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return errors
-
-
 def test_simultaneous_submissions_both_land_and_open_one_consensus(team, form, fill):
-    _skip_on_memory_sqlite()
+    skip_on_memory_sqlite()
     for i in range(ROUNDS):
         study = Study.objects.create(review=team.review, label=f"Study {i}")
         assignment_set(study=study, kind="extraction", users=[team.rev1, team.rev2], actor=team.lead)
         a = fill(study, team.rev1, VALUES, submit=False)
         b = fill(study, team.rev2, VALUES | {"dose@IVIg": "3"}, submit=False)
-        errors = _race([
+        errors = race([
             lambda a=a: extraction_submit(extraction=a, actor=team.rev1, expected_version=a.version),
             lambda b=b: extraction_submit(extraction=b, actor=team.rev2, expected_version=b.version),
         ])
@@ -70,10 +41,10 @@ def test_simultaneous_submissions_both_land_and_open_one_consensus(team, form, f
 
 
 def test_two_resolvers_on_one_stale_page_one_lands_one_is_refused(team, reconciled):
-    _skip_on_memory_sqlite()
+    skip_on_memory_sqlite()
     item = reconciled.discrepancies.get()
     version = reconciled.version
-    errors = _race([
+    errors = race([
         lambda: discrepancy_resolve(discrepancy=item, choice="a", actor=team.lead, reason="lead", expected_version=version),
         lambda: discrepancy_resolve(discrepancy=item, choice="b", actor=team.arbiter, reason="arbiter",
                                     expected_version=version),

@@ -7,56 +7,27 @@ the in-memory test database shares one cache between threads and fails fast with
 SQLITE_TEST_PATH set.
 """
 
-import os
-import threading
 
 import pytest
-from django.db import connection, connections
 
 from review.models import AuditEvent, Conflict, RecordStage, ScreeningDecision
 from review.models.screening import StageStatus
 from review.services.screening import decision_record
+from tests.concurrency import race, skip_on_memory_sqlite
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROUNDS = 8
-
-
-def _skip_on_memory_sqlite():
-    if connection.vendor == "sqlite" and not os.environ.get("SQLITE_TEST_PATH"):
-        pytest.skip("in-memory SQLite cannot make threads wait for a lock: set SQLITE_TEST_PATH or DATABASE_URL")
-
-
-def _race(calls):
-    barrier = threading.Barrier(len(calls))
-    errors = []
-
-    def run(call):
-        try:
-            barrier.wait(timeout=10)
-            call()
-        except Exception as exc:  # collected and asserted on in the main thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return errors
-
 
 @pytest.mark.parametrize(("vote1", "vote2", "outcome"), [
     ("include", "include", StageStatus.ADVANCED),
     ("include", "exclude", StageStatus.CONFLICT),
 ])
 def test_simultaneous_votes_both_land_and_the_outcome_is_computed_once(team, make_records, vote1, vote2, outcome):
-    _skip_on_memory_sqlite()
+    skip_on_memory_sqlite()
     records = make_records(ROUNDS)
     review = team.review
     for record in records:
-        errors = _race([
+        errors = race([
             lambda r=record: decision_record(review=review, record=r, stage="title_abstract", reviewer=team.rev1,
                                              vote=vote1),
             lambda r=record: decision_record(review=review, record=r, stage="title_abstract", reviewer=team.rev2,
