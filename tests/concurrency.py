@@ -9,7 +9,9 @@ from django.db import connection, connections
 
 def skip_on_memory_sqlite():
     if connection.vendor == "sqlite" and not os.environ.get("SQLITE_TEST_PATH"):
-        pytest.skip("in-memory SQLite cannot make threads wait for a lock: set SQLITE_TEST_PATH or DATABASE_URL")
+        pytest.skip(
+            "in-memory SQLite cannot make threads wait for a lock: set SQLITE_TEST_PATH or DATABASE_URL"
+        )
 
 
 def race(calls):

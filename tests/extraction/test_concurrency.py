@@ -5,7 +5,6 @@ Real threads, real transactions: on PostgreSQL the row locks do the work; SQLite
 database file (SQLITE_TEST_PATH) for threads to wait on each other.
 """
 
-
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -22,17 +21,26 @@ from .conftest import VALUES
 pytestmark = pytest.mark.django_db(transaction=True)
 ROUNDS = 5
 
+
 def test_simultaneous_submissions_both_land_and_open_one_consensus(team, form, fill):
     skip_on_memory_sqlite()
     for i in range(ROUNDS):
         study = Study.objects.create(review=team.review, label=f"Study {i}")
-        assignment_set(study=study, kind="extraction", users=[team.rev1, team.rev2], actor=team.lead)
+        assignment_set(
+            study=study, kind="extraction", users=[team.rev1, team.rev2], actor=team.lead
+        )
         a = fill(study, team.rev1, VALUES, submit=False)
         b = fill(study, team.rev2, VALUES | {"dose@IVIg": "3"}, submit=False)
-        errors = race([
-            lambda a=a: extraction_submit(extraction=a, actor=team.rev1, expected_version=a.version),
-            lambda b=b: extraction_submit(extraction=b, actor=team.rev2, expected_version=b.version),
-        ])
+        errors = race(
+            [
+                lambda a=a: extraction_submit(
+                    extraction=a, actor=team.rev1, expected_version=a.version
+                ),
+                lambda b=b: extraction_submit(
+                    extraction=b, actor=team.rev2, expected_version=b.version
+                ),
+            ]
+        )
         assert errors == []
     assert Extraction.objects.filter(status="submitted").count() == 2 * ROUNDS
     assert Consensus.objects.count() == ROUNDS
@@ -44,11 +52,24 @@ def test_two_resolvers_on_one_stale_page_one_lands_one_is_refused(team, reconcil
     skip_on_memory_sqlite()
     item = reconciled.discrepancies.get()
     version = reconciled.version
-    errors = race([
-        lambda: discrepancy_resolve(discrepancy=item, choice="a", actor=team.lead, reason="lead", expected_version=version),
-        lambda: discrepancy_resolve(discrepancy=item, choice="b", actor=team.arbiter, reason="arbiter",
-                                    expected_version=version),
-    ])
+    errors = race(
+        [
+            lambda: discrepancy_resolve(
+                discrepancy=item,
+                choice="a",
+                actor=team.lead,
+                reason="lead",
+                expected_version=version,
+            ),
+            lambda: discrepancy_resolve(
+                discrepancy=item,
+                choice="b",
+                actor=team.arbiter,
+                reason="arbiter",
+                expected_version=version,
+            ),
+        ]
+    )
     assert len(errors) == 1 and isinstance(errors[0], ValidationError)
     assert errors[0].messages == [STALE_EDIT]
     assert AuditEvent.objects.filter(action="extraction.discrepancy_resolved").count() == 1
