@@ -1,24 +1,10 @@
 """leave1out and influence against metafor (tests/analysis/r/make_reference.R)."""
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from analysis.meta import influence, leave1out, outliers, rma
-
-REF = json.loads((Path(__file__).parent / "r" / "reference.json").read_text())
-CLOSED_FORM = {"FE", "DL"}
-RTOL_CLOSED, RTOL_ITER, ATOL = 1e-10, 1e-6, 1e-9
-
-
-def arr(x):
-    return np.atleast_1d(np.array([np.nan if v is None else v for v in np.atleast_1d(x)], float))
-
-
-def close(actual, expected, rtol, what=""):
-    np.testing.assert_allclose(arr(actual), arr(expected), rtol=rtol, atol=ATOL, err_msg=what)
+from tests.analysis.metafor_reference import CLOSED_FORM, REF, RTOL_CLOSED, RTOL_ITER, arr, close
 
 
 def fit(case):
