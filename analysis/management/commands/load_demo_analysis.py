@@ -1,13 +1,12 @@
 """A demo review with real published data: the BCG vaccine trials (Colditz et al. 1994)."""
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from analysis import demo
-from review.management.commands.load_demo import DEMO_USERS
+from review.management.commands.load_demo import DEMO_USERS, demo_users
 from review.models import Review
-from review.services.reviews import member_add, review_create, user_create
+from review.services.reviews import member_add, review_create
 
 DEMO_SLUG = "bcg-vaccine"
 
@@ -31,12 +30,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _load(self):
-        User = get_user_model()
-        users = {
-            name: User.objects.filter(username=name).first()
-            or user_create(username=name, password=password)
-            for name, password, _ in DEMO_USERS
-        }
+        users = demo_users()
         lead = users["lead"]
         review = review_create(
             title="BCG vaccine against tuberculosis (demo: Colditz et al. 1994)",

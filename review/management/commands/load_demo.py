@@ -25,6 +25,16 @@ DEMO_USERS = [
 ]
 
 
+def demo_users() -> dict:
+    """The demo accounts by username, created on first use; both demo reviews share them."""
+    User = get_user_model()
+    return {
+        username: User.objects.filter(username=username).first()
+        or user_create(username=username, password=password)
+        for username, password, _ in DEMO_USERS
+    }
+
+
 class Command(BaseCommand):
     help = "Load the demo review and demo users (once; does nothing if they exist)."
 
@@ -39,12 +49,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _load(self):
-        User = get_user_model()
-        users = {}
-        for username, password, _ in DEMO_USERS:
-            users[username] = User.objects.filter(username=username).first() or user_create(
-                username=username, password=password
-            )
+        users = demo_users()
         lead = users["lead"]
         review = review_create(
             title="IVIg and SCIg in idiopathic inflammatory myopathy (demo)",
