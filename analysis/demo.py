@@ -1,7 +1,8 @@
 """The BCG vaccine trials (Colditz et al. 1994; metafor's ``dat.bcg``) as a worked
-analysis that walks the real path: a form, two independent extractions per trial, a locked
-consensus, then analyses over it. The numbers are the published ones in
-``fixtures/analysis/dat_bcg.csv``; nothing is invented."""
+analysis that walks the real path: a form, two independent extractions per trial (the second
+with two labelled transcription slips, settled for the published value), a RoB 1 appraisal
+from the allocation method, a locked consensus, then analyses over it. The numbers that reach
+the consensus are the published ones in ``fixtures/analysis/dat_bcg.csv``."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from django.conf import settings
 from django.db import transaction
 
 from analysis.services import analyses_run_all, analysis_create
-from extraction.models import Consensus
+from extraction.instruments.rob1 import ROB1
+from extraction.models import Consensus, Discrepancy
 from extraction.services.assignments import assignment_set
+from extraction.services.appraisal import appraisal_plan_set
 from extraction.services.consensus import consensus_lock
 from extraction.services.extractions import (
     extraction_save,
@@ -22,6 +25,7 @@ from extraction.services.extractions import (
     parse_values,
 )
 from extraction.services.forms import form_publish
+from extraction.services.reconciliation import discrepancy_resolve
 from review.models import Study
 
 DATA = Path(settings.BASE_DIR) / "fixtures" / "analysis" / "dat_bcg.csv"
@@ -123,8 +127,33 @@ def values_of(trial: dict) -> dict:
     }
 
 
-def _enter(study, user, raw) -> None:
-    extraction = extraction_start(study=study, kind="extraction", user=user)
+# The second extractor's slips: realistic transcription errors (a transposed digit; the
+# non-cases typed where the arm's total belongs) that double entry exists to catch. The
+# consensus always takes the published value.
+SLIPS = {
+    "4": {"tb.events@Control": "284"},
+    "13": {"tb.total@BCG": "16886"},
+}
+SETTLED_BECAUSE = "Value {choice} is the published count (Colditz et al. 1994; metafor's dat.bcg)."
+
+# RoB 1 at domain level from what the data set records: the allocation method alone.
+APPRAISAL_REASON = (
+    "Colditz et al. 1994 report each trial's allocation method (random, alternate, systematic), "
+    "which RoB 1 judges directly as random sequence generation; the other domains are not "
+    "assessed in this demo and stay unclear."
+)
+
+
+def appraisal_of(trial: dict) -> dict:
+    random = trial["alloc"] == "random"
+    answers = {domain.key: "unclear" for domain in ROB1.domains}
+    answers["random_sequence"] = "low" if random else "high"
+    answers["random_sequence.support"] = f"Allocation: {trial['alloc']} (Colditz et al. 1994)."
+    return answers
+
+
+def _enter(study, user, raw, kind="extraction") -> None:
+    extraction = extraction_start(study=study, kind=kind, user=user)
     values, errors = parse_values(extraction, raw)
     if errors:
         raise ValueError("; ".join(errors))
@@ -132,6 +161,26 @@ def _enter(study, user, raw) -> None:
         extraction=extraction, actor=user, values=values, expected_version=extraction.version
     )
     extraction_submit(extraction=extraction, actor=user, expected_version=extraction.version)
+
+
+def _settle_and_lock(study, kind, lead) -> None:
+    consensus = Consensus.objects.get(study=study, kind=kind)
+    for discrepancy in consensus.discrepancies.all():
+        discrepancy_resolve(
+            discrepancy=discrepancy, choice=Discrepancy.A, actor=lead, expected_version=None,
+            reason=SETTLED_BECAUSE.format(choice="A"),
+        )
+    consensus.refresh_from_db()
+    consensus_lock(consensus=consensus, actor=lead, expected_version=consensus.version)
+
+
+def _appraise(study, trial, lead, appraisers) -> None:
+    design = "rct" if trial["alloc"] == "random" else "other"
+    appraisal_plan_set(study=study, design=design, instrument="rob1", reason=APPRAISAL_REASON, actor=lead)
+    assignment_set(study=study, kind="appraisal", users=list(appraisers), actor=lead)
+    for user in appraisers:
+        _enter(study, user, appraisal_of(trial), kind="appraisal")
+    _settle_and_lock(study, "appraisal", lead)
 
 
 NEEDS_TWO_REVIEWERS = "The BCG demo needs two members with the reviewer role to extract the trials."
@@ -146,13 +195,15 @@ def _two_reviewers(review) -> list:
 
 
 @transaction.atomic
-def load(*, review, lead, extractors=None) -> list:
+def load(*, review, lead, extractors=None, leave_open: str | None = None) -> list:
     """Enter the 13 trials as locked consensus of ``review`` and define and run its analyses.
 
     ``extractors`` are two members with the reviewer role (by default the first two by
-    username); both enter every trial (the same published numbers, so no discrepancy
-    opens) and the lead locks each consensus. The review must not have an extraction form
-    in use yet: the trials' form becomes its current form.
+    username); both extract and appraise every trial. The second makes the slips in
+    ``SLIPS``; the lead settles each for the published value and locks. The trial numbered
+    ``leave_open`` keeps its discrepancy open and its extraction unlocked, for a visitor to
+    reconcile: until then the analyses leave it out and say why. The review must not have an
+    extraction form in use yet: the trials' form becomes its current form.
     """
     extractors = list(extractors) if extractors else _two_reviewers(review)
     form_publish(review=review, schema=SCHEMA, actor=lead)
@@ -164,10 +215,12 @@ def load(*, review, lead, extractors=None) -> list:
             notes=f"Trial {trial['trial']} of {SOURCE}",
         )
         assignment_set(study=study, kind="extraction", users=list(extractors), actor=lead)
-        for user in extractors:
-            _enter(study, user, values_of(trial))
-        consensus = Consensus.objects.get(study=study, kind="extraction")
-        consensus_lock(consensus=consensus, actor=lead, expected_version=consensus.version)
+        first, second = extractors
+        _enter(study, first, values_of(trial))
+        _enter(study, second, {**values_of(trial), **SLIPS.get(trial["trial"], {})})
+        if trial["trial"] != leave_open:
+            _settle_and_lock(study, "extraction", lead)
+        _appraise(study, trial, lead, extractors)
     for spec in ANALYSES:
         analysis_create(review=review, actor=lead, values=spec)
     return analyses_run_all(review=review, actor=lead)

@@ -92,7 +92,7 @@ def test_run_has_every_part(bcg):
 
 def test_unlocking_used_data_marks_the_run_stale_and_relocking_clears_it(team, bcg):
     assert not analysis_status(bcg).stale
-    consensus = Consensus.objects.filter(study__review=team.review).first()
+    consensus = Consensus.objects.filter(study__review=team.review, kind="extraction").first()
     consensus = consensus_unlock(
         consensus=consensus, actor=team.lead, reason="check", expected_version=consensus.version
     )

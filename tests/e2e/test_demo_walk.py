@@ -1,11 +1,15 @@
 """The demo that `make run` serves, walked in the browser: a reviewer screens, the arbiter
-settles a conflict, the PRISMA diagram renders, and the analysis of the locked BCG data shows
-the pooled value the engine computes, with its forest plot."""
+settles a conflict, the PRISMA diagram renders, the lead reconciles and locks the one BCG trial
+whose extractions disagree, and the analysis, run again, shows the pooled value the engine
+computes for all 13 locked trials, with its forest plot."""
+
+import re
 
 import pytest
 from django.core.management import call_command
 
 from analysis.meta import escalc, rma
+from extraction.models import Consensus
 from review.management.commands.load_demo import DEMO_USERS
 from review.models import Record
 from review.models.screening import Conflict, ConflictStatus, ScreeningDecision
@@ -67,10 +71,32 @@ def test_the_demo_walk(browser, live_server):
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=diagram.element_handle())
     assert Record.objects.filter(review__slug="ivig-myositis").count() == 60
 
+    bcg_url = f"{live_server.url}/reviews/bcg-vaccine"
+    page.goto(f"{bcg_url}/analysis/")
+    page.locator("a", has_text="isk ratio").first.click()
+    page.get_by_text("Comstock et al 1976").first.wait_for()
+    assert page.locator("tr.main-row .effect").get_attribute("data-value") != ""
+
+    page.goto(f"{bcg_url}/extraction/")
+    page.get_by_role("link", name="Reconcile Comstock et al 1976").click()
+    page.get_by_text("0 of 1 discrepancy settled").wait_for()
+    form = page.locator("form.resolve")
+    form.get_by_label("A", exact=True).check()
+    form.get_by_label(re.compile("^Reason for")).fill("Value A is the published total: 27 cases + 16,886 non-cases.")
+    form.get_by_role("button", name="Settle").click()
+    page.get_by_text("1 of 1 discrepancy settled").wait_for()
+    page.get_by_role("button", name="Lock consensus").click()
+    page.get_by_text("Consensus locked.", exact=True).wait_for()
+    consensus = Consensus.objects.get(study__label="Comstock et al 1976", kind="extraction")
+    assert consensus.is_locked and consensus.data["tb.total@BCG"] == 16913
+
     a, b, c, d = zip(*BCG, strict=True)
     expected = rma(escalc("RR", ai=a, bi=b, ci=c, di=d), method="REML").transformed().estimate
-    page.goto(f"{live_server.url}/reviews/bcg-vaccine/analysis/")
+    page.goto(f"{bcg_url}/analysis/")
     page.locator("a", has_text="isk ratio").first.click()
+    page.get_by_text("out of date").first.wait_for()
+    page.get_by_role("button", name="Run again").click()
+    page.wait_for_load_state()
     effect = page.locator("tr.main-row .effect")
     assert effect.inner_text() == f"{expected:.2f}"
     assert float(effect.get_attribute("data-value")) == pytest.approx(expected, rel=1e-12)

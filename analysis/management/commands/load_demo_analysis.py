@@ -5,10 +5,12 @@ from django.db import transaction
 
 from analysis import demo
 from review.management.commands.load_demo import DEMO_USERS, demo_users
-from review.models import Review
+from review.models import Review, Study
 from review.services.reviews import member_add, review_create
 
 DEMO_SLUG = "bcg-vaccine"
+# Left for a visitor to reconcile and lock, so the demo walks that step too.
+OPEN_TRIAL = "13"
 
 
 class Command(BaseCommand):
@@ -27,6 +29,11 @@ class Command(BaseCommand):
                     f"{run.analysis.name}: {n['estimate']:.2f} [{n['ci_lb']:.2f}, {n['ci_ub']:.2f}], k = {pooled['k']}"
                 )
         self.stdout.write(self.style.SUCCESS(f"Loaded the demo review {DEMO_SLUG!r}."))
+        label = Study.objects.get(review__slug=DEMO_SLUG, notes__startswith=f"Trial {OPEN_TRIAL} of").label
+        self.stdout.write(
+            f"One trial, {label}, waits for its extractions to be reconciled: log in as lead, open "
+            "Extraction, settle the discrepancy and lock; then run the analyses again for all 13 trials."
+        )
 
     @transaction.atomic
     def _load(self):
@@ -44,5 +51,6 @@ class Command(BaseCommand):
         for name, _, roles in DEMO_USERS[1:]:
             member_add(review=review, user=users[name], roles=roles, actor=lead)
         return demo.load(
-            review=review, lead=lead, extractors=[users["reviewer1"], users["reviewer2"]]
+            review=review, lead=lead, extractors=[users["reviewer1"], users["reviewer2"]],
+            leave_open=OPEN_TRIAL,
         )
