@@ -15,8 +15,8 @@ from django.db import transaction
 from analysis.services import analyses_run_all, analysis_create
 from extraction.instruments.rob1 import ROB1
 from extraction.models import Consensus, Discrepancy
-from extraction.services.assignments import assignment_set
 from extraction.services.appraisal import appraisal_plan_set
+from extraction.services.assignments import assignment_set
 from extraction.services.consensus import consensus_lock
 from extraction.services.extractions import (
     extraction_save,

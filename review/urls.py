@@ -38,6 +38,10 @@ urlpatterns = [
     path("<slug:slug>/records/<int:pk>/unmerge/", duplicates.record_unmerge_view, name="record_unmerge"),
     path("<slug:slug>/duplicates/", duplicates.duplicate_queue, name="duplicates"),
     path("<slug:slug>/duplicates/run/", duplicates.duplicate_run, name="duplicate_run"),
+    path(
+        "<slug:slug>/duplicates/screening-disagreements/", duplicates.duplicate_disagreements,
+        name="duplicate_disagreements",
+    ),
     path("<slug:slug>/duplicates/<int:pk>/", duplicates.duplicate_pair, name="duplicate_pair"),
     path("<slug:slug>/duplicates/<int:pk>/decide/", duplicates.duplicate_decide, name="duplicate_decide"),
     path("<slug:slug>/audit/", audit.audit_log, name="audit"),

@@ -10,6 +10,17 @@ from __future__ import annotations
 from .normalise import journals_match
 from .prepared import Prepared
 
+# A kept-apart pair that a person should still see: one long title, journal and author
+# list a year apart under two DOIs is either a republished paper (one, and labelled so in
+# Wagner's set) or a recurring item (two). Never merged without a person.
+SAME_TITLE_AGAIN = "same-title-again"
+CAUTIONS = {
+    SAME_TITLE_AGAIN: (
+        "The same title, journal and authors a year apart, under two DOIs: a paper printed twice "
+        "(merge) or an item that recurs every year (keep both)? Concord never merges these by itself."
+    ),
+}
+
 
 def content_reason(a: Prepared, b: Prepared, same_id: bool = False) -> str:
     """Different kinds of publication, read from the titles and types.

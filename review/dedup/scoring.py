@@ -14,7 +14,7 @@ from rapidfuzz.fuzz import partial_ratio, token_set_ratio
 
 from .normalise import journals_match
 from .prepared import Prepared
-from .rules import content_reason, metadata_reason, related_reason
+from .rules import SAME_TITLE_AGAIN, content_reason, metadata_reason, related_reason
 
 DUPLICATE = "duplicate"
 MAYBE = "maybe"
@@ -204,6 +204,8 @@ def compare(a: Prepared, b: Prepared) -> Verdict:
         return _DISTINCT
     apart = "" if ev.same_id else metadata_reason(a, b)
     if apart:
+        if apart == "years-and-dois-differ" and _printed_twice(a, ev):
+            return Verdict(MAYBE, score, (apart, SAME_TITLE_AGAIN, *reasons))
         return Verdict(DISTINCT, 0.0, (apart,))
 
     extra = _duplicate_rule(a, b, ev)
@@ -216,6 +218,12 @@ def compare(a: Prepared, b: Prepared) -> Verdict:
     if ev.same_id or ev.same_place or (title >= 0.85 and ev.authors_ok):
         return Verdict(MAYBE, score, tuple(reasons))
     return _DISTINCT
+
+
+def _printed_twice(a: Prepared, ev: Evidence) -> bool:
+    # Short titles ("Editorial", "Introduction to the minitrack") recur every year.
+    strong_authors = ev.authors is not None and ev.authors >= 0.9
+    return ev.title >= 0.98 and ev.journal and strong_authors and len(a.title_key) >= 30
 
 
 def _duplicate_rule(a: Prepared, b: Prepared, ev: Evidence) -> tuple[str, ...] | None:

@@ -25,6 +25,8 @@ SAME_RECORD = "A record cannot be merged into itself."
 OTHER_REVIEW = "Both records must belong to the same review."
 NOT_MERGED = "This record is not merged into another."
 ALREADY_MERGED = "Record {pk} is already merged into record {into}; unmerge it first."
+# The start of the flag a merge leaves in `DuplicatePair.reasons`; review.duplicate_selectors finds it.
+SCREENING_DISAGREES = "screening disagrees at "
 
 MATCH_FIELDS = (
     "id", "title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "pmid",
@@ -148,7 +150,7 @@ def _screening_disagreements(record_id: int, root_id: int, outcomes: dict[int, d
     mine, theirs = outcomes.get(record_id, {}), outcomes.get(root_id, {})
     for stage in sorted(set(mine) & set(theirs)):
         if mine[stage] != theirs[stage]:
-            flags.append(f"screening disagrees at {stage}: record {record_id} {mine[stage]}, "
+            flags.append(f"{SCREENING_DISAGREES}{stage}: record {record_id} {mine[stage]}, "
                          f"record {root_id} {theirs[stage]}")
     return flags
 

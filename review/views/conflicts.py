@@ -11,6 +11,12 @@ from review.models import Conflict, ExclusionReason, RecordStage
 from review.permissions import ROLE_REQUIRED, get_review_for_user
 from review.services.screening import conflict_resolve, record_send_back
 
+# Pages that offer a send-back, and where the lead lands after it.
+SEND_BACK_RETURNS = {
+    "conflicts": "review:conflicts",
+    "duplicate_disagreements": "review:duplicate_disagreements",
+}
+
 
 def _arbiter_or_lead(request, slug):
     review, membership = get_review_for_user(request.user, slug)
@@ -65,5 +71,4 @@ def send_back(request, slug, pk):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, "Record sent back to its reviewers; their votes were reset.")
-    target = "review:conflicts" if request.POST.get("next") == "conflicts" else "review:dashboard"
-    return redirect(target, slug=slug)
+    return redirect(SEND_BACK_RETURNS.get(request.POST.get("next"), "review:dashboard"), slug=slug)

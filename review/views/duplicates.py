@@ -1,11 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
+from review import duplicate_selectors
+from review.dedup.rules import CAUTIONS
 from review.diffs import record_differences
 from review.models import DuplicatePair, Record
 from review.models.duplicates import PairStatus
@@ -19,6 +22,7 @@ from review.services.duplicates import (
 from review.tasks import run_dedup
 
 NO_SUCH_RECORD = "There is no record {value!r} in this review."
+PAGE_SIZE = 50
 
 
 @require_safe
@@ -35,6 +39,7 @@ def duplicate_queue(request, slug):
         rejected=Count("id", filter=Q(status=PairStatus.REJECTED)),
         related=Count("id", filter=Q(status=PairStatus.LINKED)),
         unmerged=Count("id", filter=Q(status=PairStatus.UNMERGED)),
+        screening_disagreements=Count("id", filter=duplicate_selectors.SCREENING_DISAGREEMENT),
     )
     return render(request, "review/duplicates.html", {
         "review": review, "membership": membership, "pending": pending[:200],
@@ -56,6 +61,19 @@ def duplicate_pair(request, slug, pk):
     return render(request, "review/duplicate_pair.html", {
         "review": review, "membership": membership, "pair": pair, "next_pair": next_pair,
         "rows": record_differences(pair.record, pair.kept),
+        "cautions": [CAUTIONS[reason] for reason in pair.reasons if reason in CAUTIONS],
+    })
+
+
+@require_safe
+@login_required
+def duplicate_disagreements(request, slug):
+    review, membership = get_review_for_user(request.user, slug)
+    pairs = duplicate_selectors.screening_disagreement_pairs(review)
+    page = Paginator(pairs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "review/duplicate_disagreements.html", {
+        "review": review, "membership": membership, "page": page,
+        "disagreements": duplicate_selectors.screening_disagreements(page.object_list),
     })
 
 

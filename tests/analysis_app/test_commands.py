@@ -9,8 +9,6 @@ from django.core.management import CommandError, call_command
 from analysis.models import Analysis
 from analysis.selectors import latest_run
 
-from .conftest import REFERENCE
-
 pytestmark = pytest.mark.django_db
 
 

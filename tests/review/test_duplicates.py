@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 
+from review.dedup.rules import SAME_TITLE_AGAIN
 from review.models import AuditEvent, DuplicatePair, Record
 from review.models.duplicates import PairStatus
 from review.services.duplicates import (
@@ -110,6 +111,15 @@ def test_side_by_side_page_and_keyboard_decision(client_for, team, source):
     assert response.status_code == 302
     b.refresh_from_db()
     assert b.duplicate_of_id == a.pk
+
+
+def test_a_pair_kept_apart_by_the_rules_says_why_it_is_asked(client_for, team, source):
+    _import(team, source, "three.ris", dedup=False)
+    a, b, _ = Record.objects.order_by("position")
+    pair = DuplicatePair.objects.create(review=team.review, record=b, kept=a, score=0.8, decision="maybe",
+                                        reasons=["years-and-dois-differ", SAME_TITLE_AGAIN, "title=1.00"])
+    page = client_for(team.rev1).get(reverse("review:duplicate_pair", args=[team.review.slug, pair.pk])).content.decode()
+    assert "a paper printed twice" in page and "never merges these by itself" in page
 
 
 def test_reviewer_cannot_decide_pairs(client_for, team, source):

@@ -6,6 +6,7 @@ import pytest
 
 from review.dedup import DUPLICATE, MAYBE, RELATED, find_duplicates
 from review.dedup.clusters import build_clusters
+from review.dedup.rules import SAME_TITLE_AGAIN
 
 TITLE = "Long-term outcomes of intensive insulin therapy in adults with diabetes mellitus"
 
@@ -119,8 +120,9 @@ def test_same_title_in_different_years_stays_apart():
     assert decision(result, 1, 2) == "distinct"
 
 
-def test_same_title_in_consecutive_years_with_different_dois_stays_apart():
-    # A yearly conference minitrack introduction (bib-dedupe special case).
+def test_same_long_title_a_year_apart_with_different_dois_is_never_merged_but_asked():
+    # A paper printed twice (Wagner's set) or a yearly minitrack introduction (bib-dedupe's
+    # special cases): only a person can tell, so the pair waits in the queue.
     result = find_duplicates(
         [
             rec(1, year=2021, journal="HICSS", volume="", issue="", pages="", doi="10.24251/HICSS.2021.510"),
@@ -128,6 +130,17 @@ def test_same_title_in_consecutive_years_with_different_dois_stays_apart():
         ]
     )
     assert not merged(result, 1, 2)
+    assert decision(result, 1, 2) == MAYBE
+    assert SAME_TITLE_AGAIN in result.review_queue[0].reasons
+
+
+def test_short_recurring_title_a_year_apart_stays_apart():
+    result = find_duplicates(
+        [
+            rec(1, title="Editor's comments", year=2021, doi="10.1016/j.ed.2021.001"),
+            rec(2, title="Editor's comments", year=2022, doi="10.1016/j.ed.2022.001", volume="39"),
+        ]
+    )
     assert decision(result, 1, 2) == "distinct"
 
 
