@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 
 import pytest
 from django.core.management import call_command
@@ -85,6 +86,66 @@ def test_csv_uses_the_prisma2020_template_fields(team, flow):
     assert n["new_studies"] == "2" and n["new_reports"] == "3" and n["total_studies"] == "2"
     for name in ("identification", "screening", "included", "previous_studies", "website_results"):
         assert name in n
+
+
+# How the PRISMA2020 R package (and its Shiny app) reads the CSV, in PRISMA_data(): each
+# field is the "n" of the rows whose first column matches a regular expression (grep); the
+# title boxes are found by the third column; numbers lose every character but digits and
+# dots; "Name, n; Name, n" fields split on "; " and on the first comma.
+PRISMA2020_NUMBERS = [
+    "previous_studies", "previous_reports", "register_results", "database_results", "website_results",
+    "organisation_results", "citations_results", "duplicates", "excluded_automatic", "excluded_other",
+    "records_screened", "records_excluded", "dbr_sought_reports", "dbr_notretrieved_reports",
+    "other_sought_reports", "other_notretrieved_reports", "dbr_assessed", "other_assessed", "new_studies",
+    "new_reports", "total_studies$", "total_reports$",
+]
+PRISMA2020_PAIRS = ["database_specific_results", "register_specific_results", "dbr_excluded", "other_excluded"]
+PRISMA2020_LABELS = ["identification", "screening", "included"]
+
+
+def _prisma2020_read(text: str) -> dict:
+    rows = list(csv.reader(io.StringIO(text)))
+    header, rows = rows[0], rows[1:]
+    n = header.index("n")
+
+    def grep(pattern, column=0):
+        hits = [row for row in rows if re.search(pattern, row[column])]
+        assert len(hits) == 1, f"{pattern!r} matches {len(hits)} rows"
+        return hits[0]
+
+    def number(value):
+        digits = re.sub(r"[^0-9.]", "", value.replace(",", ""))
+        return float(digits) if digits else None
+
+    def pairs(value):
+        if not re.search(r"[^0-9,]", value):
+            return {"": number(value)}
+        parts = re.split(r";( )?", value)
+        parts = [part for part in parts if part not in (None, " ")]
+        return {re.sub(r",.*$", "", part): number(re.sub(r"^.*?,([ 0-9,]*)$|^.*$", r"\1", part)) for part in parts}
+
+    for box in ("prevstud", "newstud", "othstud"):
+        grep(box, column=2)
+    for label in PRISMA2020_LABELS:
+        grep(label)
+    values = {name.rstrip("$"): number(grep(name)[n]) for name in PRISMA2020_NUMBERS}
+    values.update({name: pairs(grep(name)[n]) for name in PRISMA2020_PAIRS})
+    return values
+
+
+def test_csv_reads_back_as_the_prisma2020_package_reads_it(team, flow):
+    flow.a.label = "Wrong population, adults; or children"
+    flow.a.save()
+    counts = prisma_counts(team.review)
+    values = _prisma2020_read(to_csv(counts))
+    assert values["database_specific_results"] == {"Embase": 3, "PubMed": 6}
+    assert values["register_specific_results"] == {"": 0}
+    assert values["dbr_excluded"] == {"Wrong population  adults  or children": 1, flow.b.label: 1}
+    assert (values["database_results"], values["citations_results"], values["duplicates"]) == (9, 2, 1)
+    assert (values["records_screened"], values["records_excluded"]) == (7, 2)
+    assert (values["dbr_sought_reports"], values["dbr_notretrieved_reports"], values["dbr_assessed"]) == (5, 1, 4)
+    assert (values["other_sought_reports"], values["other_assessed"]) == (1, 1)
+    assert (values["new_studies"], values["new_reports"], values["total_studies"], values["total_reports"]) == (2, 3, 2, 3)
 
 
 def test_prisma_command_writes_every_format(team, flow, tmp_path):
