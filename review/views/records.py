@@ -7,6 +7,8 @@ from review import selectors
 from review.models import Record
 from review.models.records import PublicationType
 from review.permissions import get_review_for_user
+from review.record_screening import record_screening
+from review.views.screening import STAGE_SLUGS
 
 PAGE_SIZE = 50
 
@@ -43,5 +45,8 @@ def record_list(request, slug):
 @login_required
 def record_detail(request, slug, pk):
     review, membership = get_review_for_user(request.user, slug)
-    record = get_object_or_404(Record.objects.select_related("source", "record_import"), review=review, pk=pk)
-    return render(request, "review/record_detail.html", {"review": review, "membership": membership, "record": record})
+    record = get_object_or_404(Record.objects.select_related("source", "record_import", "study", "review"), review=review, pk=pk)
+    return render(request, "review/record_detail.html", {
+        "review": review, "membership": membership, "record": record,
+        "screening": record_screening(record, request.user, STAGE_SLUGS),
+    })
