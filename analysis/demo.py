@@ -94,7 +94,7 @@ ANALYSES = [
             },
             {"label": "Drop influential outliers", "kind": "outliers"},
         ],
-        "small_study_tests": ["egger", "begg", "harbord", "trimfill"],
+        "small_study_tests": ["egger", "begg", "harbord", "trimfill", "contours"],
     },
     {
         "name": "BCG vaccine and tuberculosis: odds ratio, fixed effect when I² = 0",

@@ -78,7 +78,10 @@ def figure(results: dict, kind: str):
             tf = meta.trimfill(res)
         except (ValueError, meta.ConvergenceError):
             tf = None
-    return meta.funnel_plot(res, trimfill=tf)
+    # Shaded where a study would be significant at 10%, 5% and 1% against no effect
+    # (Peters et al. 2008): missing studies in the white zone point to publication bias.
+    contours = [90, 95, 99] if "contours" in results["spec"]["small_study_tests"] else None
+    return meta.funnel_plot(res, trimfill=tf, contours=contours)
 
 
 def render(results: dict, kind: str, fmt: str) -> bytes:

@@ -54,6 +54,7 @@ SMALL_STUDY_TESTS = [
     ("harbord", "Harbord's test (2×2 data)"),
     ("peters", "Peters' test (2×2 data)"),
     ("trimfill", "Trim and fill"),
+    ("contours", "Contour-enhanced funnel plot (p = 0.10, 0.05, 0.01)"),
 ]
 
 
