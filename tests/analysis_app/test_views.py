@@ -254,14 +254,17 @@ def test_results_page_explains_a_run_without_studies(team, bcg, client_for):
     assert NO_STUDIES in html and "Studies left out" in html and "missing data: tb.events@BCG@1 year" in html
 
 
-def test_contour_enhanced_funnel_when_asked(team, bcg, client_for):
+def test_contour_enhanced_funnel_only_when_asked(team, bcg, client_for):
     from analysis.services import analysis_run
 
     client = client_for(team.rev1)
-    plain = client.get(url("plot", team.review, bcg.pk, "funnel", "svg")).content.decode()
-    assert "p &lt; 0.01" not in plain
-    bcg.small_study_tests = [*bcg.small_study_tests, "contours"]
-    bcg.save(update_fields=["small_study_tests"])
-    analysis_run(analysis=bcg, actor=team.lead)
-    shaded = client.get(url("plot", team.review, bcg.pk, "funnel", "svg")).content.decode()
+
+    def funnel_with(tests):
+        bcg.small_study_tests = tests
+        bcg.save(update_fields=["small_study_tests"])
+        analysis_run(analysis=bcg, actor=team.lead)
+        return client.get(url("plot", team.review, bcg.pk, "funnel", "svg")).content.decode()
+
+    assert "p &lt; 0.01" not in funnel_with(["egger"])
+    shaded = funnel_with(["egger", "contours"])
     assert "p &lt; 0.01" in shaded and "0.05 &gt; p &gt; 0.01" in shaded
