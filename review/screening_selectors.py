@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from review.models import (
     Conflict,
@@ -61,34 +61,75 @@ def remaining(review: Review, user, stage: str) -> int:
     return awaiting.count() - merged - voted
 
 
+# The stage-row column each order walks; every one is indexed after (review, stage, status).
+ORDER_KEYS = {"random": "shuffle", "year": "year_key", "title": "title_key"}
+
+
 def queue(review: Review, user, stage: str, *, order: str = "title") -> QuerySet[Record]:
-    """The same queue as records, for the orders by year or title (and membership checks)."""
-    records = Record.objects.filter(pk__in=open_rows(review, user, stage).values("record_id"))
-    if order == "year":
-        return records.order_by(F("year").desc(nulls_last=True), "id")
-    return records.order_by("title", "id")
+    """The whole queue as records, in the order ``next_record`` serves them from the start.
 
-
-def next_record(review: Review, user, stage: str, *, order: str = "random", cursor: int | None = None):
-    """The next record to serve, or None.
-
-    In random order the query walks the (review, stage, status, shuffle) index from the
-    reviewer's cursor and stops at the first open row, so it costs the same at 100 or
-    100,000 records; at the end of the order it wraps around to the start.
+    For listings and checks; serving one record never sorts the queue (``next_record``).
     """
-    if order != "random":
-        return queue(review, user, stage, order=order).select_related("source").defer("raw", "extra").first()
+    key = ORDER_KEYS.get(order, "title_key")
+    # order_by reuses the join of the filter, so each record comes once, with its row's key.
+    return Record.objects.filter(stages__in=open_rows(review, user, stage)).order_by(f"stages__{key}", "stages__id")
+
+
+def _keyset_cursor(cursor, order: str) -> tuple | None:
+    # The session holds what the view stored there; anything else (an older form) starts over.
+    if not isinstance(cursor, list | tuple) or len(cursor) != 2:
+        return None
+    key, pk = cursor
+    key_type = str if order == "title" else int
+    if not isinstance(key, key_type) or isinstance(key, bool) or not isinstance(pk, int):
+        return None
+    return key, pk
+
+
+def _bounds(order: str, cursor) -> tuple[Q, Q]:
+    """Rows at or after the cursor in the order's index, and rows before it.
+
+    The cursor's row itself counts, so a reload serves the record on screen again.
+    """
+    if order == "random":
+        return Q(shuffle__gte=cursor), Q(shuffle__lt=cursor)
+    field, (key, pk) = ORDER_KEYS[order], cursor
+    # The bare bound on the key is redundant with the OR beside it, but it is what lets the
+    # database start its index scan at the cursor instead of at the top of the order.
+    at_or_after = Q(**{f"{field}__gte": key}) & (Q(**{f"{field}__gt": key}) | Q(**{field: key, "id__gte": pk}))
+    before = Q(**{f"{field}__lte": key}) & (Q(**{f"{field}__lt": key}) | Q(**{field: key, "id__lt": pk}))
+    return at_or_after, before
+
+
+def next_record(review: Review, user, stage: str, *, order: str = "random", cursor=None):
+    """The next record to serve, or None; ``record.queue_cursor`` is where to resume next time.
+
+    Every order walks its (review, stage, status, key) index from the reviewer's cursor and
+    stops at the first open row, so it costs the same at 100 or 100,000 records; at the end
+    of the order it wraps around to the start. The random cursor is a shuffle key, starting
+    at the reviewer's own place; the year and title cursors are [key, row id] lists (JSON,
+    for the session), starting at the top of the order.
+    """
+    order = order if order in ORDER_KEYS else "random"
+    by = (ORDER_KEYS[order], "id")
     rows = open_rows(review, user, stage).select_related("record", "record__source").defer(
         "record__raw", "record__extra"
     )
-    start = reviewer_offset(review, user) if cursor is None else cursor
-    row = rows.filter(shuffle__gte=start).order_by("shuffle", "id").first()
-    if row is None:
-        # Once per pass through the order: wrap around to records before the cursor.
-        row = rows.filter(shuffle__lt=start).order_by("shuffle", "id").first()
+    if order == "random":
+        cursor = cursor if isinstance(cursor, int) else reviewer_offset(review, user)
+    else:
+        cursor = _keyset_cursor(cursor, order)
+    if cursor is None:
+        row = rows.order_by(*by).first()
+    else:
+        at_or_after, before = _bounds(order, cursor)
+        row = rows.filter(at_or_after).order_by(*by).first()
+        if row is None:
+            # Once per pass through the order: wrap around to records before the cursor.
+            row = rows.filter(before).order_by(*by).first()
     if row is None:
         return None
-    row.record.queue_cursor = row.shuffle
+    row.record.queue_cursor = row.shuffle if order == "random" else [getattr(row, by[0]), row.pk]
     return row.record
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -29,7 +30,15 @@ from review.models import (
     Study,
 )
 from review.models.fulltext import RetrievalStatus
-from review.models.screening import ConflictKind, ConflictStatus, Stage, StageStatus, Vote
+from review.models.screening import (
+    TITLE_KEY_LENGTH,
+    YEAR_KEY_MISSING,
+    ConflictKind,
+    ConflictStatus,
+    Stage,
+    StageStatus,
+    Vote,
+)
 from review.services.audit import audit_record
 
 NOT_A_REVIEWER = "Only reviewers of this review can screen its records."
@@ -80,6 +89,24 @@ def shuffle_key(record_id: int) -> int:
     return int.from_bytes(hashlib.blake2b(str(record_id).encode(), digest_size=8).digest(), "big") >> 1
 
 
+_SPACES = re.compile(r"\s+")
+_LEADING_PUNCTUATION = re.compile(r"^\W+")
+
+
+def queue_keys(record_id: int, year: int | None, title: str) -> dict:
+    """A record's keys for the three queue orders, as stored on each of its stage rows.
+
+    Newest first with undated records last is ascending ``year_key``; titles sort without
+    regard to case, runs of spaces or a leading bracket or quote ("[Translated title]").
+    """
+    title_key = _LEADING_PUNCTUATION.sub("", _SPACES.sub(" ", (title or "").casefold()).strip())
+    return {
+        "shuffle": shuffle_key(record_id),
+        "year_key": YEAR_KEY_MISSING if year is None else -year,
+        "title_key": title_key[:TITLE_KEY_LENGTH].rstrip(),
+    }
+
+
 def stages_missing(review: Review) -> bool:
     """True when some record of the review has no title/abstract row yet (new imports)."""
     # Rows exist only for the review's own records, one per record, so equal counts mean none is missing.
@@ -97,11 +124,11 @@ def stages_sync(*, review: Review) -> int:
     missing = (
         Record.objects.filter(review=review)
         .exclude(Exists(RecordStage.objects.filter(record=OuterRef("pk"), stage=Stage.TITLE_ABSTRACT)))
-        .values_list("id", flat=True)
+        .values_list("id", "year", "title")
     )
     rows = [
-        RecordStage(review=review, record_id=pk, stage=Stage.TITLE_ABSTRACT, shuffle=shuffle_key(pk))
-        for pk in missing.iterator(chunk_size=5000)
+        RecordStage(review=review, record_id=pk, stage=Stage.TITLE_ABSTRACT, **queue_keys(pk, year, title))
+        for pk, year, title in missing.iterator(chunk_size=5000)
     ]
     RecordStage.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
     if len(rows) > ANALYZE_AFTER and connection.vendor == "postgresql":
@@ -146,7 +173,8 @@ def _lock_stage(record: Record, stage: str) -> RecordStage:
     if stage == Stage.TITLE_ABSTRACT:
         # get_or_create retries in a savepoint if a colleague's first vote created the row first.
         RecordStage.objects.get_or_create(
-            record=record, stage=stage, defaults={"review_id": record.review_id, "shuffle": shuffle_key(record.pk)}
+            record=record, stage=stage,
+            defaults={"review_id": record.review_id, **queue_keys(record.pk, record.year, record.title)},
         )
     row = RecordStage.objects.select_for_update().filter(record=record, stage=stage).first()
     if row is None:
@@ -169,7 +197,9 @@ def _finish(row: RecordStage, *, status: str, reason: ExclusionReason | None, ac
     if status == StageStatus.ADVANCED:
         RecordStage.objects.get_or_create(
             record_id=row.record_id, stage=Stage.FULL_TEXT,
-            defaults={"review_id": row.review_id, "shuffle": row.shuffle},
+            # The same record, so the same keys: copied rather than read from the record again.
+            defaults={"review_id": row.review_id, "shuffle": row.shuffle, "year_key": row.year_key,
+                      "title_key": row.title_key},
         )
     audit_record(action="screening.outcome", actor=actor, review=review, obj=row, new=_stage_audit(row))
 

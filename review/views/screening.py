@@ -79,15 +79,20 @@ def _sync_stages(review, stage) -> None:
     cache.set(key, latest, SYNC_SECONDS)
 
 
-def _cursor_key(review, stage) -> str:
-    return f"screen-cursor:{review.pk}:{stage}"
+def _cursor_key(review, stage, order="random") -> str:
+    # One cursor per order, so switching orders and back resumes each where it was; the
+    # random one keeps its original key, which sessions from before the others still hold.
+    key = f"screen-cursor:{review.pk}:{stage}"
+    return key if order == "random" else f"{key}:{order}"
 
 
 def _serve_next(request, review, stage, order):
-    """The next record in the reviewer's order; the random order resumes where they left off."""
-    key = _cursor_key(review, stage)
-    record = selectors.next_record(review, request.user, stage, order=order, cursor=request.session.get(key))
-    if record is not None and order == "random" and request.session.get(key) != record.queue_cursor:
+    """The next record in the reviewer's order, resuming where they left off in that order."""
+    key = _cursor_key(review, stage, order)
+    cursor = request.session.get(key)
+    record = selectors.next_record(review, request.user, stage, order=order, cursor=cursor)
+    # Written only when it moved: an unchanged session costs no query.
+    if record is not None and cursor != record.queue_cursor:
         request.session[key] = record.queue_cursor
     return record
 
