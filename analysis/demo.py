@@ -134,7 +134,8 @@ SLIPS = {
     "4": {"tb.events@Control": "284"},
     "13": {"tb.total@BCG": "16886"},
 }
-SETTLED_BECAUSE = "Value {choice} is the published count (Colditz et al. 1994; metafor's dat.bcg)."
+# The first extractor (value A) entered every trial as published.
+SETTLED_BECAUSE = "Value A is the published count (Colditz et al. 1994; metafor's dat.bcg)."
 
 # RoB 1 at domain level from what the data set records: the allocation method alone.
 APPRAISAL_REASON = (
@@ -168,7 +169,7 @@ def _settle_and_lock(study, kind, lead) -> None:
     for discrepancy in consensus.discrepancies.all():
         discrepancy_resolve(
             discrepancy=discrepancy, choice=Discrepancy.A, actor=lead, expected_version=None,
-            reason=SETTLED_BECAUSE.format(choice="A"),
+            reason=SETTLED_BECAUSE,
         )
     consensus.refresh_from_db()
     consensus_lock(consensus=consensus, actor=lead, expected_version=consensus.version)
