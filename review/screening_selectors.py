@@ -46,19 +46,25 @@ def open_rows(review: Review, user, stage: str) -> QuerySet[RecordStage]:
 def remaining(review: Review, user, stage: str) -> int:
     """How many records are left in this reviewer's queue, without walking the whole queue.
 
-    At title/abstract: rows awaiting votes, less those of merged duplicates, less those
-    this reviewer already voted on (only rows with a vote in can be theirs, and the index
-    on decision_count finds those alone). Full text is small: counted directly.
+    At title/abstract: rows that still need votes, less those of merged duplicates, less
+    those this reviewer already voted on. Only rows with some but not all votes in can be
+    theirs; bounding decision_count on both sides keeps that set small in the planner's
+    eyes too (status and decision_count go together: finished rows hold all their votes),
+    so each of those rows is checked through the decision_stage_votes index rather than
+    every vote the reviewer ever cast being read. Full text is small: counted directly.
     """
     if stage == Stage.FULL_TEXT:
         return open_rows(review, user, stage).count()
-    awaiting = RecordStage.objects.filter(review=review, stage=stage, status=StageStatus.AWAITING)
-    merged = awaiting.filter(
+    needed = reviewers_needed(review, stage)
+    open_ = RecordStage.objects.filter(
+        review=review, stage=stage, status=StageStatus.AWAITING, decision_count__lt=needed
+    )
+    merged = open_.filter(
         record_id__in=Record.objects.filter(review=review, duplicate_of__isnull=False).values("id")
     ).count()
-    mine = ScreeningDecision.objects.filter(record=OuterRef("record_id"), stage=stage, reviewer=user)
-    voted = awaiting.filter(decision_count__gt=0, record__duplicate_of__isnull=True).filter(Exists(mine)).count()
-    return awaiting.count() - merged - voted
+    mine = ScreeningDecision.objects.filter(record_stage=OuterRef("pk"), reviewer=user)
+    voted = open_.filter(decision_count__gt=0, record__duplicate_of__isnull=True).filter(Exists(mine)).count()
+    return open_.count() - merged - voted
 
 
 # The stage-row column each order walks; every one is indexed after (review, stage, status).
