@@ -82,7 +82,7 @@ def build(n_records: int):
     voted = [pk for pk, _, _ in voted]
     stage_ids = dict(RecordStage.objects.filter(review=review).values_list("record_id", "id"))
     ScreeningDecision.objects.bulk_create(
-        (ScreeningDecision(record_stage_id=stage_ids[pk], record_id=pk, stage="title_abstract", reviewer=user,
+        (ScreeningDecision(review=review, record_stage_id=stage_ids[pk], record_id=pk, stage="title_abstract", reviewer=user,
                            vote="exclude" if pk % 4 else "include", created_at=now, updated_at=now)
          for pk in voted for user in (rev1, rev2)),
         batch_size=5000,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 Z_95 = 1.959963984540054
@@ -44,12 +44,23 @@ def cohen_kappa(pairs: Sequence[tuple[Hashable, Hashable]]) -> CohenResult | Non
     Fleiss JL, Cohen J, Everitt BS (1969). Large sample standard errors of kappa and
     weighted kappa. Psychol Bull 72:323-327.
     """
-    n = len(pairs)
+    return cohen_kappa_table(Counter(pairs))
+
+
+def cohen_kappa_table(cells: Mapping[tuple[Hashable, Hashable], int]) -> CohenResult | None:
+    """Cohen's kappa from the contingency table {(a's rating, b's rating): items}.
+
+    The same as ``cohen_kappa`` of the expanded pairs; the dashboard's database query
+    already returns the table, and 100,000 pairs need not be rebuilt to be counted again.
+    """
+    n = sum(cells.values())
     if n == 0:
         return None
-    cells = Counter(pairs)
-    rows = Counter(a for a, _ in pairs)
-    cols = Counter(b for _, b in pairs)
+    rows: Counter = Counter()
+    cols: Counter = Counter()
+    for (a, b), count in cells.items():
+        rows[a] += count
+        cols[b] += count
     categories = sorted(set(rows) | set(cols), key=str)
     p = {key: count / n for key, count in cells.items()}
     pr = {c: rows[c] / n for c in categories}
@@ -80,16 +91,21 @@ def fleiss_kappa(counts: Sequence[Sequence[int]]) -> FleissResult | None:
     Fleiss JL (1971). Measuring nominal scale agreement among many raters.
     Psychol Bull 76:378-382.
     """
-    rows = [list(row) for row in counts]
-    if not rows:
+    return fleiss_kappa_grouped(Counter(tuple(row) for row in counts))
+
+
+def fleiss_kappa_grouped(groups: Mapping[tuple[int, ...], int]) -> FleissResult | None:
+    """Fleiss' kappa from {row of rating counts: subjects with that row}; as ``fleiss_kappa``."""
+    groups = {row: count for row, count in groups.items() if count}
+    if not groups:
         return None
-    m = sum(rows[0])
-    if m < 2 or any(sum(row) != m for row in rows):
+    m = sum(next(iter(groups)))
+    if m < 2 or any(sum(row) != m for row in groups):
         raise ValueError("every subject needs the same number (at least 2) of ratings")
-    n = len(rows)
-    k = len(rows[0])
-    p_j = [sum(row[j] for row in rows) / (n * m) for j in range(k)]
-    p_bar = sum(sum(x * (x - 1) for x in row) / (m * (m - 1)) for row in rows) / n
+    n = sum(groups.values())
+    k = len(next(iter(groups)))
+    p_j = [sum(row[j] * count for row, count in groups.items()) / (n * m) for j in range(k)]
+    p_bar = sum(count * sum(x * (x - 1) for x in row) / (m * (m - 1)) for row, count in groups.items()) / n
     pe = sum(x * x for x in p_j)
     if math.isclose(pe, 1.0):
         return FleissResult(n, m, None)

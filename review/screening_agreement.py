@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from review import screening_selectors
-from review.agreement import cohen_kappa, fleiss_kappa
+from review.agreement import cohen_kappa_table, fleiss_kappa_grouped
 from review.models.screening import Stage
 from review.services.screening import reviewers_needed
 
@@ -17,15 +17,13 @@ def agreement_for(review) -> list[dict]:
     for stage, label in Stage.choices:
         pairs = []
         for (a, b), cells in sorted(screening_selectors.pair_tables(review, stage).items()):
-            ratings = [pair for pair, n in cells.items() for _ in range(n)]
-            result = cohen_kappa(ratings)
+            result = cohen_kappa_table(cells)
             if result is not None:
                 pairs.append({"a": a, "b": b, "result": result})
         fleiss = None
         needed = reviewers_needed(review, stage)
         if needed > 2:
             table = screening_selectors.include_count_table(review, stage, needed)
-            rows = [[inc, needed - inc] for inc, n in sorted(table.items()) for _ in range(n)]
-            fleiss = fleiss_kappa(rows)
+            fleiss = fleiss_kappa_grouped({(inc, needed - inc): n for inc, n in table.items()})
         out.append({"stage": stage, "label": label, "pairs": pairs, "fleiss": fleiss})
     return out

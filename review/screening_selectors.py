@@ -162,7 +162,7 @@ def visible_other_decisions(review: Review, record: Record, stage: str, user, *,
 
 def my_decisions(review: Review, user, stage: str):
     return (
-        ScreeningDecision.objects.filter(record__review=review, stage=stage, reviewer=user)
+        ScreeningDecision.objects.filter(review=review, stage=stage, reviewer=user)
         .select_related("record", "record_stage", "exclusion_reason").order_by("-updated_at", "-id")
     )
 
@@ -207,9 +207,9 @@ def stage_counts(review: Review) -> dict[str, dict[str, int]]:
 def reviewer_stats(review: Review) -> list[dict]:
     names = dict(Membership.objects.filter(review=review).values_list("user_id", "user__username"))
     rows = (
-        ScreeningDecision.objects.filter(record_stage__review=review)
+        ScreeningDecision.objects.filter(review=review)
         .values("reviewer_id", "stage")
-        # Counted on indexed columns, so the decision_stage_votes index answers alone.
+        # Counted on indexed columns, so the decision_review_votes index answers alone.
         .annotate(votes=Count("reviewer"), includes=Count("reviewer", filter=Q(vote__in=[Vote.INCLUDE, Vote.MAYBE])))
         .order_by()
     )

@@ -99,6 +99,9 @@ class RecordStage(models.Model):
 class ScreeningDecision(models.Model):
     """One reviewer's vote on one record at one stage."""
 
+    # The record's review, copied so that counting a review's votes reads one index
+    # (decision_review_votes) instead of joining every vote to its stage row.
+    review = models.ForeignKey("review.Review", on_delete=models.CASCADE, related_name="+", db_index=False)
     # Indexed by decision_stage_votes below, which leads with this column.
     record_stage = models.ForeignKey(RecordStage, on_delete=models.CASCADE, related_name="decisions", db_index=False)
     record = models.ForeignKey("review.Record", on_delete=models.CASCADE, related_name="screening_decisions")
@@ -133,6 +136,7 @@ class ScreeningDecision(models.Model):
             # Covers the dashboard's counts and agreement tables (votes per stage row and
             # reviewer) without reading the decisions themselves: 100,000 of them per review.
             models.Index(fields=["record_stage", "reviewer", "vote", "stage"], name="decision_stage_votes"),
+            models.Index(fields=["review", "stage", "reviewer", "vote"], name="decision_review_votes"),
         ]
 
     def __str__(self) -> str:

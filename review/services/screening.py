@@ -304,7 +304,7 @@ def decision_record(
         decision.exclusion_reason = reason
         decision.updated_at = now
         decision.version += 1
-        decision.full_clean(exclude=["record_stage", "record", "reviewer"], validate_constraints=False)
+        decision.full_clean(exclude=["review", "record_stage", "record", "reviewer"], validate_constraints=False)
         decision.save()
         audit_record(action="screening.vote_changed", actor=reviewer, review=review, obj=decision,
                      old=old, new=_decision_audit(decision))
@@ -312,10 +312,10 @@ def decision_record(
         if version:
             raise ValidationError(STALE_VOTE)
         decision = ScreeningDecision(
-            record_stage=row, record=record, stage=stage, reviewer=reviewer, vote=vote, note=note,
+            review_id=row.review_id, record_stage=row, record=record, stage=stage, reviewer=reviewer, vote=vote, note=note,
             labels=labels, exclusion_reason=reason, created_at=now, updated_at=now,
         )
-        decision.full_clean(exclude=["record_stage", "record", "reviewer"], validate_constraints=False)
+        decision.full_clean(exclude=["review", "record_stage", "record", "reviewer"], validate_constraints=False)
         decision.save()
         row.decision_count += 1
         audit_record(action="screening.vote_cast", actor=reviewer, review=review, obj=decision,

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from review.agreement import cohen_kappa, fleiss_kappa
+from review.agreement import cohen_kappa, cohen_kappa_table, fleiss_kappa, fleiss_kappa_grouped
 
 
 def _pairs(table):
@@ -63,3 +63,15 @@ def test_fleiss_kappa_of_a_published_worked_example():
 def test_fleiss_kappa_needs_equal_numbers_of_ratings():
     with pytest.raises(ValueError):
         fleiss_kappa([[1, 2], [2, 2]])
+
+
+def test_tables_give_what_the_expanded_ratings_give():
+    cells = {("y", "y"): 20, ("y", "n"): 5, ("n", "y"): 10, ("n", "n"): 15}
+    assert cohen_kappa_table(cells) == cohen_kappa(_pairs([[20, 5], [10, 15]]))
+    assert cohen_kappa_table({("y", "y"): 0}) is None
+    rows = [[3, 0], [2, 1], [2, 1], [0, 3], [1, 2], [2, 1]]
+    grouped = {(3, 0): 1, (2, 1): 3, (0, 3): 1, (1, 2): 1}
+    assert fleiss_kappa_grouped(grouped) == fleiss_kappa(rows)
+    assert fleiss_kappa_grouped({}) is None
+    with pytest.raises(ValueError):
+        fleiss_kappa_grouped({(1, 2): 4, (2, 2): 1})

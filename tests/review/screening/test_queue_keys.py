@@ -94,3 +94,21 @@ def test_the_migration_fills_in_the_keys_of_existing_rows_in_batches(team, make_
     rows = RecordStage.objects.filter(review=team.review)
     assert rows.count() == 8
     _assert_keyed(rows)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_gives_existing_votes_their_review(team, make_records, vote):
+    from review.models import ScreeningDecision
+
+    records = make_records(3)
+    vote(records[0], team.rev1, "include")
+    vote(records[1], team.rev2, "exclude")
+    try:
+        MigrationExecutor(connection).migrate([("review", "0006_decision_covering_index")])
+        MigrationExecutor(connection).migrate([("review", "0008_decision_review_required")])
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    decisions = ScreeningDecision.objects.all()
+    assert decisions.count() == 2
+    assert all(d.review_id == team.review.pk for d in decisions)

@@ -366,7 +366,8 @@ def test_database_refuses_a_second_decision_by_the_same_reviewer(team, records, 
     now = timezone.now()
     with pytest.raises(IntegrityError), transaction.atomic():
         ScreeningDecision.objects.create(
-            record_stage=first.record_stage, record=records[0], stage=TA, reviewer=team.rev1, vote="exclude",
+            review=team.review, record_stage=first.record_stage, record=records[0], stage=TA, reviewer=team.rev1,
+            vote="exclude",
             created_at=now, updated_at=now,
         )
 
