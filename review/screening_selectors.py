@@ -59,8 +59,10 @@ def remaining(review: Review, user, stage: str) -> int:
     open_ = RecordStage.objects.filter(
         review=review, stage=stage, status=StageStatus.AWAITING, decision_count__lt=needed
     )
-    merged = open_.filter(
-        record_id__in=Record.objects.filter(review=review, duplicate_of__isnull=False).values("id")
+    # Driven from the merged records (few) to their rows, not from every open row.
+    merged = Record.objects.filter(
+        review=review, duplicate_of__isnull=False, stages__stage=stage, stages__status=StageStatus.AWAITING,
+        stages__decision_count__lt=needed,
     ).count()
     mine = ScreeningDecision.objects.filter(record_stage=OuterRef("pk"), reviewer=user)
     voted = open_.filter(decision_count__gt=0, record__duplicate_of__isnull=True).filter(Exists(mine)).count()
