@@ -39,9 +39,20 @@ class RecordImportAdmin(admin.ModelAdmin):
 
 @admin.register(Record)
 class RecordAdmin(admin.ModelAdmin):
+    """Read-only: a record is its import, verbatim. Edits here would bypass the audit log,
+    the PRISMA counts and the screening queue's sort keys; merges and undos have their pages."""
+
     list_display = ["title", "year", "journal", "review"]
     search_fields = ["title", "doi", "pmid"]
-    raw_id_fields = ["record_import"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ExclusionReason)
