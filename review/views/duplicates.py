@@ -54,10 +54,7 @@ def duplicate_pair(request, slug, pk):
     review, membership = get_review_for_user(request.user, slug)
     pair = get_object_or_404(DuplicatePair.objects.select_related("record__source", "kept__source"),
                              review=review, pk=pk)
-    next_pair = (
-        DuplicatePair.objects.filter(review=review, status=PairStatus.PENDING).exclude(pk=pair.pk)
-        .order_by("-score", "id").values_list("pk", flat=True).first()
-    )
+    next_pair = _next_pending(review, exclude=pair.pk)
     return render(request, "review/duplicate_pair.html", {
         "review": review, "membership": membership, "pair": pair, "next_pair": next_pair,
         "rows": record_differences(pair.record, pair.kept),
@@ -77,11 +74,14 @@ def duplicate_disagreements(request, slug):
     })
 
 
+def _next_pending(review, exclude=None):
+    """The queue's next pair: highest score first, as the queue page lists them."""
+    pending = DuplicatePair.objects.filter(review=review, status=PairStatus.PENDING).exclude(pk=exclude)
+    return pending.order_by("-score", "id").values_list("pk", flat=True).first()
+
+
 def _after_decision(slug, review):
-    next_pk = (
-        DuplicatePair.objects.filter(review=review, status=PairStatus.PENDING)
-        .order_by("-score", "id").values_list("pk", flat=True).first()
-    )
+    next_pk = _next_pending(review)
     if next_pk:
         return redirect("review:duplicate_pair", slug=slug, pk=next_pk)
     return redirect("review:duplicates", slug=slug)
