@@ -30,14 +30,22 @@ def reviewer_offset(review: Review, user) -> int:
     return int.from_bytes(digest, "big") >> 1
 
 
+def _needing_votes(review: Review, stage: str, via: str = "") -> dict:
+    """Filters for stage rows still short of votes; ``via`` reaches them from another model."""
+    return {f"{via}stage": stage, f"{via}status": StageStatus.AWAITING,
+            f"{via}decision_count__lt": reviewers_needed(review, stage)}
+
+
+def _voted_by(user) -> Exists:
+    # Probes the decision_stage_votes index, which leads with (record_stage, reviewer).
+    return Exists(ScreeningDecision.objects.filter(record_stage=OuterRef("pk"), reviewer=user))
+
+
 def open_rows(review: Review, user, stage: str) -> QuerySet[RecordStage]:
     """Stage rows that still need votes and that this reviewer has not decided; never a merged duplicate."""
-    needed = reviewers_needed(review, stage)
-    mine = ScreeningDecision.objects.filter(record=OuterRef("record_id"), stage=stage, reviewer=user)
     rows = RecordStage.objects.filter(
-        review=review, stage=stage, status=StageStatus.AWAITING, decision_count__lt=needed,
-        record__duplicate_of__isnull=True,
-    ).exclude(Exists(mine))
+        review=review, record__duplicate_of__isnull=True, **_needing_votes(review, stage)
+    ).exclude(_voted_by(user))
     if stage == Stage.FULL_TEXT:
         rows = rows.filter(Exists(FullText.objects.filter(record=OuterRef("record_id"), status=RetrievalStatus.RETRIEVED)))
     return rows
@@ -55,17 +63,12 @@ def remaining(review: Review, user, stage: str) -> int:
     """
     if stage == Stage.FULL_TEXT:
         return open_rows(review, user, stage).count()
-    needed = reviewers_needed(review, stage)
-    open_ = RecordStage.objects.filter(
-        review=review, stage=stage, status=StageStatus.AWAITING, decision_count__lt=needed
-    )
+    open_ = RecordStage.objects.filter(review=review, **_needing_votes(review, stage))
     # Driven from the merged records (few) to their rows, not from every open row.
     merged = Record.objects.filter(
-        review=review, duplicate_of__isnull=False, stages__stage=stage, stages__status=StageStatus.AWAITING,
-        stages__decision_count__lt=needed,
+        review=review, duplicate_of__isnull=False, **_needing_votes(review, stage, via="stages__")
     ).count()
-    mine = ScreeningDecision.objects.filter(record_stage=OuterRef("pk"), reviewer=user)
-    voted = open_.filter(decision_count__gt=0, record__duplicate_of__isnull=True).filter(Exists(mine)).count()
+    voted = open_.filter(decision_count__gt=0, record__duplicate_of__isnull=True).filter(_voted_by(user)).count()
     return open_.count() - merged - voted
 
 
