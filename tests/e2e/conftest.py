@@ -1,6 +1,7 @@
 """Browser tests: Playwright driving Debian's Chromium against a live Concord server."""
 
 import os
+import re
 import shutil
 
 import pytest
@@ -34,22 +35,58 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
+def new_page(browser, timeout: int = 15000):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(timeout)
+    return context, page
+
+
+def log_in(page, base_url: str, username: str, password: str) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base_url}/reviews/")
+
+
+@pytest.fixture
+def page(browser):
+    context, page = new_page(browser)
     yield page
     context.close()
 
 
 @pytest.fixture
 def login(page, live_server):
-    def log_in(username: str, password: str):
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(f"{live_server.url}/reviews/")
+    def log_in_here(username: str, password: str):
+        log_in(page, live_server.url, username, password)
 
-    return log_in
+    return log_in_here
+
+
+@pytest.fixture
+def session(browser, live_server):
+    """A logged-in browser of its own per user, for tests where several people take turns:
+    returns (context, page); the test closes each context when that person is done."""
+
+    def open_session(username: str, password: str, timeout: int = 15000):
+        context, page = new_page(browser, timeout)
+        log_in(page, live_server.url, username, password)
+        return context, page
+
+    return open_session
+
+
+def settle_with_a_and_lock(page, study: str, reason: str, reason_label=re.compile("^Reason for")) -> None:
+    """From the extraction page: settle the study's one discrepancy for value A, then lock."""
+    page.get_by_role("link", name=f"Reconcile {study}").click()
+    page.get_by_text("0 of 1 discrepancy settled").wait_for()
+    form = page.locator("form.resolve")
+    form.get_by_label("A", exact=True).check()
+    form.get_by_label(reason_label).fill(reason)
+    form.get_by_role("button", name="Settle").click()
+    page.get_by_text("Discrepancy settled.", exact=True).wait_for()
+    page.get_by_text("1 of 1 discrepancy settled").wait_for()
+    page.get_by_role("button", name="Lock consensus").click()
+    page.get_by_text("Consensus locked.", exact=True).wait_for()

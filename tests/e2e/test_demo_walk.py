@@ -3,8 +3,6 @@ settles a conflict, the PRISMA diagram renders, the lead reconciles and locks th
 whose extractions disagree, and the analysis, run again, shows the pooled value the engine
 computes for all 13 locked trials, with its forest plot."""
 
-import re
-
 import pytest
 from django.core.management import call_command
 
@@ -13,6 +11,7 @@ from extraction.models import Consensus
 from review.management.commands.load_demo import DEMO_USERS
 from review.models import Record
 from review.models.screening import Conflict, ConflictStatus, ScreeningDecision
+from tests.e2e.conftest import settle_with_a_and_lock
 
 PASSWORDS = {name: password for name, password, _ in DEMO_USERS}
 # Colditz et al. 1994 (metafor's dat.bcg): tpos, tneg, cpos, cneg of the 13 trials.
@@ -24,25 +23,13 @@ BCG = [
 ]
 
 
-def _log_in(browser, live_server, username):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(20000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORDS[username])
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server.url}/reviews/")
-    return context, page
-
-
 @pytest.mark.django_db(transaction=True)
-def test_the_demo_walk(browser, live_server):
+def test_the_demo_walk(session, live_server):
     call_command("load_demo_analysis", verbosity=0)
     call_command("load_demo", verbosity=0)
     review_url = f"{live_server.url}/reviews/ivig-myositis"
 
-    context, page = _log_in(browser, live_server, "reviewer1")
+    context, page = session("reviewer1", PASSWORDS["reviewer1"], timeout=20000)
     page.goto(f"{review_url}/screen/title-abstract/")
     page.get_by_text("Keys:").wait_for()
     before = ScreeningDecision.objects.filter(reviewer__username="reviewer1").count()
@@ -54,7 +41,7 @@ def test_the_demo_walk(browser, live_server):
     context.close()
 
     conflict = Conflict.objects.get(record__review__slug="ivig-myositis", status=ConflictStatus.OPEN)
-    context, page = _log_in(browser, live_server, "arbiter")
+    context, page = session("arbiter", PASSWORDS["arbiter"], timeout=20000)
     page.goto(f"{review_url}/conflicts/")
     page.get_by_role("link", name=conflict.record.title[:40]).click()
     page.get_by_label("Exclude").check()
@@ -65,7 +52,7 @@ def test_the_demo_walk(browser, live_server):
     assert conflict.status != ConflictStatus.OPEN
     context.close()
 
-    context, page = _log_in(browser, live_server, "lead")
+    context, page = session("lead", PASSWORDS["lead"], timeout=20000)
     page.goto(f"{review_url}/prisma/")
     diagram = page.get_by_role("img", name="PRISMA 2020 flow diagram of this review")
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=diagram.element_handle())
@@ -78,15 +65,7 @@ def test_the_demo_walk(browser, live_server):
     assert page.locator("tr.main-row .effect").get_attribute("data-value") != ""
 
     page.goto(f"{bcg_url}/extraction/")
-    page.get_by_role("link", name="Reconcile Comstock et al 1976").click()
-    page.get_by_text("0 of 1 discrepancy settled").wait_for()
-    form = page.locator("form.resolve")
-    form.get_by_label("A", exact=True).check()
-    form.get_by_label(re.compile("^Reason for")).fill("Value A is the published total: 27 cases + 16,886 non-cases.")
-    form.get_by_role("button", name="Settle").click()
-    page.get_by_text("1 of 1 discrepancy settled").wait_for()
-    page.get_by_role("button", name="Lock consensus").click()
-    page.get_by_text("Consensus locked.", exact=True).wait_for()
+    settle_with_a_and_lock(page, "Comstock et al 1976", "Value A is the published total: 27 cases + 16,886 non-cases.")
     consensus = Consensus.objects.get(study__label="Comstock et al 1976", kind="extraction")
     assert consensus.is_locked and consensus.data["tb.total@BCG"] == 16913
 

@@ -3,6 +3,7 @@
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import settle_with_a_and_lock
 from tests.extraction.conftest import SCHEMA
 
 
@@ -41,16 +42,7 @@ def test_two_extractors_one_discrepancy_resolved_and_locked(page, live_server, l
 
     login("lena_lead", PASSWORD)
     page.goto(f"{live_server.url}/reviews/ivig/extraction/")
-    page.get_by_role("link", name="Reconcile Lim 2020").click()
-    page.get_by_text("0 of 1 discrepancy settled").wait_for()
-    form = page.locator("form.resolve")
-    form.get_by_label("A", exact=True).check()
-    form.get_by_label("Reason for Dose [IVIg]").fill("Methods: 2 g/kg over 2 days")
-    form.get_by_role("button", name="Settle").click()
-    page.get_by_text("Discrepancy settled.", exact=True).wait_for()
-    page.get_by_text("1 of 1 discrepancy settled").wait_for()
-    page.get_by_role("button", name="Lock consensus").click()
-    page.get_by_text("Consensus locked.", exact=True).wait_for()
+    settle_with_a_and_lock(page, "Lim 2020", "Methods: 2 g/kg over 2 days", reason_label="Reason for Dose [IVIg]")
     page.screenshot(path="/tmp/concord-e2e-extraction-locked.png")
 
     consensus = Consensus.objects.get(study=study)

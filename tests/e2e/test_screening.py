@@ -27,18 +27,6 @@ def small_review(make_user):
     return review
 
 
-def _session(browser, live_server, username):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server.url}/reviews/")
-    return context, page
-
-
 def _screen(page, live_server, votes):
     page.goto(f"{live_server.url}/reviews/ivig/screen/title-abstract/?order=title")
     page.get_by_text("Keys:").wait_for()
@@ -49,8 +37,8 @@ def _screen(page, live_server, votes):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_reviewers_screen_the_arbiter_settles_and_prisma_counts(browser, live_server, small_review):
-    context, page = _session(browser, live_server, "rui_reviewer")
+def test_two_reviewers_screen_the_arbiter_settles_and_prisma_counts(session, live_server, small_review):
+    context, page = session("rui_reviewer", PASSWORD)
     page.get_by_role("link", name="IVIg in myositis").click()
     page.get_by_role("navigation", name="Review").get_by_role("link", name="Screen", exact=True).click()
     # The terms are highlighted in two colours.
@@ -58,7 +46,7 @@ def test_two_reviewers_screen_the_arbiter_settles_and_prisma_counts(browser, liv
     _screen(page, live_server, [("Alpha", "i"), ("Beta", "e"), ("Gamma", "m")])
     context.close()
 
-    context, page = _session(browser, live_server, "rosa_reviewer")
+    context, page = session("rosa_reviewer", PASSWORD)
     page.goto(f"{live_server.url}/reviews/ivig/screen/title-abstract/?order=title")
     page.locator(".screen-title").filter(has_text="Alpha").wait_for()
     page.get_by_label("Note").fill("adults only: exclude?")
@@ -74,7 +62,7 @@ def test_two_reviewers_screen_the_arbiter_settles_and_prisma_counts(browser, liv
     page.get_by_text("Nothing left to screen").wait_for()
     context.close()
 
-    context, page = _session(browser, live_server, "ari_arbiter")
+    context, page = session("ari_arbiter", PASSWORD)
     page.get_by_role("link", name="IVIg in myositis").click()
     page.get_by_role("navigation", name="Review").get_by_role("link", name="Conflicts").click()
     page.get_by_role("link", name="Gamma: IVIg for necrotising myopathy").click()
@@ -87,7 +75,7 @@ def test_two_reviewers_screen_the_arbiter_settles_and_prisma_counts(browser, liv
     page.get_by_text("No open conflicts.").wait_for()
     context.close()
 
-    context, page = _session(browser, live_server, "lena_lead")
+    context, page = session("lena_lead", PASSWORD)
     page.goto(f"{live_server.url}/reviews/ivig/")
     page.get_by_role("navigation", name="Review").get_by_role("link", name="PRISMA").click()
     counts = {key: page.locator(f'[data-count="{key}"]').inner_text() for key in
