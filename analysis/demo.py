@@ -114,6 +114,10 @@ def trials() -> list[dict]:
         return list(csv.DictReader(handle))
 
 
+def label_of(trial: dict) -> str:
+    return f"{trial['author']} {trial['year']}"
+
+
 def values_of(trial: dict) -> dict:
     return {
         "author": trial["author"],
@@ -211,7 +215,7 @@ def load(*, review, lead, extractors=None, leave_open: str | None = None) -> lis
     for trial in trials():
         study = Study.objects.create(
             review=review,
-            label=f"{trial['author']} {trial['year']}",
+            label=label_of(trial),
             created_by=lead,
             notes=f"Trial {trial['trial']} of {SOURCE}",
         )

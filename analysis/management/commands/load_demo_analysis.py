@@ -4,9 +4,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from analysis import demo
-from review.management.commands.load_demo import DEMO_USERS, demo_users
-from review.models import Review, Study
-from review.services.reviews import member_add, review_create
+from review.management.commands.load_demo import demo_review_create, demo_users
+from review.models import Review
 
 DEMO_SLUG = "bcg-vaccine"
 # Left for a visitor to reconcile and lock, so the demo walks that step too.
@@ -29,7 +28,7 @@ class Command(BaseCommand):
                     f"{run.analysis.name}: {n['estimate']:.2f} [{n['ci_lb']:.2f}, {n['ci_ub']:.2f}], k = {pooled['k']}"
                 )
         self.stdout.write(self.style.SUCCESS(f"Loaded the demo review {DEMO_SLUG!r}."))
-        label = Study.objects.get(review__slug=DEMO_SLUG, notes__startswith=f"Trial {OPEN_TRIAL} of").label
+        label = next(demo.label_of(t) for t in demo.trials() if t["trial"] == OPEN_TRIAL)
         self.stdout.write(
             f"One trial, {label}, waits for its extractions to be reconciled: log in as lead, open "
             "Extraction, settle the discrepancy and lock; then run the analyses again for all 13 trials."
@@ -39,17 +38,15 @@ class Command(BaseCommand):
     def _load(self):
         users = demo_users()
         lead = users["lead"]
-        review = review_create(
+        review = demo_review_create(
+            users,
             title="BCG vaccine against tuberculosis (demo: Colditz et al. 1994)",
             slug=DEMO_SLUG,
-            lead=lead,
             population="Participants of the 13 BCG vaccine trials collected by Colditz et al. (JAMA 1994)",
             intervention="BCG vaccination",
             comparator="No vaccination",
             outcomes="Tuberculosis",
         )
-        for name, _, roles in DEMO_USERS[1:]:
-            member_add(review=review, user=users[name], roles=roles, actor=lead)
         return demo.load(
             review=review, lead=lead, extractors=[users["reviewer1"], users["reviewer2"]],
             leave_open=OPEN_TRIAL,

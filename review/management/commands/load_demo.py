@@ -35,6 +35,14 @@ def demo_users() -> dict:
     }
 
 
+def demo_review_create(users: dict, **fields):
+    """A demo review led by the demo lead, with the other demo users as members."""
+    review = review_create(lead=users["lead"], **fields)
+    for username, _, roles in DEMO_USERS[1:]:
+        member_add(review=review, user=users[username], roles=roles, actor=users["lead"])
+    return review
+
+
 class Command(BaseCommand):
     help = "Load the demo review and demo users (once; does nothing if they exist)."
 
@@ -51,10 +59,10 @@ class Command(BaseCommand):
     def _load(self):
         users = demo_users()
         lead = users["lead"]
-        review = review_create(
+        review = demo_review_create(
+            users,
             title="IVIg and SCIg in idiopathic inflammatory myopathy (demo)",
             slug=DEMO_SLUG,
-            lead=lead,
             population="Adults and children with idiopathic inflammatory myopathy (DM, JDM, PM, IMNM, ASS, overlap)",
             intervention="Intravenous or subcutaneous immunoglobulin",
             comparator="Standard care or placebo, where reported",
@@ -62,8 +70,6 @@ class Command(BaseCommand):
             study_designs="Randomised trials, prospective and retrospective cohorts, case series, conference abstracts",
             protocol_registration="CRD42021242839",
         )
-        for username, _, roles in DEMO_USERS[1:]:
-            member_add(review=review, user=users[username], roles=roles, actor=lead)
         source = source_create(
             review=review,
             actor=lead,
