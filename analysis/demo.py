@@ -181,8 +181,9 @@ def _settle_and_lock(study, kind, lead) -> None:
 
 def _appraise(study, trial, lead, appraisers) -> None:
     design = "rct" if trial["alloc"] == "random" else "other"
-    appraisal_plan_set(study=study, design=design, instrument="rob1", reason=APPRAISAL_REASON, actor=lead)
-    assignment_set(study=study, kind="appraisal", users=list(appraisers), actor=lead)
+    appraisal_plan_set(study=study, design=design, instrument="rob1", reason=APPRAISAL_REASON, actor=lead,
+                       expected_version=None)
+    assignment_set(study=study, kind="appraisal", users=list(appraisers), actor=lead, expected_version=None)
     for user in appraisers:
         _enter(study, user, appraisal_of(trial), kind="appraisal")
     _settle_and_lock(study, "appraisal", lead)
@@ -219,7 +220,7 @@ def load(*, review, lead, extractors=None, leave_open: str | None = None) -> lis
             created_by=lead,
             notes=f"Trial {trial['trial']} of {SOURCE}",
         )
-        assignment_set(study=study, kind="extraction", users=list(extractors), actor=lead)
+        assignment_set(study=study, kind="extraction", users=list(extractors), actor=lead, expected_version=None)
         first, second = extractors
         _enter(study, first, values_of(trial))
         _enter(study, second, {**values_of(trial), **SLIPS.get(trial["trial"], {})})

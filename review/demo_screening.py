@@ -68,5 +68,5 @@ def screen(*, review, included_csv: Path, reviewers, arbiter, lead) -> dict:
         fulltext_attach(record=record, actor=lead, url=_full_text_link(record))
         for reviewer in reviewers:
             decision_record(review=review, record=record, stage=Stage.FULL_TEXT, reviewer=reviewer, vote=Vote.INCLUDE)
-        study_link(record=record, actor=lead, label=_study_label(record))
+        study_link(record=record, actor=lead, label=_study_label(record), expected_version=None)
     return {"screened": len(screened), "conflicts": len(conflicts), "open_conflicts": 1 if conflicts else 0}

@@ -78,6 +78,10 @@ class SearchSourceForm(forms.ModelForm):
         }
 
 
+class SearchSourceEditForm(SearchSourceForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
 class ExclusionReasonForm(forms.ModelForm):
     class Meta:
         model = ExclusionReason

@@ -25,6 +25,7 @@ class AppraisalPlan(models.Model):
     instrument = models.CharField(max_length=30, choices=INSTRUMENT_CHOICES)
     overridden = models.BooleanField(default=False)
     reason = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         constraints = [

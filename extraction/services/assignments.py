@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 
 from django.core.exceptions import ValidationError
@@ -10,7 +11,7 @@ from django.db import transaction
 from extraction.models import Assignment, Extraction
 from extraction.models.work import Slot
 from extraction.selectors import included_studies
-from extraction.services.common import require_lead
+from extraction.services.common import check_version, require_lead
 from review.models import Membership, Review, Study
 from review.services.audit import audit_record
 
@@ -25,8 +26,15 @@ def _extractors(review: Review):
             .order_by("user__username")]
 
 
+def assignment_token(assignments) -> int:
+    """The version of one study's pair for one kind: it changes whenever a row of the pair is
+    replaced (a new row has a new id), so a page that showed an older pair is detected."""
+    state = ";".join(sorted(f"{a.slot}:{a.pk}:{a.user_id}" for a in assignments))
+    return int(hashlib.sha256(state.encode()).hexdigest()[:12], 16)
+
+
 @transaction.atomic
-def assignment_set(*, study: Study, kind: str, users: list, actor) -> list[Assignment]:
+def assignment_set(*, study: Study, kind: str, users: list, actor, expected_version: int | None) -> list[Assignment]:
     require_lead(study.review, actor)
     if len(users) != 2 or users[0] == users[1]:
         raise ValidationError(TWO_PEOPLE)
@@ -34,7 +42,10 @@ def assignment_set(*, study: Study, kind: str, users: list, actor) -> list[Assig
     for user in users:
         if user.pk not in allowed:
             raise ValidationError(NOT_A_REVIEWER.format(username=user.username))
+    # The study row is the lock: a pair with no rows yet has nothing else to lock.
+    Study.objects.select_for_update().get(pk=study.pk)
     current = {a.slot: a for a in Assignment.objects.select_for_update().filter(study=study, kind=kind)}
+    check_version(assignment_token(current.values()), expected_version)
     old = {slot: a.user.username for slot, a in current.items()}
     result = []
     for slot, user in zip(Slot.values, users, strict=True):

@@ -9,8 +9,8 @@ from extraction.instruments import DESIGNS, INSTRUMENTS
 from extraction.models import AppraisalPlan, Assignment, Kind
 from extraction.selectors import included_studies, suggested_designs
 from extraction.services.appraisal import appraisal_plan_set
-from extraction.services.assignments import assignment_set, assignments_balance
-from extraction.views.common import report, review_for, study_of
+from extraction.services.assignments import assignment_set, assignment_token, assignments_balance
+from extraction.views.common import expected, report, review_for, study_of
 from review.models import Membership
 
 
@@ -31,24 +31,43 @@ def assignments(request, slug):
         try:
             if None in chosen:
                 raise ValidationError("Choose two members.")
-            assignment_set(study=study, kind=kind, users=chosen, actor=request.user)
+            assignment_set(study=study, kind=kind, users=chosen, actor=request.user, expected_version=expected(request))
         except ValidationError as exc:
-            report(request, exc)
-        else:
-            messages.success(request, f"{study.label}: {Kind(kind).label.lower()} assigned.")
+            if getattr(exc, "code", None) != "stale":
+                report(request, exc)
+                return redirect("extraction:assignments", slug=slug)
+            typed = {"a": request.POST.get("user_a", ""), "b": request.POST.get("user_b", ""),
+                     "version": request.POST.get("version", "")}
+            return _page(request, review, membership, errors=exc.messages, typed={(study.pk, kind): typed})
+        messages.success(request, f"{study.label}: {Kind(kind).label.lower()} assigned.")
         return redirect("extraction:assignments", slug=slug)
+    return _page(request, review, membership)
+
+
+def _page(request, review, membership, *, errors=(), typed=None):
+    """The assignments page; after a stale edit, ``typed`` keeps the refused row's choices by
+    (study id, kind), where kind "plan" is the design and instrument form."""
+    typed = typed or {}
     studies = list(included_studies(review))
-    current = {}
+    current, pairs = {}, {}
     for a in Assignment.objects.filter(study__review=review).select_related("user"):
         current.setdefault((a.study_id, a.kind), {})[a.slot] = a.user
+        pairs.setdefault((a.study_id, a.kind), []).append(a)
     plans = {p.study_id: p for p in AppraisalPlan.objects.filter(study__review=review)}
     suggested = suggested_designs(review)
-    rows = [{"study": s, "plan": plans.get(s.pk), "design": plans[s.pk].design if s.pk in plans else suggested.get(s.pk),
-             "extraction": current.get((s.pk, "extraction"), {}), "appraisal": current.get((s.pk, "appraisal"), {})}
-            for s in studies]
+    rows = []
+    for s in studies:
+        row = {"study": s, "plan": plans.get(s.pk),
+               "design": plans[s.pk].design if s.pk in plans else suggested.get(s.pk),
+               "plan_version": plans[s.pk].version if s.pk in plans else 0, "plan_typed": typed.get((s.pk, "plan"))}
+        for kind in Kind.values:
+            row[kind] = current.get((s.pk, kind), {})
+            row[f"{kind}_version"] = assignment_token(pairs.get((s.pk, kind), []))
+            row[f"{kind}_typed"] = typed.get((s.pk, kind))
+        rows.append(row)
     reviewers = [m.user for m in Membership.active.filter(review=review, is_reviewer=True).select_related("user")]
     return render(request, "extraction/assignments.html", {
-        "review": review, "membership": membership, "rows": rows, "reviewers": reviewers,
+        "review": review, "membership": membership, "rows": rows, "reviewers": reviewers, "errors": errors,
         "designs": DESIGNS, "instruments": [(code, i.name) for code, i in INSTRUMENTS.items()],
     })
 
@@ -70,13 +89,16 @@ def balance(request, slug):
 @require_POST
 @login_required
 def plan(request, slug, pk):
-    review, _ = review_for(request, slug, role="lead")
+    review, membership = review_for(request, slug, role="lead")
     study = study_of(review, pk)
+    typed = {name: request.POST.get(name, "") for name in ("design", "instrument", "reason", "version")}
     try:
-        appraisal_plan_set(study=study, design=request.POST.get("design", ""), actor=request.user,
-                           instrument=request.POST.get("instrument", ""), reason=request.POST.get("reason", ""))
+        appraisal_plan_set(study=study, design=typed["design"], actor=request.user, instrument=typed["instrument"],
+                           reason=typed["reason"], expected_version=expected(request))
     except ValidationError as exc:
-        report(request, exc)
-    else:
-        messages.success(request, f"{study.label}: appraisal instrument set.")
+        if getattr(exc, "code", None) != "stale":
+            report(request, exc)
+            return redirect("extraction:assignments", slug=slug)
+        return _page(request, review, membership, errors=exc.messages, typed={(study.pk, "plan"): typed})
+    messages.success(request, f"{study.label}: appraisal instrument set.")
     return redirect("extraction:assignments", slug=slug)

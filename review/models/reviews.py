@@ -76,6 +76,7 @@ class Membership(models.Model):
     is_arbiter = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     removed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
 
     objects = models.Manager()
     active = ActiveMembershipManager()
@@ -136,6 +137,7 @@ class SearchSource(models.Model):
     date_to = models.DateField("records to", null=True, blank=True)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["name"]
@@ -176,6 +178,7 @@ class ExclusionReason(models.Model):
     label = models.CharField(max_length=200)
     position = models.PositiveIntegerField(default=0)
     active = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["position", "label"]

@@ -6,19 +6,24 @@ from django.db import transaction
 
 from review.models import ExclusionReason
 from review.services.audit import audit_record
+from review.services.versions import check_version
 
 FIELDS = ("label", "position", "active")
 
 
 @transaction.atomic
-def exclusion_reason_save(*, review, actor, reason: ExclusionReason | None = None, **fields) -> ExclusionReason:
+def exclusion_reason_save(
+    *, review, actor, reason: ExclusionReason | None = None, expected_version: int | None, **fields
+) -> ExclusionReason:
     """Create a reason, or change one; reasons are retired (active=False), never deleted."""
     if reason is None:
         reason = ExclusionReason(review=review)
         old = None
     else:
         reason = ExclusionReason.objects.select_for_update().get(pk=reason.pk, review=review)
+        check_version(reason.version, expected_version)
         old = {f: getattr(reason, f) for f in FIELDS}
+        reason.version += 1
     for field, value in fields.items():
         setattr(reason, field, value)
     reason.full_clean()

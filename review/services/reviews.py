@@ -10,13 +10,13 @@ from django.utils import timezone
 from review.models import ExclusionReason, Membership, Review
 from review.models.reviews import DEFAULT_EXCLUSION_REASONS, Role
 from review.services.audit import audit_record
+from review.services.versions import STALE_EDIT, check_version
 
 User = get_user_model()
 
 LAST_LEAD = "A review needs at least one lead: give another member the lead role first."
 NO_ROLE = "Choose at least one role."
 ALREADY_MEMBER = "{username} is already a member of this review."
-STALE_EDIT = "This review was changed by someone else since you opened the page. Reload and try again."
 UNKNOWN_ROLE = "Unknown role {role!r}: choose lead, reviewer or arbiter."
 
 REVIEW_SETTINGS_FIELDS = [
@@ -130,6 +130,7 @@ def member_add(*, review: Review, user, roles, actor) -> Membership:
         for key, value in flags.items():
             setattr(membership, key, value)
         membership.removed_at = None
+        membership.version += 1
         membership.save()
     audit_record(
         action="member.added",
@@ -146,18 +147,20 @@ def _leads_left(review: Review, excluding: Membership) -> int:
 
 
 @transaction.atomic
-def member_set_roles(*, membership: Membership, roles, actor) -> Membership:
+def member_set_roles(*, membership: Membership, roles, actor, expected_version: int | None) -> Membership:
     roles = _check_roles(roles)
     locked = Membership.active.select_for_update().get(pk=membership.pk)
+    check_version(locked.version, expected_version)
     old = _roles_dict(locked)
     if locked.is_lead and "lead" not in roles and _leads_left(locked.review, locked) == 0:
         raise ValidationError(LAST_LEAD)
     locked.is_lead = "lead" in roles
     locked.is_reviewer = "reviewer" in roles
     locked.is_arbiter = "arbiter" in roles
-    locked.save()
     new = _roles_dict(locked)
     if new != old:
+        locked.version += 1
+        locked.save()
         audit_record(
             action="member.roles_changed",
             actor=actor,
@@ -176,7 +179,8 @@ def member_remove(*, membership: Membership, actor, reason: str = "") -> Members
         raise ValidationError(LAST_LEAD)
     old = _roles_dict(locked)
     locked.removed_at = timezone.now()
-    locked.save(update_fields=["removed_at"])
+    locked.version += 1
+    locked.save(update_fields=["removed_at", "version"])
     audit_record(
         action="member.removed",
         actor=actor,

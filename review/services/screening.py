@@ -40,6 +40,7 @@ from review.models.screening import (
     Vote,
 )
 from review.services.audit import audit_record
+from review.services.versions import check_version
 
 NOT_A_REVIEWER = "Only reviewers of this review can screen its records."
 NOT_AN_ARBITER = "Only arbiters of this review can settle conflicts."
@@ -496,11 +497,18 @@ def _require_retriever(review: Review, user) -> None:
 
 
 @transaction.atomic
-def study_link(*, record: Record, actor, study: Study | None = None, label: str = "") -> Study:
-    """Group an included report into a study, creating the study from ``label`` if needed."""
+def study_link(
+    *, record: Record, actor, study: Study | None = None, label: str = "", expected_version: int | None
+) -> Study:
+    """Group an included report into a study, creating the study from ``label`` if needed.
+
+    The version of a link is the id of the study the page showed the report in (0 for none): the
+    link is the whole state being edited, so a changed link is a changed version.
+    """
     review = record.review
     _require_role(review, actor, "is_lead", NOT_A_LEAD)
     record = Record.objects.select_for_update().get(pk=record.pk)
+    check_version(record.study_id or 0, expected_version)
     if not RecordStage.objects.filter(record=record, stage=Stage.FULL_TEXT, status=StageStatus.INCLUDED).exists():
         raise ValidationError(NOT_INCLUDED)
     if study is None:

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from review.models import SearchSource
 from review.services.audit import audit_record
+from review.services.versions import check_version
 
 SOURCE_FIELDS = ["name", "kind", "interface", "search_string", "date_run", "date_from", "date_to", "notes"]
 
@@ -23,15 +24,17 @@ def source_create(*, review, actor, **fields) -> SearchSource:
 
 
 @transaction.atomic
-def source_update(*, source: SearchSource, actor, **changes) -> SearchSource:
+def source_update(*, source: SearchSource, actor, expected_version: int | None, **changes) -> SearchSource:
     locked = SearchSource.objects.select_for_update().get(pk=source.pk)
+    check_version(locked.version, expected_version)
     old = {f: getattr(locked, f) for f in changes}
     for field, value in changes.items():
         setattr(locked, field, value)
     locked.full_clean()
-    locked.save()
     changed = {f: v for f, v in changes.items() if old[f] != v}
     if changed:
+        locked.version += 1
+        locked.save()
         audit_record(
             action="source.updated", actor=actor, review=locked.review, obj=locked,
             old={f: old[f] for f in changed}, new=changed,

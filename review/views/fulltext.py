@@ -12,6 +12,7 @@ from review.models import FullText, Record, RecordStage, Study
 from review.models.screening import Stage, StageStatus
 from review.permissions import ROLE_REQUIRED, get_review_for_user
 from review.services.screening import fulltext_attach, fulltext_mark_not_retrieved, study_link
+from review.views.versions import posted_version
 
 
 class AttachForm(forms.Form):
@@ -98,6 +99,10 @@ def fulltext_pdf(request, slug, pk):
 @login_required
 def included_list(request, slug):
     review, membership = get_review_for_user(request.user, slug)
+    return _included_page(request, review, membership)
+
+
+def _included_page(request, review, membership, *, errors=(), editing=None):
     records = (
         Record.objects.filter(review=review, duplicate_of__isnull=True, stages__stage=Stage.FULL_TEXT,
                               stages__status=StageStatus.INCLUDED)
@@ -105,6 +110,7 @@ def included_list(request, slug):
     )
     return render(request, "review/screening/included.html", {
         "review": review, "membership": membership, "records": records, "studies": Study.objects.filter(review=review),
+        "errors": errors, "editing": editing,
     })
 
 
@@ -115,10 +121,14 @@ def study_link_view(request, slug, pk):
     record = get_object_or_404(Record, review=review, pk=pk)
     study_id = request.POST.get("study", "")
     study = Study.objects.filter(review=review, pk=study_id).first() if study_id.isdigit() else None
+    label = request.POST.get("label", "")[:200]
     try:
-        study_link(record=record, actor=request.user, study=study, label=request.POST.get("label", "")[:200])
+        study_link(record=record, actor=request.user, study=study, label=label,
+                   expected_version=posted_version(request))
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "Report linked to its study.")
+        # The page comes back with the error on top and this report's choice as it was made.
+        editing = {"pk": record.pk, "study": study.pk if study else None, "label": label,
+                   "version": request.POST.get("version", "")}
+        return _included_page(request, review, membership, errors=exc.messages, editing=editing)
+    messages.success(request, "Report linked to its study.")
     return redirect("review:included", slug=slug)

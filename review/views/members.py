@@ -10,6 +10,7 @@ from review.forms import AccountCreateForm, MemberAddForm, MemberRolesForm
 from review.models import Membership
 from review.permissions import get_review_for_user
 from review.services.reviews import member_add, member_remove, member_set_roles, user_create
+from review.views.versions import posted_version
 
 
 @require_http_methods(["GET", "POST"])
@@ -45,9 +46,15 @@ def member_list(request, slug):
                 else:
                     messages.success(request, f"Account {data['username']} created and added.")
                     return redirect("review:members", slug=slug)
+    return _members_page(request, review, membership, add_form=add_form, account_form=account_form)
+
+
+def _members_page(request, review, membership, *, add_form=None, account_form=None, roles_errors=(), editing=None):
     return render(request, "review/members.html", {
         "review": review, "membership": membership, "members": selectors.members_of(review),
-        "add_form": add_form, "account_form": account_form,
+        "add_form": add_form or MemberAddForm(prefix="add"),
+        "account_form": account_form or AccountCreateForm(prefix="account"),
+        "roles_errors": roles_errors, "editing": editing,
     })
 
 
@@ -58,18 +65,20 @@ def _member(review, pk) -> Membership:
 @require_POST
 @login_required
 def member_roles(request, slug, pk):
-    review, _ = get_review_for_user(request.user, slug, role="lead")
+    review, membership = get_review_for_user(request.user, slug, role="lead")
     member = _member(review, pk)
     form = MemberRolesForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose at least one role; to take every role away, remove the member.")
         return redirect("review:members", slug=slug)
     try:
-        member_set_roles(membership=member, roles=form.cleaned_data["roles"], actor=request.user)
+        member_set_roles(membership=member, roles=form.cleaned_data["roles"], actor=request.user,
+                         expected_version=posted_version(request))
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"Roles of {member.user.username} saved.")
+        # The page comes back with the error on top and this member's boxes as they were ticked.
+        editing = {"pk": member.pk, "roles": form.cleaned_data["roles"], "version": request.POST.get("version", "")}
+        return _members_page(request, review, membership, roles_errors=exc.messages, editing=editing)
+    messages.success(request, f"Roles of {member.user.username} saved.")
     return redirect("review:members", slug=slug)
 
 

@@ -71,7 +71,7 @@ def lock_study(team):
     def do(label, raw, *, lock=True):
         study = Study.objects.create(review=team.review, label=label, created_by=team.lead)
         assignment_set(
-            study=study, kind="extraction", users=[team.rev1, team.rev2], actor=team.lead
+            study=study, kind="extraction", users=[team.rev1, team.rev2], actor=team.lead, expected_version=None
         )
         for user in (team.rev1, team.rev2):
             extraction = extraction_start(study=study, kind="extraction", user=user)

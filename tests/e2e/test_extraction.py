@@ -22,7 +22,7 @@ def test_two_extractors_one_discrepancy_resolved_and_locked(page, live_server, l
         member_add(review=review, user=user, roles=["reviewer"], actor=lead)
     form_publish(review=review, schema=SCHEMA, actor=lead)
     study = Study.objects.create(review=review, label="Lim 2020")
-    assignment_set(study=study, kind="extraction", users=[rev1, rev2], actor=lead)
+    assignment_set(study=study, kind="extraction", users=[rev1, rev2], actor=lead, expected_version=None)
 
     def extract(username, dose):
         login(username, PASSWORD)
@@ -74,7 +74,7 @@ def test_lead_loads_the_starter_form_and_an_assessor_sees_rob2_judgements(page, 
     page.get_by_text("Dalakas 1993: appraisal instrument set.").wait_for()
     page.screenshot(path="/tmp/concord-e2e-extraction-assignments.png", full_page=True)
     page.get_by_role("button", name="Log out").click()
-    assignment_set(study=study, kind="appraisal", users=[rev1, rev2], actor=lead)
+    assignment_set(study=study, kind="appraisal", users=[rev1, rev2], actor=lead, expected_version=None)
 
     login("rui_reviewer", PASSWORD)
     page.goto(f"{live_server.url}/reviews/ivig/extraction/")

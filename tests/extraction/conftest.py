@@ -43,7 +43,7 @@ def study(team):
 def assigned(team, form, study):
     from extraction.services.assignments import assignment_set
 
-    assignment_set(study=study, kind="extraction", users=[team.rev1, team.rev2], actor=team.lead)
+    assignment_set(study=study, kind="extraction", users=[team.rev1, team.rev2], actor=team.lead, expected_version=None)
     return study
 
 

@@ -27,7 +27,7 @@ def test_simultaneous_submissions_both_land_and_open_one_consensus(team, form, f
     for i in range(ROUNDS):
         study = Study.objects.create(review=team.review, label=f"Study {i}")
         assignment_set(
-            study=study, kind="extraction", users=[team.rev1, team.rev2], actor=team.lead
+            study=study, kind="extraction", users=[team.rev1, team.rev2], actor=team.lead, expected_version=None
         )
         a = fill(study, team.rev1, VALUES, submit=False)
         b = fill(study, team.rev2, VALUES | {"dose@IVIg": "3"}, submit=False)

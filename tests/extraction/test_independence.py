@@ -69,8 +69,8 @@ def first_submitted(team, assigned, fill, client_for):
     from extraction.services.assignments import assignment_set
 
     fill(assigned, team.rev1, VALUES | {"country": MARKERS["country"], "dose@IVIg": MARKERS["dose@IVIg"]})
-    appraisal_plan_set(study=assigned, design="rct", actor=team.lead)
-    assignment_set(study=assigned, kind="appraisal", users=[team.rev1, team.rev2], actor=team.lead)
+    appraisal_plan_set(study=assigned, design="rct", actor=team.lead, expected_version=None)
+    assignment_set(study=assigned, kind="appraisal", users=[team.rev1, team.rev2], actor=team.lead, expected_version=None)
     answers = {"1.1": "Y", "1.2": "Y", "1.3": "N", "2.1": "N", "2.2": "N", "2.6": "Y", "3.1": "Y", "4.1": "N",
                "4.2": "N", "4.3": "N", "5.1": "Y", "5.2": "N", "5.3": "N", "d1.support": MARKERS["d1.support"]}
     fill(assigned, team.rev1, answers, kind="appraisal")

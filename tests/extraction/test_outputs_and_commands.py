@@ -30,8 +30,8 @@ def appraised(team, assigned, fill):
     from extraction.services.consensus import consensus_lock
     from extraction.services.reconciliation import discrepancy_resolve
 
-    appraisal_plan_set(study=assigned, design="rct", actor=team.lead)
-    assignment_set(study=assigned, kind="appraisal", users=[team.rev1, team.rev2], actor=team.lead)
+    appraisal_plan_set(study=assigned, design="rct", actor=team.lead, expected_version=None)
+    assignment_set(study=assigned, kind="appraisal", users=[team.rev1, team.rev2], actor=team.lead, expected_version=None)
     fill(assigned, team.rev1, LOW, kind="appraisal")
     fill(assigned, team.rev2, LOW | {"1.2": "N"}, kind="appraisal")
     consensus = Consensus.objects.get(kind="appraisal")

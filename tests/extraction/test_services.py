@@ -60,7 +60,7 @@ def test_balanced_assignment_spreads_studies_evenly(team, form):
     from review.services.reviews import member_set_roles
 
     member_set_roles(membership=Membership.objects.get(user=team.arbiter), roles=["arbiter", "reviewer"],
-                     actor=team.lead)
+                     actor=team.lead, expected_version=None)
     for i in range(3):
         Study.objects.create(review=team.review, label=f"Study {i}")
     assert assignments.assignments_balance(review=team.review, kind="extraction", actor=team.lead) == 3
@@ -75,10 +75,10 @@ def test_balanced_assignment_spreads_studies_evenly(team, form):
 
 def test_assignment_needs_two_different_reviewers(team, study):
     with pytest.raises(ValidationError):
-        assignments.assignment_set(study=study, kind="extraction", users=[team.rev1, team.rev1], actor=team.lead)
+        assignments.assignment_set(study=study, kind="extraction", users=[team.rev1, team.rev1], actor=team.lead, expected_version=None)
     with pytest.raises(ValidationError):
         assignments.assignment_set(study=study, kind="extraction", users=[team.rev1, team.arbiter],
-                                   actor=team.lead)
+                                   actor=team.lead, expected_version=None)
 
 
 def test_unassigned_person_cannot_start(team, assigned):
@@ -201,19 +201,19 @@ def test_second_extractor_works_on_the_first_ones_form_version(team, assigned, f
 def test_instrument_cannot_change_once_appraisal_started(team, assigned, fill):
     from extraction.services.appraisal import APPRAISAL_STARTED, appraisal_plan_set
 
-    appraisal_plan_set(study=assigned, design="rct", actor=team.lead)
-    assignments.assignment_set(study=assigned, kind="appraisal", users=[team.rev1, team.rev2], actor=team.lead)
+    appraisal_plan_set(study=assigned, design="rct", actor=team.lead, expected_version=None)
+    assignments.assignment_set(study=assigned, kind="appraisal", users=[team.rev1, team.rev2], actor=team.lead, expected_version=None)
     extractions.extraction_start(study=assigned, kind="appraisal", user=team.rev1)
     with pytest.raises(ValidationError) as exc:
-        appraisal_plan_set(study=assigned, design="cohort", actor=team.lead)
+        appraisal_plan_set(study=assigned, design="cohort", actor=team.lead, expected_version=None)
     assert exc.value.messages == [APPRAISAL_STARTED]
 
 
 def test_incomplete_rob2_cannot_be_submitted(team, assigned, fill):
     from extraction.services.appraisal import appraisal_plan_set
 
-    appraisal_plan_set(study=assigned, design="rct", actor=team.lead)
-    assignments.assignment_set(study=assigned, kind="appraisal", users=[team.rev1, team.rev2], actor=team.lead)
+    appraisal_plan_set(study=assigned, design="rct", actor=team.lead, expected_version=None)
+    assignments.assignment_set(study=assigned, kind="appraisal", users=[team.rev1, team.rev2], actor=team.lead, expected_version=None)
     draft = fill(assigned, team.rev1, {"1.1": "Y", "1.2": "Y", "1.3": "N"}, kind="appraisal", submit=False)
     with pytest.raises(ValidationError) as exc:
         extractions.extraction_submit(extraction=draft, actor=team.rev1, expected_version=draft.version)
@@ -227,10 +227,10 @@ def test_reassigning_someone_who_started_is_refused(team, assigned, fill):
     from review.services.reviews import member_set_roles
 
     member_set_roles(membership=Membership.objects.get(user=team.arbiter), roles=["arbiter", "reviewer"],
-                     actor=team.lead)
+                     actor=team.lead, expected_version=None)
     with pytest.raises(ValidationError) as exc:
         assignments.assignment_set(study=assigned, kind="extraction", users=[team.arbiter, team.rev2],
-                                   actor=team.lead)
+                                   actor=team.lead, expected_version=None)
     assert exc.value.messages == ["rui_reviewer has already started on this study; their work stays assigned to them."]
 
 

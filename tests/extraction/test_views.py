@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from extraction.models import Consensus, Extraction, FormVersion
 from extraction.models.consensus import LOCKED
+from extraction.services.assignments import assignment_token
 from review.models import AuditEvent
 
 from .conftest import SCHEMA, VALUES
@@ -53,7 +54,8 @@ def test_form_builder_adds_a_field_and_loads_the_template(client_for, team):
 def test_assignment_page_assigns_and_balances(client_for, team, form, study):
     client = client_for(team.lead)
     response = client.post(url("assignments", team), {"study": study.pk, "kind": "extraction",
-                                                      "user_a": team.rev1.pk, "user_b": team.rev2.pk}, follow=True)
+                                                      "user_a": team.rev1.pk, "user_b": team.rev2.pk,
+                                                      "version": assignment_token([])}, follow=True)
     assert "Lim 2020: data extraction assigned." in response.content.decode()
     response = client.post(url("balance", team), {"kind": "appraisal"}, follow=True)
     assert "1 study assigned for quality appraisal." in response.content.decode()
@@ -63,11 +65,13 @@ def test_assignment_page_assigns_and_balances(client_for, team, form, study):
 
 def test_plan_sets_the_instrument_and_override_needs_a_reason(client_for, team, study):
     client = client_for(team.lead)
-    client.post(url("plan", team, pk=study.pk), {"design": "rct"})
+    client.post(url("plan", team, pk=study.pk), {"design": "rct", "version": 0})
     assert study.appraisal_plan.instrument == "rob2"
-    response = client.post(url("plan", team, pk=study.pk), {"design": "rct", "instrument": "rob1"}, follow=True)
+    response = client.post(url("plan", team, pk=study.pk), {"design": "rct", "instrument": "rob1", "version": 1},
+                           follow=True)
     assert "Give a reason for using another instrument" in response.content.decode()
-    client.post(url("plan", team, pk=study.pk), {"design": "rct", "instrument": "rob1", "reason": "RoB 1 protocol"})
+    client.post(url("plan", team, pk=study.pk), {"design": "rct", "instrument": "rob1", "reason": "RoB 1 protocol",
+                                                 "version": 1})
     study.appraisal_plan.refresh_from_db()
     assert study.appraisal_plan.instrument == "rob1" and study.appraisal_plan.overridden
 

@@ -32,7 +32,7 @@ def test_member_added_twice_is_refused(team):
 
 def test_one_person_may_hold_several_roles(team):
     membership = Membership.active.get(review=team.review, user=team.rev1)
-    member_set_roles(membership=membership, roles=["reviewer", "arbiter"], actor=team.lead)
+    member_set_roles(membership=membership, roles=["reviewer", "arbiter"], actor=team.lead, expected_version=None)
     membership.refresh_from_db()
     assert membership.roles == ["reviewer", "arbiter"]
     event = AuditEvent.objects.get(action="member.roles_changed")
@@ -46,7 +46,7 @@ def test_last_lead_cannot_be_removed_or_demoted(team):
         member_remove(membership=lead_membership, actor=team.lead)
     assert exc.value.messages == [LAST_LEAD]
     with pytest.raises(ValidationError):
-        member_set_roles(membership=lead_membership, roles=["reviewer"], actor=team.lead)
+        member_set_roles(membership=lead_membership, roles=["reviewer"], actor=team.lead, expected_version=None)
 
 
 def test_removed_member_keeps_their_row_and_can_return(team):

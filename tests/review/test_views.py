@@ -62,7 +62,8 @@ def test_lead_adds_member_and_changes_roles(client_for, team, make_user):
     assert response.status_code == 302
     membership = Membership.active.get(review=team.review, user=newcomer)
     assert membership.roles == ["reviewer", "arbiter"]
-    client.post(reverse("review:member_roles", args=[team.review.slug, membership.pk]), {"roles": ["arbiter"]})
+    client.post(reverse("review:member_roles", args=[team.review.slug, membership.pk]),
+                {"roles": ["arbiter"], "version": membership.version})
     membership.refresh_from_db()
     assert membership.roles == ["arbiter"]
 

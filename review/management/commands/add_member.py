@@ -22,7 +22,8 @@ class Command(BaseCommand):
             if existing is None:
                 membership = member_add(review=review, user=user, roles=role, actor=None)
             else:
-                membership = member_set_roles(membership=existing, roles=set(existing.roles) | set(role), actor=None)
+                membership = member_set_roles(membership=existing, roles=set(existing.roles) | set(role), actor=None,
+                                              expected_version=None)
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
         self.stdout.write(self.style.SUCCESS(f"{username} in {slug}: {', '.join(membership.roles)}."))

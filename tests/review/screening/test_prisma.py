@@ -55,8 +55,8 @@ def flow(team, source, make_records, vote, reasons):
     ta(e[2], "include", "include"); ft(e[2], "include", "include")  # noqa: E702  included
     ta(c[0], "include", "include"); ft(c[0], "include", "include")  # noqa: E702  included
     ta(c[1], "exclude", "exclude")
-    study = svc.study_link(record=r[0], actor=team.lead, label="Lim 2020")
-    svc.study_link(record=e[2], actor=team.lead, study=study)  # a second report of the same study
+    study = svc.study_link(record=r[0], actor=team.lead, label="Lim 2020", expected_version=None)
+    svc.study_link(record=e[2], actor=team.lead, study=study, expected_version=None)  # a second report of the same study
     return type("Flow", (), {"a": a, "b": b})
 
 

@@ -342,15 +342,15 @@ def test_lead_groups_included_reports_into_a_study(team, records, vote, at_full_
         at_full_text(record)
         vote(record, team.rev1, "include", stage=FT)
         vote(record, team.rev2, "include", stage=FT)
-    study = svc.study_link(record=records[0], actor=team.lead, label="Lim 2020")
-    assert svc.study_link(record=records[1], actor=team.lead, study=study) == study
+    study = svc.study_link(record=records[0], actor=team.lead, label="Lim 2020", expected_version=None)
+    assert svc.study_link(record=records[1], actor=team.lead, study=study, expected_version=None) == study
     assert set(study.reports.all()) == {records[0], records[1]}
     assert AuditEvent.objects.filter(action="study.linked").count() == 2
 
 
 def test_only_included_reports_join_studies_and_only_the_lead_links(team, records):
-    _refused(svc.NOT_INCLUDED, svc.study_link, record=records[0], actor=team.lead, label="Lim 2020")
-    _refused(svc.NOT_A_LEAD, svc.study_link, record=records[0], actor=team.rev1, label="Lim 2020")
+    _refused(svc.NOT_INCLUDED, svc.study_link, record=records[0], actor=team.lead, label="Lim 2020", expected_version=None)
+    _refused(svc.NOT_A_LEAD, svc.study_link, record=records[0], actor=team.rev1, label="Lim 2020", expected_version=None)
 
 
 # Audit and constraints ----------------------------------------------------------------
