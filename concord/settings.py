@@ -4,6 +4,7 @@ SQLite is the default so that a fresh clone runs at once; PostgreSQL is chosen w
 DATABASE_URL. Production: DEBUG off, SECRET_KEY and ALLOWED_HOSTS set, served over HTTPS.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -102,6 +103,32 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "review:list"
 LOGOUT_REDIRECT_URL = "login"
+
+# Accounts (docs/integrity/accounts.md). django-axes counts failed log-ins per username and,
+# separately, per client address; at the limit either one is refused for the cool-off.
+INSTALLED_APPS += ["axes", "accounts"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # axes turns its lockout flag into the 429 page
+AXES_FAILURE_LIMIT = envint("CONCORD_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=envint("CONCORD_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A refused attempt must not restart the cool-off, or a locked-out colleague who keeps
+# trying (or an attacker who keeps hammering their name) would never get back in.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
+CONCORD_PROXY_COUNT = envint("CONCORD_PROXY_COUNT", 0)  # reverse proxies that append X-Forwarded-For
+AXES_ENABLE_ADMIN = False  # accounts/admin.py shows the records read-only, with an audited unlock
+EMAIL_HOST = os.environ.get("CONCORD_EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = envint("CONCORD_EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("CONCORD_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("CONCORD_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = envbool("CONCORD_EMAIL_USE_TLS", "True")
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = os.environ.get("CONCORD_DEFAULT_FROM_EMAIL", "Concord <concord@localhost>")
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

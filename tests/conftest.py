@@ -28,6 +28,24 @@ def _flush_in_maintenance():
 _flush_in_maintenance()
 
 
+def _test_client_login_through_the_throttle():
+    """django-axes needs the request to count an attempt against its address, and Django's
+    test client ``login`` passes none; give it one from 127.0.0.1 so ``client.login`` is
+    throttled like a browser's log-in instead of failing."""
+    from django.test import Client, RequestFactory
+
+    plain = Client.login
+
+    def login(self, **credentials):
+        credentials.setdefault("request", RequestFactory().post("/accounts/login/"))
+        return plain(self, **credentials)
+
+    Client.login = login
+
+
+_test_client_login_through_the_throttle()
+
+
 def shared_path(*parts: str) -> Path:
     """A file of ../shared/test-data, or a skip with a clear message where it is absent."""
     path = SHARED_DATA.joinpath(*parts)

@@ -7,7 +7,11 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 # Reachable without logging in, on purpose.
-PUBLIC = {"login", "logout"}
+PUBLIC = {
+    "login", "logout",
+    # Password reset by e-mail is for people who cannot log in (docs/integrity/accounts.md).
+    "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete",
+}
 # Not scoped to one review: anonymous users go to log in, logged-in users are welcome.
 UNSCOPED = {"review:list", "review:new", "password_change", "password_change_done", ""}
 
