@@ -23,6 +23,7 @@ Counts (see bench/dedup_sets.py):
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import resource
@@ -120,12 +121,19 @@ def _fmt(scores) -> list[str]:
     ]
 
 
-def accuracy(with_bib_dedupe: bool) -> None:
+def without_abstracts_and_dois(labelled):
+    """The hard case of older and conference records: no abstract, no DOI, no PMID."""
+    records = [{**r, "abstract": "", "doi": "", "pmid": ""} for r in labelled.records]
+    return dataclasses.replace(labelled, records=records)
+
+
+def accuracy(with_bib_dedupe: bool, hard: bool = False) -> None:
     skip = bib_dedupe_status() if with_bib_dedupe else "bib-dedupe skipped (--no-bib-dedupe)"
     tools = [("Concord", find_duplicates)]
     if not skip:
         tools.append(("bib-dedupe", run_bib_dedupe))
-    print("### Accuracy on the labelled sets (one run each)\n")
+    heading = "without abstracts, DOIs and PMIDs (the hard case)" if hard else "as exported"
+    print(f"### Accuracy on the labelled sets, {heading} (one run each)\n")
     print(
         "| Set | Records | Tool | Unit | TP | FP | FN | TN | Sensitivity | Specificity "
         "| +queue sens. | +queue FP | Queue (questions / records / % of records) "
@@ -133,6 +141,8 @@ def accuracy(with_bib_dedupe: bool) -> None:
     )
     print("|" + "---|" * 15)
     for labelled in dedup_sets.load_all():
+        if hard:
+            labelled = without_abstracts_and_dois(labelled)
         n = len(labelled.records)
         for name, runner in tools:
             try:
@@ -230,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"CPUs: {os.cpu_count()}, Python {sys.version.split()[0]}\n")
     accuracy(with_bib_dedupe=not args.no_bib_dedupe)
+    accuracy(with_bib_dedupe=not args.no_bib_dedupe, hard=True)
     if not args.no_scale:
         scaling(args.sizes)
     return 0

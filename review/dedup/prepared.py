@@ -18,7 +18,7 @@ from .normalise import (
     normalise_title,
 )
 
-_ROMAN = {
+ROMAN = {
     "i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8,
     "ix": 9, "x": 10, "xi": 11, "xii": 12,
 }
@@ -30,6 +30,10 @@ _NUMBERED = {
 }
 _LEADING_NOISE_RE = re.compile(r"^(retracted article|retracted|withdrawn)\s+")
 _BRACKET_TAIL_RE = re.compile(r"\s*[\[(][^\])]*[\])]\s*\.?\s*$")
+# Embase and Scopus give a translated title with the original in a trailing bracket, which a
+# length limit may cut before it closes: "Working in ... [Arbeiten in der Plattformökono".
+_TRANSLATION_TAIL_RE = re.compile(r"\[([^\[\]]{20,})\]?\s*\.?\s*$")
+_MIN_VARIANT = 20
 _CONFERENCE_WORDS = re.compile(
     r"\b(conference|congress|meeting|symposium|proceedings|abstracts|sessions|workshop|"
     r"colloquium|annual scientific)\b"
@@ -80,6 +84,11 @@ class Prepared:
     pmid: str
     abstract: str
     completeness: int
+    # Other forms of the same title, as space-free keys: the title without its subtitle
+    # (matched whole), and the two languages of a "translation [original]" title (either
+    # may be cut short).
+    title_main: str = ""
+    title_languages: tuple = ()
 
 
 def _getter(record):
@@ -95,8 +104,8 @@ def _numbers(tokens: list[str]) -> frozenset:
     # as a different part number.
     found = {str(int(d)) for d in _DIGITS_RE.findall(" ".join(tokens))}
     for pos, tok in enumerate(tokens):
-        if tok in _ROMAN and pos > 0 and tokens[pos - 1] in _NUMBERED:
-            found.add(str(_ROMAN[tok]))
+        if tok in ROMAN and pos > 0 and tokens[pos - 1] in _NUMBERED:
+            found.add(str(ROMAN[tok]))
     return frozenset(found)
 
 
@@ -144,6 +153,7 @@ def prepare(record, index: int, existing: bool = False) -> Prepared:
         if len(stripped) >= 20:
             title = _LEADING_NOISE_RE.sub("", stripped)
     tokens = title.split()
+    title_main, title_languages = _title_variants(raw_title)
     pub_type = str(get("publication_type") or "").lower()
     raw_journal = str(get("journal") or "")
     journal = normalise_journal(raw_journal)
@@ -189,4 +199,21 @@ def prepare(record, index: int, existing: bool = False) -> Prepared:
         pmid=pmid,
         abstract=abstract,
         completeness=filled * 1000 + min(len(abstract), 999),
+        title_main=title_main,
+        title_languages=title_languages,
     )
+
+
+def _title_variants(raw_title: str) -> tuple[str, tuple]:
+    languages = []
+    bracket = _TRANSLATION_TAIL_RE.search(raw_title)
+    if bracket:
+        languages = [normalise_title(bracket.group(1)), normalise_title(raw_title[: bracket.start()])]
+        raw_title = raw_title[: bracket.start()]
+    main, colon, _subtitle = raw_title.partition(":")
+    return _key(normalise_title(main)) if colon else "", tuple(k for k in map(_key, languages) if k)
+
+
+def _key(title: str) -> str:
+    # A form of three words or fewer ("Editorial", "Guest editorial") names no paper.
+    return title.replace(" ", "") if len(title) >= _MIN_VARIANT and len(title.split()) > 3 else ""

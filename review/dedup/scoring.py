@@ -13,7 +13,7 @@ from rapidfuzz.distance import Indel
 from rapidfuzz.fuzz import partial_ratio, token_set_ratio
 
 from .normalise import journals_match
-from .prepared import Prepared
+from .prepared import ROMAN, Prepared
 from .rules import SAME_TITLE_AGAIN, content_reason, metadata_reason, related_reason
 
 DUPLICATE = "duplicate"
@@ -25,6 +25,15 @@ DISTINCT = "distinct"
 # further; chosen well under the lowest similarity of a true duplicate seen in
 # the labelled sets (translated or truncated titles are caught by identifiers).
 MIN_TITLE = 0.70
+# Titles decide automatic merges: without near-identical titles (or one a clear truncation of
+# the other, which ``title_similarity`` scores at 0.97 x its partial ratio) nothing else, however
+# much it agrees, merges two records without a person. A supplement page prints several
+# abstracts by one group under one DOI, volume and page; only their titles tell them apart.
+# 0.95 is a property of the string, not a fitted value: a few characters per hundred
+# (punctuation, a typo, British spelling).
+TITLES_AGREE = 0.95
+# The score of a title that is a clear variant of the other (see ``titles_agree``).
+VARIANT = 0.97
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +49,8 @@ _DISTINCT = Verdict(DISTINCT, 0.0, ())
 def title_similarity(a: Prepared, b: Prepared) -> float:
     if not a.title_key or not b.title_key:
         return 0.0
+    if _variants_match(a, b):
+        return VARIANT
     sim = Indel.normalized_similarity(a.title_key, b.title_key)
     if sim < 0.9:
         short, long = sorted((a.title_key, b.title_key), key=len)
@@ -49,6 +60,61 @@ def title_similarity(a: Prepared, b: Prepared) -> float:
         elif len(short) >= 15 and long.startswith(short):
             sim = max(sim, 0.9)  # "Infrastructure in the wild" without its subtitle
     return sim
+
+
+def titles_agree(a: Prepared, b: Prepared, title: float) -> bool:
+    """Near-identical titles, or one a clear variant of the other (subtitle dropped,
+    the other language of a "translation [original]" title, a truncation of either)."""
+    if _same_or_cut(a.title_key, b.title_key, shortest=30) or _variants_match(a, b):
+        return True  # the keys ignore spaces: "K<inf>Ca</inf>3.1" is "KCa3.1"
+    return title >= TITLES_AGREE and not _words_replaced(a, b)
+
+
+def _variants_match(a: Prepared, b: Prepared) -> bool:
+    """One title is the other without its subtitle, or one language of a bilingual title.
+
+    A form is set against the other's whole title, never against its forms: two papers
+    may share a main title ("Infrastructure in the wild") and differ in the subtitle.
+    """
+    if a.title_main and a.title_main == b.title_key or b.title_main and b.title_main == a.title_key:
+        return True
+    return any(_same_or_cut(a.title_key, y) for y in b.title_languages) or any(
+        _same_or_cut(x, b.title_key) for x in a.title_languages
+    )
+
+
+def _same_or_cut(x: str, y: str, shortest: int = 20) -> bool:
+    """Equal, or one cut short by an export's length limit."""
+    short, long = sorted((x, y), key=len)
+    return short == long or (len(short) >= shortest and long.startswith(short))
+
+
+def _words_replaced(a: Prepared, b: Prepared) -> bool:
+    """Each title has a word the other lacks, and not as a spelling variant: "safety" for
+    "efficacy", "women" for "men": two papers, however alike the rest."""
+    only_a = a.title_tokens - b.title_tokens
+    only_b = b.title_tokens - a.title_tokens
+    if a.numbers == b.numbers:
+        # "Part II" and "part 2": the numbers were compared already (``content_reason``).
+        only_a = {t for t in only_a if not _numeral(t)}
+        only_b = {t for t in only_b if not _numeral(t)}
+    if not only_a or not only_b:
+        return False
+    joined_a = "".join(t for t in a.title.split() if t in only_a)
+    joined_b = "".join(t for t in b.title.split() if t in only_b)
+    if joined_a == joined_b or Indel.normalized_similarity(joined_a, joined_b) >= 0.8:
+        return False  # a word split or glued differently, or one spelling fix
+    # A word is replaced only when nothing in the other title is a spelling of it
+    # ("textilesa", an export's mojibake, still spells "textiles").
+    return _unmatched(only_a, b.title_tokens) and _unmatched(only_b, a.title_tokens)
+
+
+def _unmatched(words, other_tokens) -> bool:
+    return any(max(Indel.normalized_similarity(w, v) for v in other_tokens) < 0.8 for w in words)
+
+
+def _numeral(token: str) -> bool:
+    return token.isdigit() or token in ROMAN
 
 
 def author_similarity(a: Prepared, b: Prepared) -> float | None:
@@ -176,10 +242,11 @@ def _same_place(a: Prepared, b: Prepared) -> bool:
 def compare(a: Prepared, b: Prepared) -> Verdict:
     title = title_similarity(a, b)
     if title < MIN_TITLE:
-        # Only a shared identifier, or a title translated by one database (same
-        # first author, journal, volume, first page and year), earns a closer look.
+        # Only a shared identifier earns a closer look (a title translated by one
+        # database); the same journal, volume and page is not enough, since a supplement
+        # page prints several abstracts of one group.
         shares_id = (a.doi and a.doi == b.doi) or (a.pmid and a.pmid == b.pmid)
-        if not (shares_id or _same_place(a, b)):
+        if not (shares_id or _translated_candidate(a, b)):
             return _DISTINCT
     ev = evidence(a, b, title)
     apart = content_reason(a, b, ev.same_id)
@@ -211,13 +278,33 @@ def compare(a: Prepared, b: Prepared) -> Verdict:
     extra = _duplicate_rule(a, b, ev)
     if extra is not None:
         return Verdict(DUPLICATE, score, (*reasons, *extra))
+    if _generic_title(a, b) and not ev.same_id and (ev.bib_conflict or _issues_differ(a, b)):
+        return Verdict(DISTINCT, 0.0, ("recurring-title",))  # "Editorial notes" of two issues
     if ev.same_id and title < 0.8 and (ev.bib_conflict or not ev.authors_ok):
         # Supplements give one DOI to hundreds of abstracts: a shared DOI with a
         # different title, first page or author list is a different abstract.
         return _DISTINCT
-    if ev.same_id or ev.same_place or (title >= 0.85 and ev.authors_ok):
+    if ev.same_id or (ev.same_place and title >= MIN_TITLE) or (title >= 0.85 and ev.authors_ok):
         return Verdict(MAYBE, score, tuple(reasons))
+    if _translated_candidate(a, b):
+        return Verdict(MAYBE, score, ("translated-title?", *reasons))
     return _DISTINCT
+
+
+def _generic_title(a: Prepared, b: Prepared) -> bool:
+    shorter = min(a, b, key=lambda p: len(p.title_key))
+    return len(shorter.title_key) < 30 or len(shorter.title_tokens) <= 4
+
+
+def _issues_differ(a: Prepared, b: Prepared) -> bool:
+    return bool(a.issue and b.issue) and a.issue != b.issue
+
+
+def _translated_candidate(a: Prepared, b: Prepared) -> bool:
+    """Two journal articles with one first author, journal, volume, first page and year but
+    unlike titles: one database's translation of the title, for a person to confirm. Not for
+    conference abstracts, where one supplement page holds several abstracts of one group."""
+    return _same_place(a, b) and not (a.conference or b.conference)
 
 
 def _printed_twice(a: Prepared, ev: Evidence) -> bool:
@@ -229,45 +316,38 @@ def _printed_twice(a: Prepared, ev: Evidence) -> bool:
 def _duplicate_rule(a: Prepared, b: Prepared, ev: Evidence) -> tuple[str, ...] | None:
     """Extra reasons if the pair is certain enough to merge without a human, else None.
 
-    Each branch was checked against the labelled sets for zero false merges;
-    everything weaker goes to the human queue as "maybe".
+    Every branch needs agreeing titles first (``titles_agree``): a shared identifier, venue,
+    page or author list never merges two records whose titles differ. Everything weaker
+    goes to the human queue as "maybe".
     """
     title, authors = ev.title, ev.authors
+    if not titles_agree(a, b, title):
+        return None
+    if _generic_title(a, b) and not (ev.same_id or (ev.same_print and not _issues_differ(a, b))):
+        # "Editorial introduction" recurs in every issue by the same editors: a short title
+        # agrees by chance, so only an identifier or the same printed place merges it.
+        return None
     strong_authors = authors is not None and authors >= 0.9
     if (
         not ev.id_conflict
-        and (title >= 0.98 or (title >= 0.9 and not ev.bib_conflict))
+        and (title >= 0.98 or not ev.bib_conflict)
         and strong_authors
         and ev.journal
         and ev.page
         and ev.year_same
     ):
-        # Embase mangles supplement volumes ("1)" for "128 (Suppl 1)") and one
-        # database may drop a subtitle; the same journal, year, first page and
-        # authors outweigh either.
+        # Embase mangles supplement volumes ("1)" for "128 (Suppl 1)"); the same journal,
+        # year, first page and authors outweigh it.
         return ()
-    if (ev.doi_same or ev.pmid_same) and title >= 0.95 and ev.same_print and not ev.bib_conflict:
+    if (ev.doi_same or ev.pmid_same) and ev.same_print and not ev.bib_conflict:
         return ()  # one identifier agrees, the other is mistyped
-    if ev.same_id and title >= 0.8 and (ev.authors_ok or (title >= 0.95 and ev.same_print)):
+    if ev.same_id and (ev.authors_ok or ev.same_print):
         return ()
-    if ev.same_id and title >= 0.5 and authors is not None and authors >= 0.7 and ev.same_print and not ev.bib_conflict:
-        return ("translated-title",)
-    if not ev.id_conflict and not ev.bib_conflict and title >= 0.95 and ev.year_ok:
+    # Without a shared identifier, a year apart is a yearly item as often as an epub date.
+    if not ev.id_conflict and not ev.bib_conflict and (ev.year_same or (ev.year_ok and ev.same_id)):
         corroborated = ev.journal or ev.volume or ev.page or (ev.abstract is not None and ev.abstract >= 0.9)
         if authors is not None and authors >= 0.7 and corroborated:
             return ()
         if ev.same_print and ev.authors_ok:
             return ()
-    if (
-        ev.same_place
-        and not ev.id_conflict
-        and not ev.bib_conflict
-        and not (a.conference or b.conference)
-        and strong_authors
-        and len({x for x in a.surnames & b.surnames if len(x) > 2}) >= 2
-        and (ev.abstract is None or ev.abstract >= 0.6)
-    ):
-        # Same authors, journal, volume and first page in the same year: one
-        # article whose title one database gives in translation.
-        return ("translated-title",)
     return None
