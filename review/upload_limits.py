@@ -42,7 +42,10 @@ def file_too_large_message(limit: int | None = None) -> str:
 
 
 class ImportSizeLimitHandler(FileUploadHandler):
-    """Counts the bytes of each uploaded file and stops the upload once they pass the cap.
+    """Counts the bytes of the request's files and stops the upload once they pass the cap.
+
+    The count runs over every file of the request, not each alone: the import form takes one
+    file, and ten files of 200 MiB are not one file under the cap.
 
     Installed first, so the chunk that passes the cap never reaches the memory or
     temporary-file handler behind it; on StopUpload Django closes (and so deletes) the
@@ -56,10 +59,6 @@ class ImportSizeLimitHandler(FileUploadHandler):
         self.limit = limit
         self.received = 0
         self.exceeded = False
-
-    def new_file(self, *args, **kwargs) -> None:
-        super().new_file(*args, **kwargs)
-        self.received = 0
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         self.received += len(raw_data)

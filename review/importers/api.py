@@ -101,7 +101,6 @@ class RecordStream:
         self.skipped: list[RecordProblem] = []
         self.truncated: list[caps.Truncation] = []
         self._field_caps = dict(field_caps or {})
-        caps.check_caps(self._field_caps)
         self._pending = pending
         self._module = module
         self._ctx = ctx
@@ -157,6 +156,8 @@ def iter_file(
     progress: Progress | None = None,
 ) -> RecordStream:
     """Like parse_file, but the records are converted while the caller iterates."""
+    # A wrong cap is the caller's mistake, not the file's: it is raised as it is.
+    caps.check_caps(field_caps or {})
     with _one_error_type(filename):
         ctx = Context(filename=filename, column_map=column_map, max_records=max_records)
         fmt, encoding, module, pending = _open(data, format, max_bytes, ctx)
