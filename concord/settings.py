@@ -133,7 +133,7 @@ CONCORD_MAX_IMPORT_RECORDS = envint("CONCORD_MAX_IMPORT_RECORDS", 500_000)
 # Characters, or entries for authors and keywords (review/importers/caps.py).
 CONCORD_IMPORT_FIELD_CAPS = {
     "title": 4_000, "abstract": 100_000, "journal": 1_000, "volume": 200, "issue": 200, "pages": 200,
-    "language": 200, "url": 4_000, "authors": 20_000, "keywords": 2_000, "raw": 250_000,
+    "language": 200, "url": 4_000, "authors": 20_000, "keywords": 2_000, "raw": 1_000_000,
 }
 # Form fields (not files) are held in memory; the largest form, extraction, is far below this.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)

@@ -9,6 +9,8 @@ refusals the user reads.
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 
@@ -26,6 +28,8 @@ FIELD_LABELS = {
 }
 TRUNCATED_NOTE = "{label} truncated from {length:,} {unit} at import (kept {limit:,})."
 TRUNCATED_ON_RECORD = "{label} truncated from {length:,} {unit} at import."
+
+logger = logging.getLogger(__name__)
 
 
 def size_label(limit: int) -> str:
@@ -74,6 +78,10 @@ class ImportSizeLimitHandler(FileUploadHandler):
 def install_size_limit(request) -> ImportSizeLimitHandler:
     """Put the byte-cap handler in front of the request's handlers; call before POST is read."""
     handler = ImportSizeLimitHandler(request, limit=settings.CONCORD_MAX_IMPORT_BYTES)
+    if hasattr(request, "_files"):
+        # Something (a middleware) parsed the body first: the handler would never run, and only
+        # import_create's check after the upload was stored would still hold the cap.
+        logger.warning("the request body was read before the import view could bound the upload")
     request.upload_handlers.insert(0, handler)
     return handler
 
