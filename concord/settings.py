@@ -153,10 +153,21 @@ MEDIA_URL = "media/"
 
 # Uploads: the request body cap bounds what one import may send; the importers apply
 # their own caps (decompressed size, records) behind it.
+# The import form counts the bytes as they stream to disk (review/upload_limits.py).
 CONCORD_MAX_IMPORT_BYTES = envint("CONCORD_MAX_IMPORT_BYTES", 200 * 1024 * 1024)
+CONCORD_MAX_IMPORT_RECORDS = envint("CONCORD_MAX_IMPORT_RECORDS", 500_000)
+# Longer values are cut at import, flagged on the record and listed in the import report.
+# Characters, or entries for authors and keywords (review/importers/caps.py).
+CONCORD_IMPORT_FIELD_CAPS = {
+    "title": 4_000, "abstract": 100_000, "journal": 1_000, "volume": 200, "issue": 200, "pages": 200,
+    "language": 200, "url": 4_000, "authors": 20_000, "keywords": 2_000, "raw": 1_000_000,
+}
+# Form fields (not files) are held in memory; the largest form, extraction, is far below this.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
-FILE_UPLOAD_MAX_MEMORY_SIZE = envint("FILE_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
+# Files above this go to a temporary file, not memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = envint("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 
 TASKS = {
     "default": {

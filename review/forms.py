@@ -97,10 +97,20 @@ class ImportUploadForm(forms.Form):
         help_text="Import the good records and list each skipped one, instead of refusing the whole file.",
     )
 
-    def __init__(self, *args, review, formats, **kwargs):
+    def __init__(self, *args, review, formats, too_large: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["source"].queryset = review.sources.all()
         self.fields["format"].choices = [("", "Automatic")] + sorted(formats.items(), key=lambda kv: kv[1])
+        # The upload handler stopped an oversized file, so there is no file to clean: say why.
+        self.too_large = too_large
+        if too_large:
+            self.fields["file"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.too_large:
+            self.add_error("file", self.too_large)
+        return cleaned
 
 
 class ColumnMapForm(forms.Form):

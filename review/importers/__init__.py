@@ -14,6 +14,8 @@ Decisions a caller should know:
 - Compressed uploads are accepted: a ``.gz`` file, or a ``.zip`` holding exactly one export,
   each unpacked only up to ``max_bytes`` and a 100:1 ratio; nesting is refused. An XLSX
   workbook's zip directory is checked (parts, total size, ratio) before openpyxl opens it.
+- ``max_records`` caps the records of one file: splitting stops at the first record past
+  the cap and raises TooManyRecords, so a four-million-row workbook is never built.
 - XML with a DTD or entities is refused outright (defusedxml, ``forbid_dtd``).
 - Text is kept as text: markup such as ``<script>`` in an abstract is neither stripped nor
   interpreted, and CSV cells starting with ``=`` stay verbatim; escaping is the job of
@@ -22,7 +24,7 @@ Decisions a caller should know:
 
 from .api import RecordStream, iter_file, parse_file
 from .detect import FORMATS, detect_format
-from .errors import ImportFileError, RecordProblem
+from .errors import ImportFileError, RecordProblem, TooManyRecords
 from .records import PUBLICATION_TYPES, ParsedRecord, ParseResult
 from .tabular import csv_headers
 
@@ -34,6 +36,7 @@ __all__ = [
     "ParsedRecord",
     "RecordProblem",
     "RecordStream",
+    "TooManyRecords",
     "csv_headers",
     "detect_format",
     "iter_file",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
-from . import bibtex, compressed, endnote_xml, limits, medline, ris, tabular, wos
+from . import bibtex, caps, compressed, endnote_xml, limits, medline, ris, tabular, wos
 from .base import Context
 from .decoding import ascii_compatible, decode, sample_text, sniff
 from .detect import FORMATS, detect_text, is_gzip, is_zip
@@ -40,9 +40,16 @@ def parse_file(
     skip_bad: bool = False,
     column_map: dict[str, str] | None = None,
     max_bytes: int = limits.MAX_BYTES,
+    max_records: int | None = None,
+    field_caps: Mapping[str, int] | None = None,
     progress: Progress | None = None,
 ) -> ParseResult:
-    """Parse one export file; raise ImportFileError naming file, line and record."""
+    """Parse one export file; raise ImportFileError naming file, line and record.
+
+    A file holding more than ``max_records`` records raises TooManyRecords while it is
+    being split, before the records are built. ``field_caps`` (field -> characters, or
+    entries for authors and keywords) cuts longer values; each cut is in ``truncated``.
+    """
     stream = iter_file(
         data,
         filename=filename,
@@ -50,6 +57,8 @@ def parse_file(
         skip_bad=skip_bad,
         column_map=column_map,
         max_bytes=max_bytes,
+        max_records=max_records,
+        field_caps=field_caps,
         progress=progress,
     )
     records = list(stream)
@@ -57,6 +66,7 @@ def parse_file(
         format=stream.format,
         records=records,
         skipped=stream.skipped,
+        truncated=stream.truncated,
         encoding=stream.encoding,
         source_hint=stream.source_hint,
     )
@@ -72,13 +82,25 @@ class RecordStream:
     """
 
     def __init__(
-        self, *, format, encoding, source_hint, pending, module, ctx, skip_bad, progress
+        self,
+        *,
+        format,
+        encoding,
+        source_hint,
+        pending,
+        module,
+        ctx,
+        skip_bad,
+        progress,
+        field_caps=None,
     ) -> None:
         self.format: str = format
         self.encoding: str = encoding
         self.source_hint: str = source_hint
         self.total: int = len(pending)
         self.skipped: list[RecordProblem] = []
+        self.truncated: list[caps.Truncation] = []
+        self._field_caps = dict(field_caps or {})
         self._pending = pending
         self._module = module
         self._ctx = ctx
@@ -91,6 +113,8 @@ class RecordStream:
 
     def _records(self) -> Iterator[ParsedRecord]:
         self.skipped = []  # a second pass starts afresh rather than doubling the list
+        self.truncated = []
+        field_caps = self._field_caps
         pending, convert, ctx = self._pending, self._module.convert, self._ctx
         total, progress = self.total, self._progress
         produced = 0
@@ -107,6 +131,9 @@ class RecordStream:
                 self.skipped.append(RecordProblem(item.position, line, exc.reason))
             else:
                 produced += 1
+                if field_caps:
+                    record, cuts = caps.cap_fields(record, field_caps)
+                    self.truncated.extend(cuts)
                 yield record
             if progress is not None and (index + 1) % limits.PROGRESS_EVERY == 0:
                 progress(index + 1, total)
@@ -124,11 +151,15 @@ def iter_file(
     skip_bad: bool = False,
     column_map: dict[str, str] | None = None,
     max_bytes: int = limits.MAX_BYTES,
+    max_records: int | None = None,
+    field_caps: Mapping[str, int] | None = None,
     progress: Progress | None = None,
 ) -> RecordStream:
     """Like parse_file, but the records are converted while the caller iterates."""
+    # A wrong cap is the caller's mistake, not the file's: it is raised as it is.
+    caps.check_caps(field_caps or {})
     with _one_error_type(filename):
-        ctx = Context(filename=filename, column_map=column_map)
+        ctx = Context(filename=filename, column_map=column_map, max_records=max_records)
         fmt, encoding, module, pending = _open(data, format, max_bytes, ctx)
         return RecordStream(
             format=fmt,
@@ -139,6 +170,7 @@ def iter_file(
             ctx=ctx,
             skip_bad=skip_bad,
             progress=progress,
+            field_caps=field_caps,
         )
 
 
@@ -202,4 +234,6 @@ def _open(data, fmt, max_bytes, ctx):
             del text
     if not pending:
         raise ImportFileError(ERR_NO_RECORDS)
+    # Every splitter counts as it goes; this catches one that cannot (and a future one).
+    ctx.count(len(pending))
     return fmt, encoding, module, pending

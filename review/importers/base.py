@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .decoding import decode_chunk
+from .errors import TooManyRecords
 
 
 @dataclass(slots=True)
@@ -30,15 +31,26 @@ class Context:
     column_map: dict[str, str] | None = None
     source_hint: str = ""
     notes: dict[str, Any] = field(default_factory=dict)
+    max_records: int | None = None
+
+    def count(self, found: int) -> None:
+        """Refuse the file as soon as splitting has found one record more than the cap."""
+        if self.max_records is not None and found > self.max_records:
+            raise TooManyRecords(self.max_records)
+
+    @property
+    def scan_limit(self) -> int | None:
+        """How many record starts a splitter needs to find to know the cap is passed."""
+        return None if self.max_records is None else self.max_records + 1
 
 
-def line_starts(data: bytes, needle: bytes) -> list[int]:
+def line_starts(data: bytes, needle: bytes, limit: int | None = None) -> list[int]:
     """Offsets of every line that starts with ``needle`` (bytes.find is far faster than a
-    multi-line regex over a 200 MB file)."""
+    multi-line regex over a 200 MB file), stopping after ``limit`` of them."""
     found = [0] if data.startswith(needle) else []
     target = b"\n" + needle
     position = data.find(target)
-    while position != -1:
+    while position != -1 and (limit is None or len(found) < limit):
         found.append(position + 1)
         position = data.find(target, position + 1)
     return found

@@ -23,9 +23,24 @@ from .latex import latex_to_text
 from .records import ParsedRecord
 
 _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
+_ENTRY_START = re.compile(r"^[ \t]*@(?!(?:string|comment|preamble)\b)\w+[ \t]*[{(]", re.I | re.M)
+
+
+def _count_entries(text: str, ctx: Context) -> None:
+    """bibtexparser builds every block at once, so the record cap is checked on the text first."""
+    limit = ctx.scan_limit
+    if limit is None:
+        return
+    found = 0
+    for _ in _ENTRY_START.finditer(text):
+        found += 1
+        if found >= limit:
+            break
+    ctx.count(found)
 
 
 def split(text: str, ctx: Context) -> list[Pending]:
+    _count_entries(text, ctx)
     # bibtexparser logs each broken block; the import error already names it, with its line.
     logger = logging.getLogger("bibtexparser")
     level = logger.level
@@ -47,6 +62,7 @@ def split(text: str, ctx: Context) -> list[Pending]:
             entry = block
         if isinstance(entry, Entry):
             pending.append(Pending(len(pending) + 1, _line(block), block.raw or "", data=entry))
+    ctx.count(len(pending))
     sample = text[:50_000].lower()
     if "scopus.com" in sample:
         ctx.source_hint = "scopus"

@@ -70,6 +70,7 @@ def split(text: str, ctx: Context) -> list[Pending]:
                     )
                 )
                 element.clear()
+                ctx.count(len(pending))
     except ET.ParseError as exc:
         line = exc.position[0] if getattr(exc, "position", None) else None
         raise ImportFileError(f"the XML is not well-formed ({exc})", line=line) from None

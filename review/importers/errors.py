@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+ERR_TOO_MANY_RECORDS = "the file holds more than {limit:,} records"
+
 
 class ImportFileError(Exception):
     """A file that cannot be imported, with where and why."""
@@ -33,6 +35,15 @@ class ImportFileError(Exception):
         if self.record is not None:
             where += f" (record {self.record})"
         return f"{where}: {self.reason}"
+
+
+class TooManyRecords(ImportFileError):
+    """The file holds more records than the caller's cap; found while splitting, so a huge
+    file is refused before its records are built."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(ERR_TOO_MANY_RECORDS.format(limit=limit))
 
 
 class RecordError(Exception):

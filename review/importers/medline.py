@@ -45,7 +45,8 @@ _ID_SUFFIX = re.compile(r"\s*\[(\w+)\]\s*$")
 
 
 def split(data: bytes, encoding: str, ctx: Context) -> LazyPending:
-    starts = line_starts(data, b"PMID-")
+    starts = line_starts(data, b"PMID-", ctx.scan_limit)
+    ctx.count(len(starts))
     spans: list[tuple] = []
     line_no = 1
     scanned = 0

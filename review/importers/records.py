@@ -47,6 +47,8 @@ class ParsedRecord:
     url: str = ""
     raw: str = ""
     extra: dict = field(default_factory=dict)
+    # Field name -> original length (characters, or entries for a list) of a value cut by caps.py.
+    truncated: dict = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -54,5 +56,6 @@ class ParseResult:
     format: str
     records: list[ParsedRecord]
     skipped: list[RecordProblem] = field(default_factory=list)
+    truncated: list = field(default_factory=list)
     encoding: str = ""
     source_hint: str = ""

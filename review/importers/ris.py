@@ -30,11 +30,14 @@ ERR_TRUNCATED = "the file ends inside a record (no 'ER' end tag): is it truncate
 
 
 def split(data: bytes, encoding: str, ctx: Context) -> LazyPending:
-    markers = [(p, True) for p in line_starts(data, b"TY  -")]
+    starts = line_starts(data, b"TY  -", ctx.scan_limit)
+    ctx.count(len(starts))
+    markers = [(p, True) for p in starts]
     markers += [(p, False) for p in line_starts(data, b"ER  -")]
-    if not any(is_start for _, is_start in markers):
+    if not starts:
         # Rare writers put one space before the dash; the regex is slower but tolerant.
         markers = [(m.start(), m.group(1) == b"TY") for m in _BOUNDARY.finditer(data)]
+        ctx.count(sum(is_start for _, is_start in markers))
     markers.sort()
     spans = record_spans(data, markers, no_end=ERR_NO_ER, truncated=ERR_TRUNCATED)
     pending = LazyPending(data, encoding, spans)

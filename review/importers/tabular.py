@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Iterator
 
 from . import compressed, limits
 from . import normalise as norm
@@ -229,6 +230,7 @@ def split(text: str, ctx: Context) -> list[Pending]:
                 headers = [cell.strip() for cell in row]
                 _prepare(headers, ctx)
                 continue
+            ctx.count(len(pending) + 1)
             raw = "\n".join(lines[start - 1 : reader.line_num])
             pending.append(Pending(len(pending) + 1, start, raw, data=row))
     except csv.Error as exc:
@@ -260,6 +262,7 @@ def split_xlsx(data: bytes, ctx: Context) -> list[Pending]:
             headers = [cell.strip() for cell in row]
             _prepare(headers, ctx)
             continue
+        ctx.count(len(pending) + 1)
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="").writerow(row)
         pending.append(Pending(len(pending) + 1, row_number, buffer.getvalue(), data=row))
@@ -268,17 +271,17 @@ def split_xlsx(data: bytes, ctx: Context) -> list[Pending]:
     return pending
 
 
-def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
+def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    """Rows as the sheet is read, so a caller that stops (the header, the record cap)
+    never has openpyxl build the rest: a 41 MB workbook holds four million rows."""
     try:
         import openpyxl
 
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
             sheet = workbook.worksheets[0]
-            rows = [
-                (number, [_cell(value) for value in values])
-                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-            ]
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                yield number, [_cell(value) for value in values]
         finally:
             workbook.close()
     except ImportFileError:
@@ -287,7 +290,6 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
         raise ImportFileError(
             f"the workbook could not be read ({type(exc).__name__}: {exc})"
         ) from None
-    return rows
 
 
 def csv_headers(data: bytes, *, filename: str = "") -> list[str]:

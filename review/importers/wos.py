@@ -24,7 +24,9 @@ ERR_TRUNCATED = "the file ends inside a record (no 'ER' end tag): is it truncate
 
 
 def split(data: bytes, encoding: str, ctx: Context) -> LazyPending:
-    markers = [(p, True) for p in line_starts(data, b"PT ")]
+    starts = line_starts(data, b"PT ", ctx.scan_limit)
+    ctx.count(len(starts))
+    markers = [(p, True) for p in starts]
     markers += [
         (p, False)
         for p in line_starts(data, b"ER")

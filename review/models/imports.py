@@ -27,6 +27,8 @@ class RecordImport(models.Model):
     progress_total = models.PositiveIntegerField(default=0)
     record_count = models.PositiveIntegerField(default=0)
     skipped = models.JSONField(default=list, blank=True)
+    # One entry per field cut at import: record, line, field, length, limit.
+    truncated = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     # The upload waits here until the background task has parsed it; emptied afterwards.
     upload = models.FileField(upload_to="imports/%Y/%m/", blank=True)

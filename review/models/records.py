@@ -45,6 +45,8 @@ class Record(models.Model):
     url = models.TextField(blank=True)
     raw = models.TextField(blank=True)
     extra = models.JSONField(default=dict, blank=True)
+    # Field name -> original length of a value cut at import (CONCORD_IMPORT_FIELD_CAPS).
+    truncated_fields = models.JSONField(default=dict, blank=True)
     # Set when this record was merged into another: screening sees only the one it points at,
     # while this row keeps its identifiers and its link to its source for PRISMA's counts.
     duplicate_of = models.ForeignKey(

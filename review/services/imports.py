@@ -20,6 +20,7 @@ from review.models.records import PublicationType
 from review.services.audit import audit_record
 from review.services.duplicates import dedup_run
 from review.services.screening import stages_sync
+from review.upload_limits import import_error_message, truncation_report
 
 ALREADY_IMPORTED = "{filename} was already imported into {source} on {date}; it was not imported again."
 WRONG_REVIEW = "The search source belongs to another review."
@@ -95,9 +96,9 @@ def import_create(
 _COLUMNS = [
     "review", "record_import", "source", "position", "title", "abstract", "authors", "year",
     "journal", "volume", "issue", "pages", "doi", "pmid", "issn", "keywords", "publication_type",
-    "language", "url", "raw", "extra", "created_at",
+    "language", "url", "raw", "extra", "truncated_fields", "created_at",
 ]
-_JSON_COLUMNS = {"authors", "keywords", "extra"}
+_JSON_COLUMNS = {"authors", "keywords", "extra", "truncated_fields"}
 
 
 def _too_long(parsed: ParsedRecord) -> str:
@@ -119,7 +120,7 @@ def _row(parsed: ParsedRecord, *, record_import: RecordImport, created_at, adapt
         parsed.journal or "", parsed.volume or "", parsed.issue or "", parsed.pages or "",
         parsed.doi or "", parsed.pmid or "", issn, adapt_json(list(parsed.keywords or [])),
         publication_type, parsed.language or "", parsed.url or "", parsed.raw or "",
-        adapt_json(dict(parsed.extra or {})), created_at,
+        adapt_json(dict(parsed.extra or {})), adapt_json(dict(parsed.truncated)), created_at,
     )
 
 
@@ -244,6 +245,8 @@ def import_run(
             skip_bad=record_import.skip_bad,
             column_map=record_import.column_map or None,
             max_bytes=settings.CONCORD_MAX_IMPORT_BYTES,
+            max_records=settings.CONCORD_MAX_IMPORT_RECORDS,
+            field_caps=settings.CONCORD_IMPORT_FIELD_CAPS,
             progress=on_progress,
         )
         with transaction.atomic():
@@ -254,7 +257,7 @@ def import_run(
             ] + too_long
             _mark_done(record_import, stream, sorted(skipped, key=lambda p: p["record"]), count, actor)
     except ImportFileError as exc:
-        _fail(record_import, str(exc), actor)
+        _fail(record_import, import_error_message(exc), actor)
         return record_import
     except Exception as exc:
         # A parser bug must not leave the import hanging as "running" forever.
@@ -271,12 +274,14 @@ def import_run(
 
 
 def _mark_done(record_import: RecordImport, result, skipped: list, count: int, actor) -> None:
+    truncated = truncation_report(result.truncated, skipped=skipped)
     RecordImport.objects.filter(pk=record_import.pk).update(
         status=ImportStatus.DONE,
         format=result.format,
         encoding=result.encoding or "",
         record_count=count,
         skipped=skipped,
+        truncated=truncated,
         progress_done=count,
         progress_total=count,
         finished_at=timezone.now(),
@@ -293,6 +298,7 @@ def _mark_done(record_import: RecordImport, result, skipped: list, count: int, a
             "format": result.format,
             "records": count,
             "skipped": len(skipped),
+            "truncated": len(truncated),
             "sha256": record_import.sha256,
         },
     )

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
 from review.forms import ColumnMapForm, ImportUploadForm
@@ -13,6 +14,7 @@ from review.models.imports import ImportStatus
 from review.permissions import get_review_for_user
 from review.services.imports import import_create, import_progress
 from review.tasks import run_import
+from review.upload_limits import file_too_large_message, install_size_limit
 
 TABULAR = {"csv", "tsv", "xlsx"}
 NO_SOURCE_YET = "Add the search source (for example PubMed) before importing its results."
@@ -38,11 +40,24 @@ def import_list(request, slug):
     return render(request, "review/imports.html", {"review": review, "membership": membership, "imports": imports})
 
 
+@csrf_exempt
+def import_new(request, slug):
+    # The byte cap must be in place before anything reads the body, and CSRF checking reads
+    # it; so CSRF is exempted here and enforced on the inner view (Django's documented way).
+    size_limit = install_size_limit(request)
+    return _import_new(request, slug, size_limit=size_limit)
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
-def import_new(request, slug):
+@csrf_protect
+def _import_new(request, slug, *, size_limit):
     review, membership = get_review_for_user(request.user, slug, role="lead")
-    form = ImportUploadForm(request.POST or None, request.FILES or None, review=review, formats=FORMATS)
+    data, files = request.POST or None, request.FILES or None  # reading them runs the handler
+    form = ImportUploadForm(
+        data, files, review=review, formats=FORMATS,
+        too_large=file_too_large_message(size_limit.limit) if size_limit.exceeded else "",
+    )
     if not review.sources.exists():
         messages.info(request, NO_SOURCE_YET)
         return redirect("review:sources", slug=slug)

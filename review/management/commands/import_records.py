@@ -1,6 +1,7 @@
 import sys
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
@@ -8,7 +9,7 @@ from review.importers import FORMATS
 from review.management.commands._helpers import review_by_slug, user_by_username
 from review.models import SearchSource
 from review.models.imports import ImportStatus
-from review.services.imports import import_records
+from review.services.imports import TOO_LARGE, import_records
 from review.services.sources import source_create
 
 
@@ -50,6 +51,10 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"{file}: no such file.")
+        # Measured before reading, so an oversized file is never loaded into memory.
+        size, limit = path.stat().st_size, settings.CONCORD_MAX_IMPORT_BYTES
+        if size > limit:
+            raise CommandError(TOO_LARGE.format(filename=path.name, size=size, limit=limit))
         search_source = SearchSource.objects.filter(review=review, name=source).first()
         try:
             if search_source is None:
