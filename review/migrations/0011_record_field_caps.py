@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('review', '0009_maintenance_switch'),
+        ('review', '0010_edit_versions'),
     ]
 
     operations = [
