@@ -10,6 +10,7 @@ from .base import Context
 from .decoding import ascii_compatible, decode, sample_text, sniff
 from .detect import FORMATS, detect_text, is_gzip, is_zip
 from .errors import ImportFileError, RecordError, RecordProblem
+from .not_exports import refuse_non_export
 from .records import ParsedRecord, ParseResult
 
 ERR_NO_RECORDS = "no records found in the file"
@@ -202,9 +203,11 @@ def _open(data, fmt, max_bytes, ctx):
         raise ImportFileError(ERR_OVERSIZE.format(size=len(data), limit=max_bytes))
     if fmt is not None and fmt not in FORMATS:
         raise ImportFileError(ERR_FORMAT_KEY.format(fmt=fmt, keys=", ".join(FORMATS)))
+    refuse_non_export(data)
     if is_gzip(data):
         data = compressed.gunzip(data, max_bytes)
         ctx.notes["compressed"] = "gzip"
+        refuse_non_export(data)
         if is_gzip(data) or is_zip(data):
             raise ImportFileError("nested compressed files are not accepted")
     elif is_zip(data) and not compressed.is_xlsx(data):

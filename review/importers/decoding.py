@@ -20,16 +20,8 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 
-# Signatures of files people upload by mistake; naming them beats "not a citation file".
+# Archives and programs; documents and pictures are named earlier (not_exports.py).
 _BINARY_MAGIC = (
-    (b"%PDF", "the file is a PDF document, not a citation export"),
-    (
-        b"\xd0\xcf\x11\xe0",
-        "the file is a legacy Excel/Word file (.xls/.doc): save it as .xlsx or CSV",
-    ),
-    (b"\x89PNG", "the file is a PNG image, not a citation export"),
-    (b"\xff\xd8\xff", "the file is a JPEG image, not a citation export"),
-    (b"GIF8", "the file is a GIF image, not a citation export"),
     (b"7z\xbc\xaf", "the file is a 7-Zip archive: upload the export itself, or a .zip/.gz"),
     (b"Rar!", "the file is a RAR archive: upload the export itself, or a .zip/.gz"),
     (b"BZh", "the file is a bzip2 archive: upload the export itself, or a .zip/.gz"),

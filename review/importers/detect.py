@@ -6,6 +6,7 @@ import re
 
 from .decoding import sample_text, sniff
 from .errors import ImportFileError
+from .not_exports import refuse_non_export
 
 FORMATS = {
     "ris": "RIS (EndNote, Zotero, Mendeley, Scopus, Embase, Ovid, EBSCO, ProQuest, WoS)",
@@ -43,6 +44,7 @@ def is_gzip(data: bytes) -> bool:
 def detect_format(content: str | bytes) -> str:
     """Return a key of FORMATS, or raise ImportFileError when nothing fits."""
     if isinstance(content, bytes | bytearray):
+        refuse_non_export(content)
         if is_zip(content):
             return "xlsx"
         if is_gzip(content):

@@ -14,6 +14,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from review.importers import ImportFileError, ParsedRecord, iter_file
+from review.importers.not_exports import NOT_AN_EXPORT
+from review.importers.not_exports import identify as identify_non_export
 from review.models import Record, RecordImport
 from review.models.imports import ImportStatus
 from review.models.records import PublicationType
@@ -63,6 +65,10 @@ def import_create(
         raise ValidationError(TOO_LARGE.format(filename=filename, size=len(data), limit=limit))
     if not data:
         raise ValidationError(EMPTY_UPLOAD.format(filename=filename))
+    not_an_export = identify_non_export(data)
+    if not_an_export:
+        # Refused at upload, before a column map or the worker sees it; nothing is kept.
+        raise ValidationError(NOT_AN_EXPORT.format(what=not_an_export))
     digest = _sha256(data)
     previous = _previous_import(source, digest)
     if previous is not None:

@@ -87,7 +87,7 @@ CASES = [
     Case(
         "legacy xls",
         lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512,
-        error="legacy Excel",
+        error="an Office 97-2003 document, not a search export",
         filename="export.xls",
     ),
     Case(
