@@ -32,9 +32,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Before django_tasks_db: review's db_worker (the library's, plus import recovery) wins.
+    "review",
     "django_tasks",
     "django_tasks_db",
-    "review",
     "extraction",
     "analysis",
 ]
@@ -127,6 +128,8 @@ MEDIA_URL = "media/"
 # Uploads: the request body cap bounds what one import may send; the importers apply
 # their own caps (decompressed size, records) behind it.
 CONCORD_MAX_IMPORT_BYTES = envint("CONCORD_MAX_IMPORT_BYTES", 200 * 1024 * 1024)
+# A worker renews its lease on a running import; one not renewed this long is failed with a Retry.
+CONCORD_IMPORT_LEASE_SECONDS = envint("CONCORD_IMPORT_LEASE_SECONDS", 120)
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = envint("FILE_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
