@@ -102,3 +102,18 @@ def test_a_worker_whose_lease_was_given_up_lands_nothing(team, source):
         import_run(record_import=record_import, progress=lose_the_lease)
     assert Record.objects.filter(record_import=record_import).count() == 0
     assert not AuditEvent.objects.filter(action="import.completed").exists()
+
+
+def test_an_upload_waiting_for_its_column_map_is_cancelled_from_the_map_page(team, source, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(team.lead)
+    upload = SimpleUploadedFile("table.csv", b"Title,Year\nA trial,2020\n", content_type="text/csv")
+    response = client.post(f"/reviews/{team.review.slug}/imports/new/", {"source": source.pk, "file": upload})
+    record_import = RecordImport.objects.get()
+    assert response.url == _url(team, record_import, "columns/")
+    assert _url(team, record_import, "cancel/") in client.get(response.url).content.decode()
+    assert client.post(_url(team, record_import, "cancel/")).status_code == 302
+    assert RecordImport.objects.get().status == ImportStatus.CANCELLED
+    assert client.get(_url(team, record_import, "columns/")).url == _url(team, record_import)
+    assert client.get(_url(team, record_import, "cancel/")).status_code == 405
