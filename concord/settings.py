@@ -33,9 +33,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Before django_tasks_db: review's db_worker (the library's, plus import recovery) wins.
+    "review",
     "django_tasks",
     "django_tasks_db",
-    "review",
     "extraction",
     "analysis",
 ]
@@ -162,6 +163,8 @@ CONCORD_IMPORT_FIELD_CAPS = {
     "title": 4_000, "abstract": 100_000, "journal": 1_000, "volume": 200, "issue": 200, "pages": 200,
     "language": 200, "url": 4_000, "authors": 20_000, "keywords": 2_000, "raw": 1_000_000,
 }
+# A worker renews its lease on a running import; one not renewed this long is failed with a Retry.
+CONCORD_IMPORT_LEASE_SECONDS = envint("CONCORD_IMPORT_LEASE_SECONDS", 120)
 # Form fields (not files) are held in memory; the largest form, extraction, is far below this.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 # Files above this go to a temporary file, not memory.

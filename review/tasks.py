@@ -1,16 +1,27 @@
 """Background tasks: long imports and de-duplication run here, never inside a request."""
 
+import logging
+
 from django_tasks import task
 
+from review.import_jobs import ImportTaken, imports_recover
 from review.models import RecordImport, Review
 from review.services.duplicates import dedup_run
 from review.services.imports import import_then_dedup
 
+logger = logging.getLogger(__name__)
+
 
 @task()
 def run_import(import_id: int) -> int:
+    # Every task first frees imports whose worker died, so a queue with any worker alive heals.
+    imports_recover()
     record_import = RecordImport.objects.select_related("review", "source", "created_by").get(pk=import_id)
-    import_then_dedup(record_import=record_import)
+    try:
+        import_then_dedup(record_import=record_import)
+    except ImportTaken:
+        # Handed twice, cancelled while it waited, or given up by an earlier worker: not ours to run.
+        logger.info("import %s is not waiting any more; this task leaves it alone", import_id)
     return import_id
 
 

@@ -7,6 +7,12 @@ class ImportStatus(models.TextChoices):
     RUNNING = "running", "Importing"
     DONE = "done", "Imported"
     FAILED = "failed", "Refused"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# A file may be waiting, importing or imported only once per source; a refused or cancelled
+# copy does not count, so the same file can be uploaded again after it.
+ACTIVE_STATUSES = (ImportStatus.PENDING, ImportStatus.RUNNING, ImportStatus.DONE)
 
 
 class RecordImport(models.Model):
@@ -37,13 +43,19 @@ class RecordImport(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Background runs (review/import_jobs.py): set once when a task is queued, so a second
+    # submit of the column map queues nothing; `attempts` counts claims and fences a late
+    # writer; the lease is renewed while a worker holds the import.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["source", "sha256"],
-                condition=models.Q(status="done"),
+                condition=models.Q(status__in=ACTIVE_STATUSES),
                 name="import_file_once_per_source",
             )
         ]
@@ -53,7 +65,7 @@ class RecordImport(models.Model):
 
     @property
     def finished(self) -> bool:
-        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.CANCELLED)
 
     @property
     def progress_percent(self) -> int:

@@ -10,14 +10,15 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from review.import_jobs import ImportLost, ImportTaken, import_claim, lease_kept
 from review.importers import ImportFileError, ParsedRecord, iter_file
 from review.importers.not_exports import NOT_AN_EXPORT
 from review.importers.not_exports import identify as identify_non_export
 from review.models import Record, RecordImport
-from review.models.imports import ImportStatus
+from review.models.imports import ACTIVE_STATUSES, ImportStatus
 from review.models.records import PublicationType
 from review.services.audit import audit_record
 from review.services.duplicates import dedup_run
@@ -42,7 +43,13 @@ def _sha256(data: bytes) -> str:
 
 
 def _previous_import(source, digest: str) -> RecordImport | None:
-    return RecordImport.objects.filter(source=source, sha256=digest, status=ImportStatus.DONE).first()
+    return RecordImport.objects.filter(source=source, sha256=digest, status__in=ACTIVE_STATUSES).first()
+
+
+def already_imported(filename: str, source, digest: str) -> str:
+    previous = _previous_import(source, digest)
+    date = f"{previous.created_at:%Y-%m-%d}" if previous else f"{timezone.now():%Y-%m-%d}"
+    return ALREADY_IMPORTED.format(filename=filename, source=source, date=date)
 
 
 @transaction.atomic
@@ -70,11 +77,8 @@ def import_create(
         # Refused at upload, before a column map or the worker sees it; nothing is kept.
         raise ValidationError(NOT_AN_EXPORT.format(what=not_an_export))
     digest = _sha256(data)
-    previous = _previous_import(source, digest)
-    if previous is not None:
-        raise ValidationError(
-            ALREADY_IMPORTED.format(filename=filename, source=source, date=f"{previous.created_at:%Y-%m-%d}")
-        )
+    if _previous_import(source, digest) is not None:
+        raise ValidationError(already_imported(filename, source, digest))
     record_import = RecordImport(
         review=review,
         source=source,
@@ -87,7 +91,13 @@ def import_create(
         created_by=actor,
     )
     record_import.upload.save(f"{digest[:16]}.upload", ContentFile(data), save=False)
-    record_import.save()
+    try:
+        with transaction.atomic():
+            record_import.save()
+    except IntegrityError:
+        # The same file uploaded at the same moment landed between the check above and this insert.
+        record_import.upload.delete(save=False)
+        raise ValidationError(already_imported(filename, source, digest)) from None
     audit_record(
         action="import.requested",
         actor=actor,
@@ -199,12 +209,12 @@ def _clear_progress(record_import: RecordImport) -> None:
 
 
 def _fail(record_import: RecordImport, message: str, actor) -> None:
-    # A refused file is not kept: only the refusal (name, hash, reason) stays on record.
-    record_import.upload.delete(save=False)
     with transaction.atomic():
-        RecordImport.objects.filter(pk=record_import.pk).update(
-            status=ImportStatus.FAILED, error=message, finished_at=timezone.now(), upload=""
-        )
+        # Only this worker's own claim: a retry may hold the import (and its file) by now.
+        if not RecordImport.objects.filter(
+            pk=record_import.pk, status=ImportStatus.RUNNING, attempts=record_import.attempts
+        ).update(status=ImportStatus.FAILED, error=message, finished_at=timezone.now(), upload=""):
+            raise ImportLost(f"import {record_import.pk} was given up before it failed")
         audit_record(
             action="import.refused",
             actor=actor,
@@ -212,6 +222,8 @@ def _fail(record_import: RecordImport, message: str, actor) -> None:
             obj=record_import,
             new={"filename": record_import.filename, "error": message},
         )
+    # A refused file is not kept: only the refusal (name, hash, reason) stays on record.
+    record_import.upload.delete(save=False)
     record_import.status = ImportStatus.FAILED
     record_import.error = message
 
@@ -225,10 +237,15 @@ def import_run(
     """Parse the stored upload and write every record in one transaction, or none.
 
     Records stream from the parser in batches, so memory holds the file and one batch,
-    not every record at once.
+    not every record at once. Raises ImportTaken when another worker has the import.
     """
+    import_claim(record_import=record_import)
+    with lease_kept(record_import):
+        return _run_claimed(record_import=record_import, progress=progress, data=data)
+
+
+def _run_claimed(*, record_import: RecordImport, progress, data: bytes | None) -> RecordImport:
     actor = record_import.created_by
-    RecordImport.objects.filter(pk=record_import.pk).update(status=ImportStatus.RUNNING)
     if data is None:
         with record_import.upload.open("rb") as handle:
             data = handle.read()
@@ -262,6 +279,8 @@ def import_run(
                 for problem in stream.skipped
             ] + too_long
             _mark_done(record_import, stream, sorted(skipped, key=lambda p: p["record"]), count, actor)
+    except ImportTaken:
+        raise
     except ImportFileError as exc:
         _fail(record_import, import_error_message(exc), actor)
         return record_import
@@ -281,7 +300,10 @@ def import_run(
 
 def _mark_done(record_import: RecordImport, result, skipped: list, count: int, actor) -> None:
     truncated = truncation_report(result.truncated, skipped=skipped)
-    RecordImport.objects.filter(pk=record_import.pk).update(
+    # Fenced by the attempt: a worker whose lease was given up rolls its records back here.
+    landed = RecordImport.objects.filter(
+        pk=record_import.pk, status=ImportStatus.RUNNING, attempts=record_import.attempts
+    ).update(
         status=ImportStatus.DONE,
         format=result.format,
         encoding=result.encoding or "",
@@ -292,7 +314,10 @@ def _mark_done(record_import: RecordImport, result, skipped: list, count: int, a
         progress_total=count,
         finished_at=timezone.now(),
         error="",
+        lease_expires_at=None,
     )
+    if not landed:
+        raise ImportLost(f"import {record_import.pk} was given up before it landed")
     audit_record(
         action="import.completed",
         actor=actor,

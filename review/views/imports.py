@@ -8,12 +8,12 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
 from review.forms import ColumnMapForm, ImportUploadForm
+from review.import_jobs import import_enqueue, imports_recover
 from review.importers import FORMATS, ImportFileError, csv_headers, detect_format
 from review.models import RecordImport
 from review.models.imports import ImportStatus
 from review.permissions import get_review_for_user
 from review.services.imports import import_create, import_progress
-from review.tasks import run_import
 from review.upload_limits import file_too_large_message, install_size_limit
 
 TABULAR = {"csv", "tsv", "xlsx"}
@@ -21,8 +21,7 @@ NO_SOURCE_YET = "Add the search source (for example PubMed) before importing its
 
 
 def _enqueue(record_import: RecordImport) -> None:
-    # After commit: the worker must find the row the request just wrote.
-    transaction.on_commit(lambda: run_import.enqueue(record_import.pk))
+    import_enqueue(record_import=record_import)
 
 
 def _detected_tabular(data: bytes) -> bool:
@@ -36,6 +35,7 @@ def _detected_tabular(data: bytes) -> bool:
 @login_required
 def import_list(request, slug):
     review, membership = get_review_for_user(request.user, slug)
+    imports_recover()
     imports = review.imports.select_related("source", "created_by")
     return render(request, "review/imports.html", {"review": review, "membership": membership, "imports": imports})
 
@@ -89,7 +89,10 @@ def _import_new(request, slug, *, size_limit):
 @login_required
 def import_map(request, slug, pk):
     review, membership = get_review_for_user(request.user, slug, role="lead")
-    record_import = get_object_or_404(RecordImport, review=review, pk=pk, status=ImportStatus.PENDING)
+    record_import = get_object_or_404(RecordImport, review=review, pk=pk)
+    if record_import.status != ImportStatus.PENDING or record_import.enqueued_at:
+        # A second submit of the map (a double click) lands here once the first has queued it.
+        return redirect("review:import_detail", slug=slug, pk=record_import.pk)
     with record_import.upload.open("rb") as handle:
         data = handle.read()
     try:
@@ -99,8 +102,7 @@ def import_map(request, slug, pk):
     form = ColumnMapForm(request.POST or None, headers=headers)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            RecordImport.objects.filter(pk=record_import.pk).update(column_map=form.column_map())
-            _enqueue(record_import)
+            import_enqueue(record_import=record_import, column_map=form.column_map())
         return redirect("review:import_detail", slug=slug, pk=record_import.pk)
     return render(request, "review/import_map.html", {
         "review": review, "membership": membership, "record_import": record_import, "form": form,
@@ -112,6 +114,7 @@ def import_map(request, slug, pk):
 @login_required
 def import_detail(request, slug, pk):
     review, membership = get_review_for_user(request.user, slug)
+    imports_recover()
     record_import = get_object_or_404(RecordImport.objects.select_related("source"), review=review, pk=pk)
     return render(request, "review/import_detail.html", {
         "review": review, "membership": membership, "record_import": record_import,
@@ -122,6 +125,7 @@ def import_detail(request, slug, pk):
 @login_required
 def import_status(request, slug, pk):
     review, _ = get_review_for_user(request.user, slug)
+    imports_recover()
     record_import = get_object_or_404(RecordImport, review=review, pk=pk)
     if record_import.status == ImportStatus.RUNNING:
         record_import.progress_done, record_import.progress_total = import_progress(record_import)
