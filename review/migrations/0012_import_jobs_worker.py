@@ -28,7 +28,7 @@ def set_aside_duplicate_copies(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('review', '0009_maintenance_switch'),
+        ('review', '0011_record_field_caps'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
