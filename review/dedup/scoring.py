@@ -65,6 +65,8 @@ def title_similarity(a: Prepared, b: Prepared) -> float:
 def titles_agree(a: Prepared, b: Prepared, title: float) -> bool:
     """Near-identical titles, or one a clear variant of the other (subtitle dropped,
     the other language of a "translation [original]" title, a truncation of either)."""
+    if not (a.title_key and b.title_key):
+        return False  # a record without a title pairs on what it has, through a person
     if _same_or_cut(a.title_key, b.title_key, shortest=30) or _variants_match(a, b):
         return True  # the keys ignore spaces: "K<inf>Ca</inf>3.1" is "KCa3.1"
     return title >= TITLES_AGREE and not _words_replaced(a, b)

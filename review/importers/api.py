@@ -11,7 +11,7 @@ from .decoding import ascii_compatible, decode, sample_text, sniff
 from .detect import FORMATS, detect_text, is_gzip, is_zip
 from .errors import ImportFileError, RecordError, RecordProblem
 from .not_exports import refuse_non_export
-from .records import ParsedRecord, ParseResult
+from .records import ERR_NO_CONTENT, ParsedRecord, ParseResult, has_content
 
 ERR_NO_RECORDS = "no records found in the file"
 ERR_ALL_BAD = "no usable records in the file; first problem: {reason}"
@@ -131,6 +131,10 @@ class RecordStream:
                     raise ImportFileError(exc.reason, line=line, record=item.position) from None
                 self.skipped.append(RecordProblem(item.position, line, exc.reason))
             else:
+                if not has_content(record):
+                    # Nothing to screen or to de-duplicate: left out and listed, never fatal.
+                    self.skipped.append(RecordProblem(item.position, item.line, ERR_NO_CONTENT))
+                    continue
                 produced += 1
                 if field_caps:
                     record, cuts = caps.cap_fields(record, field_caps)

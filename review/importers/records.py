@@ -51,6 +51,17 @@ class ParsedRecord:
     truncated: dict = field(default_factory=dict)
 
 
+ERR_NO_CONTENT = "no bibliographic content (no title, authors, journal, year, volume, pages or identifier)"
+
+
+def has_content(record: ParsedRecord) -> bool:
+    """A record without a title is still a record when anything else identifies it."""
+    return any((
+        record.title, record.abstract, record.authors, record.year, record.journal, record.volume,
+        record.pages, record.doi, record.pmid, record.issn, record.url,
+    ))
+
+
 @dataclass(slots=True)
 class ParseResult:
     format: str

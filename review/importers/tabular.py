@@ -12,7 +12,7 @@ from . import compressed, limits
 from . import normalise as norm
 from .base import Context, Pending
 from .decoding import decode
-from .errors import ImportFileError, RecordError
+from .errors import ImportFileError
 from .records import ParsedRecord
 
 # Concord field -> header names in the order they are preferred (compared lower-cased).
@@ -340,8 +340,6 @@ def convert(item: Pending, ctx: Context) -> ParsedRecord:
         return [row[p] for p in mapping.get(field, ()) if p < len(row) and row[p].strip()]
 
     title = norm.clean_line(get("title"))
-    if not title and not get("abstract") and not get("doi"):
-        raise RecordError("row has no title, abstract or DOI", line=item.line)
     layout = ctx.source_hint
     authors_cell = get("authors")
     if layout == "scopus":

@@ -116,8 +116,9 @@ def import_detail(request, slug, pk):
     review, membership = get_review_for_user(request.user, slug)
     imports_recover()
     record_import = get_object_or_404(RecordImport.objects.select_related("source"), review=review, pk=pk)
+    untitled = record_import.records.filter(title="").count() if record_import.status == ImportStatus.DONE else 0
     return render(request, "review/import_detail.html", {
-        "review": review, "membership": membership, "record_import": record_import,
+        "review": review, "membership": membership, "record_import": record_import, "untitled": untitled,
     })
 
 

@@ -228,7 +228,7 @@ def test_gzip_and_zip_uploads_are_unpacked():
 def test_the_package_imports_nothing_from_django():
     code = (
         "import sys, review.importers as m; "
-        "m.parse_file(b'TY  - JOUR\\nER  - \\n', filename='a.ris'); "
+        "m.parse_file(b'TY  - JOUR\\nTI  - A trial\\nER  - \\n', filename='a.ris'); "
         "bad = [n for n in sys.modules if n == 'django' or n.startswith('django.')]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from review.importers import parse_file
+from review.importers import ImportFileError, parse_file
+from review.importers.records import ERR_NO_CONTENT
 
 pytestmark = pytest.mark.shared_data
 
@@ -21,10 +22,8 @@ SHARED = Path(__file__).resolve().parents[3] / ".." / "shared" / "test-data"
 
 COUNTS = {
     "asreview_demo/_baseline.ris": ("ris", 100),
-    "asreview_demo/baseline_reference_types.ris": ("ris", 61),
     "asreview_demo/baseline_tag-notes_labels.ris": ("ris", 32),
     "asreview_demo/baseline_zotero.ris": ("ris", 100),
-    "asreview_demo/duplicate_records.csv": ("csv", 14),
     "asreview_demo/embase.csv": ("csv", 6),
     "asreview_demo/embase.ris": ("ris", 6),
     "asreview_demo/embase_newpage.csv": ("csv", 6),
@@ -145,6 +144,22 @@ def test_real_export_imports_with_its_record_count(relative):
     assert not result.skipped
 
 
+def test_rows_with_no_bibliographic_content_are_left_out_and_listed():
+    # Four rows carry only "10.4"-style stubs, which are no DOI: skipped and listed even
+    # without "skip bad records", while the ten rows with a title land.
+    result = parsed("formats/asreview_demo/duplicate_records.csv")
+    assert (result.format, len(result.records)) == ("csv", 10)
+    assert [(p.position, p.reason) for p in result.skipped] == [(n, ERR_NO_CONTENT) for n in (11, 12, 13, 14)]
+
+
+def test_a_file_of_empty_records_is_refused():
+    # ASReview's list of every RIS reference type: each record is a type and a note only.
+    path = shared_path("formats/asreview_demo/baseline_reference_types.ris")
+    with pytest.raises(ImportFileError) as caught:
+        parse_file(path.read_bytes(), filename=path.name)
+    assert ERR_NO_CONTENT in caught.value.reason
+
+
 @pytest.mark.parametrize("relative", sorted(OTHER_COUNTS))
 def test_endnote_xml_and_worked_example_import(relative):
     fmt, count = OTHER_COUNTS[relative]
@@ -155,7 +170,8 @@ def test_endnote_xml_and_worked_example_import(relative):
 def test_every_file_under_formats_is_counted():
     root = shared_path("formats")
     on_disk = {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
-    assert on_disk == set(COUNTS)
+    checked_elsewhere = {"asreview_demo/duplicate_records.csv", "asreview_demo/baseline_reference_types.ris"}
+    assert on_disk == set(COUNTS) | checked_elsewhere
 
 
 def test_detection_from_content_ignores_the_file_name():
