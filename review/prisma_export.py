@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
 from concord import spreadsheets
+from concord.plotting import literal_text
 from review.prisma import DBR, OTHER, PrismaCounts
 
 FORMATS = ("json", "csv", "svg", "png", "pdf")
@@ -151,6 +152,7 @@ def _reasons(reasons: dict[str, int], width: int) -> str:
     return "\n".join(lines)
 
 
+@literal_text
 def diagram(counts: PrismaCounts, fmt: str) -> bytes:
     """The PRISMA 2020 flow diagram for new reviews (databases, registers and other methods)."""
     data = counts.as_dict()
