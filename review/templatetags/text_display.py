@@ -1,0 +1,23 @@
+"""Display of text a user chose, such as an upload's file name.
+
+Bidirectional override and isolate marks can make ``invoice\u202eslx.exe`` read as
+``invoiceexe.xls``; shown as visible escapes (``\\u202e``), the name reads as it is.
+"""
+
+import re
+
+from django import template
+
+register = template.Library()
+
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def bidi_escaped(value) -> str:
+    return BIDI_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", "" if value is None else str(value))
+
+
+@register.filter(name="bidi_escaped")
+def bidi_escaped_filter(value) -> str:
+    # Not marked safe: autoescaping still applies to the result.
+    return bidi_escaped(value)
