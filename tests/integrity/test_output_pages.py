@@ -69,6 +69,7 @@ def test_pages_and_svgs_carry_a_content_security_policy(team, client_for):
 
 
 INLINE = {
+    "style element": re.compile(r"<style\b", re.I),
     "inline script": re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>", re.I),
     "event handler": re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I),
     "style attribute": re.compile(r"<[a-z][^>]*\sstyle\s*=", re.I),
