@@ -7,6 +7,7 @@ Bidirectional override and isolate marks can make ``invoice\u202eslx.exe`` read 
 import re
 
 from django import template
+from django.utils.safestring import SafeData, mark_safe
 
 register = template.Library()
 
@@ -19,5 +20,8 @@ def bidi_escaped(value) -> str:
 
 @register.filter(name="bidi_escaped")
 def bidi_escaped_filter(value) -> str:
-    # Not marked safe: autoescaping still applies to the result.
+    # The escapes are plain ASCII: text that was safe HTML stays safe, any other text is
+    # still autoescaped.
+    if isinstance(value, SafeData):
+        return mark_safe(bidi_escaped(value))
     return bidi_escaped(value)

@@ -4,7 +4,7 @@ violation, and their scripts still work (keyboard votes, the order menu, print).
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import new_page, log_in
+from tests.e2e.conftest import log_in, new_page
 
 # Recorded from the first script that runs in every page, before Concord's own.
 WATCH = """
