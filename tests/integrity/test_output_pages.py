@@ -83,3 +83,12 @@ def test_no_template_relies_on_what_the_policy_refuses():
         text = path.read_text(encoding="utf-8")
         found += [(path.name, what) for what, pattern in INLINE.items() if pattern.search(text)]
     assert found == []
+
+
+def test_the_filter_escapes_html_it_was_given_as_text_and_keeps_safe_html():
+    from django.template import Context, Template
+    from django.utils.safestring import mark_safe
+
+    template = Template("{% load text_display %}{{ v|bidi_escaped }}")
+    assert template.render(Context({"v": "<b>x\u202e</b>"})) == "&lt;b&gt;x\\u202e&lt;/b&gt;"
+    assert template.render(Context({"v": mark_safe("<b>x\u202e</b>")})) == "<b>x\\u202e</b>"
