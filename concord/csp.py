@@ -4,10 +4,12 @@ Pages load only Concord's own scripts, styles and images: no inline script, no i
 handler, no inline style attribute (each behaviour lives in static/concord/*.js), so a
 title or a note that slipped past escaping could still not run. An SVG is a document that
 may carry script, so one opened on its own gets a policy that runs nothing. A response that
-already names its policy keeps it.
+already names its policy keeps it, and so do Django's error pages in DEBUG.
 """
 
 from __future__ import annotations
+
+from django.conf import settings
 
 PAGE_POLICY = "; ".join([
     "default-src 'self'",
@@ -30,6 +32,9 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if "Content-Security-Policy" in response:
+            return response
+        # Django's debug error pages are inline scripts and styles, and only ever shown in DEBUG.
+        if settings.DEBUG and response.status_code >= 400:
             return response
         content_type = response.get("Content-Type", "").split(";")[0].strip().lower()
         if content_type == "text/html":
