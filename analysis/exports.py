@@ -1,4 +1,4 @@
-"""Tables of a run as pandas frames, written as CSV or XLSX.
+"""Tables of a run as pandas frames, written as CSV or XLSX by ``concord.spreadsheets``.
 
 Numbers are written at full precision (no rounding), so an export equals the engine's
 output; rounding is for pages and papers.
@@ -6,14 +6,14 @@ output; rounding is for pages and papers.
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
+
+from concord import spreadsheets
 
 TABLE_FORMATS = ("csv", "xlsx")
 CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": spreadsheets.CSV_CONTENT_TYPE,
+    "xlsx": spreadsheets.XLSX_CONTENT_TYPE,
 }
 
 POOLED_COLUMNS = (
@@ -142,18 +142,6 @@ def table_frame(results: dict, table: str) -> pd.DataFrame:
     if not isinstance(value, list):
         return pd.DataFrame()
     return pd.DataFrame.from_records(value)
-
-
-def to_csv(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
-
-
-def to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for title, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=title[:31], index=False)
-    return buffer.getvalue()
 
 
 def analysis_tables(name: str, results: dict) -> dict[str, pd.DataFrame]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import textwrap
@@ -11,11 +10,13 @@ import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
+from concord import spreadsheets
+from concord.plotting import literal_text
 from review.prisma import DBR, OTHER, PrismaCounts
 
 FORMATS = ("json", "csv", "svg", "png", "pdf")
 CONTENT_TYPES = {
-    "json": "application/json", "csv": "text/csv; charset=utf-8", "svg": "image/svg+xml",
+    "json": "application/json", "csv": spreadsheets.CSV_CONTENT_TYPE, "svg": "image/svg+xml",
     "png": "image/png", "pdf": "application/pdf",
 }
 
@@ -97,14 +98,13 @@ def csv_values(counts: PrismaCounts) -> dict[str, object]:
 
 def to_csv(counts: PrismaCounts) -> str:
     values = csv_values(counts)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
+    rows = []
     for data, node, box, description, boxtext in _TEMPLATE:
         n = values.get(data, 0)
-        writer.writerow([data, node, box, description, boxtext, description if node != "NA" else "NA",
-                         "NA", n if n != "" else 0])
-    return out.getvalue()
+        rows.append([data, node, box, description, boxtext, description if node != "NA" else "NA",
+                     "NA", n if n != "" else 0])
+    # Source names and exclusion reasons are user text: the shared writer neutralises them.
+    return spreadsheets.csv_text(CSV_HEADER, rows)
 
 
 def to_json(counts: PrismaCounts) -> str:
@@ -152,6 +152,7 @@ def _reasons(reasons: dict[str, int], width: int) -> str:
     return "\n".join(lines)
 
 
+@literal_text
 def diagram(counts: PrismaCounts, fmt: str) -> bytes:
     """The PRISMA 2020 flow diagram for new reviews (databases, registers and other methods)."""
     data = counts.as_dict()

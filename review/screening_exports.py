@@ -1,34 +1,17 @@
 """Exports of screening: included records (RIS, CSV) and every vote (CSV).
 
-Every cell goes through ``safe_cell``: a value a spreadsheet would run as a formula
-(starting with =, +, -, @, or a tab/carriage return) is prefixed with an apostrophe.
+The CSV files go through ``concord.spreadsheets``, the writer every download shares, so no
+cell is one a spreadsheet would run as a formula.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-
+from concord import spreadsheets
 from review.models import Record, ScreeningDecision
 from review.models.screening import Stage, StageStatus
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 RIS_TYPES = {"journal_article": "JOUR", "conference_abstract": "ABST", "conference_paper": "CPAPER",
              "book": "BOOK", "book_section": "CHAP", "thesis": "THES", "report": "RPRT", "preprint": "JOUR"}
-
-
-def safe_cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def _rows_to_csv(header: list[str], rows) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
-    return out.getvalue()
 
 
 def included_records(review):
@@ -60,7 +43,7 @@ def included_csv(review) -> str:
         notes = " | ".join(f"{d.reviewer.username}: {d.note}" for d in mine if d.note)
         rows.append([r.pk, r.study.label if r.study_id else "", r.title, "; ".join(r.authors), r.year or "",
                      r.journal, r.doi, r.pmid, r.source.name, ta, ft, notes])
-    return _rows_to_csv(header, rows)
+    return spreadsheets.csv_text(header, rows)
 
 
 def _ris_line(tag: str, value) -> str:
@@ -99,4 +82,4 @@ def votes_csv(review) -> str:
          d.created_at.isoformat(), d.updated_at.isoformat()]
         for d in decisions.iterator(chunk_size=2000)
     )
-    return _rows_to_csv(header, rows)
+    return spreadsheets.csv_text(header, rows)

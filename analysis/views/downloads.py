@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 from analysis import exports, figures
 from analysis.selectors import latest_run, review_statuses
 from analysis.views.common import member_review, review_analysis
+from concord import spreadsheets
 
 NOT_RUN = "This analysis has not been run yet."
 NO_FIGURE = "This run has no studies to plot."
@@ -48,10 +49,8 @@ def plot(request, slug, pk, kind, fmt):
         body = figures.render(run.results, kind, fmt)
     name = f"{slugify(analysis.name)}-{kind}.{fmt}"
     inline = fmt == "svg" and not request.GET.get("download")
-    response = _file(body, figures.CONTENT_TYPES[fmt], name, inline=inline)
-    # An SVG is a document that may carry script; served inline it must never run any.
-    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
-    return response
+    # An SVG is a document that may carry script: concord.csp gives it a policy that runs none.
+    return _file(body, figures.CONTENT_TYPES[fmt], name, inline=inline)
 
 
 @require_safe
@@ -61,9 +60,9 @@ def table(request, slug, pk, fmt):
     name = slugify(analysis.name)
     if fmt == "csv":
         frame = exports.analysis_pooled_frame(analysis.name, run.results)
-        return _file(exports.to_csv(frame), exports.CONTENT_TYPES["csv"], f"{name}-pooled.csv")
+        return _file(spreadsheets.frame_csv(frame), exports.CONTENT_TYPES["csv"], f"{name}-pooled.csv")
     if fmt == "xlsx":
-        body = exports.to_xlsx(exports.analysis_tables(analysis.name, run.results))
+        body = spreadsheets.frames_xlsx(exports.analysis_tables(analysis.name, run.results))
         return _file(body, exports.CONTENT_TYPES["xlsx"], f"{name}.xlsx")
     raise Http404(UNKNOWN)
 
@@ -74,7 +73,7 @@ def dataset(request, slug, pk):
     review, analysis, run = _run(request, slug, pk)
     frame = exports.dataset_frame(run.results)
     return _file(
-        exports.to_csv(frame), exports.CONTENT_TYPES["csv"], f"{slugify(analysis.name)}-data.csv"
+        spreadsheets.frame_csv(frame), exports.CONTENT_TYPES["csv"], f"{slugify(analysis.name)}-data.csv"
     )
 
 
@@ -86,9 +85,9 @@ def review_table(request, slug, fmt):
     frame = exports.review_pooled_frame(items)
     if fmt == "csv":
         return _file(
-            exports.to_csv(frame), exports.CONTENT_TYPES["csv"], f"{review.slug}-pooled.csv"
+            spreadsheets.frame_csv(frame), exports.CONTENT_TYPES["csv"], f"{review.slug}-pooled.csv"
         )
     if fmt == "xlsx":
-        body = exports.to_xlsx({"pooled": frame})
+        body = spreadsheets.frames_xlsx({"pooled": frame})
         return _file(body, exports.CONTENT_TYPES["xlsx"], f"{review.slug}-pooled.xlsx")
     raise Http404(UNKNOWN)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from concord.spreadsheets import frame_csv, frames_xlsx
 from extraction.outputs import agreement, plots, tables
 from extraction.selectors import locked_consensus
 
@@ -20,12 +21,12 @@ def export_all(review, folder: Path) -> list[Path]:
         written.append(path)
 
     characteristics = tables.characteristics_frame(review)
-    write("study_characteristics.csv", tables.to_csv(characteristics))
-    write("study_characteristics.xlsx", tables.to_xlsx(characteristics))
-    write("extraction_long.csv", tables.to_csv(tables.long_frame(review)))
-    write("appraisal_summary.csv", tables.to_csv(tables.appraisal_frame(review)))
-    write("agreement_pairs.csv", tables.to_csv(pd.DataFrame(agreement.pair_agreement(review))))
-    write("agreement_domains.csv", tables.to_csv(pd.DataFrame(agreement.domain_kappas(review))))
+    write("study_characteristics.csv", frame_csv(characteristics))
+    write("study_characteristics.xlsx", frames_xlsx({"Characteristics": characteristics}))
+    write("extraction_long.csv", frame_csv(tables.long_frame(review)))
+    write("appraisal_summary.csv", frame_csv(tables.appraisal_frame(review)))
+    write("agreement_pairs.csv", frame_csv(pd.DataFrame(agreement.pair_agreement(review))))
+    write("agreement_domains.csv", frame_csv(pd.DataFrame(agreement.domain_kappas(review))))
     for code in sorted({s.instrument for s in locked_consensus(review, kind="appraisal").studies}):
         rows = plots.assessments(review, code)
         for fmt in plots.FORMATS:

@@ -16,6 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
+from concord.plotting import literal_text  # noqa: E402
 from extraction.instruments import INSTRUMENTS, JUDGEMENT_LABELS  # noqa: E402
 from extraction.selectors import locked_consensus  # noqa: E402
 
@@ -76,6 +77,7 @@ def _legend(instrument, used):
     return [Patch(color=COLOURS[j], label=JUDGEMENT_LABELS[j]) for j in ORDER if j in used]
 
 
+@literal_text
 def traffic_light(rows, instrument_code: str, fmt: str = "svg") -> bytes:
     instrument = INSTRUMENTS[instrument_code]
     domains = [d.key for d in instrument.domains]
@@ -106,6 +108,7 @@ def traffic_light(rows, instrument_code: str, fmt: str = "svg") -> bytes:
     return _render(fig, fmt)
 
 
+@literal_text
 def summary(rows, instrument_code: str, fmt: str = "svg", weights: dict[str, float] | None = None) -> bytes:
     """Per domain, the (weighted) share of studies at each judgement, as stacked horizontal bars."""
     instrument = INSTRUMENTS[instrument_code]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 
 from extraction.definitions import cells_for
@@ -70,13 +68,3 @@ def appraisal_frame(review) -> pd.DataFrame:
         rows.append(row)
     return pd.DataFrame(rows)
 
-
-def to_csv(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8")
-
-
-def to_xlsx(frame: pd.DataFrame, sheet: str = "Characteristics") -> bytes:
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, index=False, sheet_name=sheet)
-    return buffer.getvalue()

@@ -13,6 +13,17 @@ from extraction.services.forms import current_form, form_publish
 from extraction.views.common import expected, report, review_for
 
 BAD_JSON = "The form JSON could not be read: {error}"
+NUL_IN_JSON = "The form JSON contains a NUL character (\\u0000), which is not allowed."
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def _changed_schema(post, schema):
@@ -37,9 +48,14 @@ def _changed_schema(post, schema):
             raise ValidationError(exc.args[0]) from None
     if op == "json":
         try:
-            return json.loads(post.get("schema", ""))
+            parsed = json.loads(post.get("schema", ""))
         except json.JSONDecodeError as exc:
             raise ValidationError(BAD_JSON.format(error=exc)) from None
+        # The escape \u0000 gets past the middleware's check of raw fields; PostgreSQL's
+        # jsonb refuses it.
+        if _has_nul(parsed):
+            raise ValidationError(NUL_IN_JSON)
+        return parsed
     if op == "template":
         return json.loads(TEMPLATE.read_text(encoding="utf-8"))["schema"]
     raise ValidationError("Unknown action.")

@@ -5,6 +5,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from concord import spreadsheets
 from extraction.instruments import INSTRUMENTS
 from extraction.outputs import agreement, plots, tables
 from extraction.selectors import locked_consensus
@@ -16,7 +17,6 @@ TABLES = {
     "long.csv": (tables.long_frame, "csv"),
     "appraisal.csv": (tables.appraisal_frame, "csv"),
 }
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @require_GET
@@ -43,8 +43,11 @@ def download(request, slug, name):
         raise Http404("No such download.")
     build, fmt = TABLES[name]
     frame = build(review)
-    body = tables.to_xlsx(frame) if fmt == "xlsx" else tables.to_csv(frame)
-    response = HttpResponse(body, content_type=XLSX if fmt == "xlsx" else "text/csv; charset=utf-8")
+    if fmt == "xlsx":
+        body, content_type = spreadsheets.frames_xlsx({"Characteristics": frame}), spreadsheets.XLSX_CONTENT_TYPE
+    else:
+        body, content_type = spreadsheets.frame_csv(frame), spreadsheets.CSV_CONTENT_TYPE
+    response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{review.slug}-{name}"'
     return response
 

@@ -6,6 +6,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from concord import spreadsheets
 from review import screening_exports, screening_selectors
 from review.permissions import ROLE_REQUIRED, get_review_for_user
 from review.prisma import DBR, OTHER, prisma_counts
@@ -77,7 +78,7 @@ def export_included(request, slug, fmt):
         return _attachment(screening_exports.included_ris(review), "application/x-research-info-systems",
                            f"included-{review.slug}.ris")
     if fmt == "csv":
-        return _attachment(screening_exports.included_csv(review), "text/csv; charset=utf-8",
+        return _attachment(screening_exports.included_csv(review), spreadsheets.CSV_CONTENT_TYPE,
                            f"included-{review.slug}.csv")
     raise Http404("Unknown format.")
 
@@ -87,4 +88,4 @@ def export_included(request, slug, fmt):
 def export_votes(request, slug):
     review, membership = get_review_for_user(request.user, slug)
     _export_allowed(review, membership)
-    return _attachment(screening_exports.votes_csv(review), "text/csv; charset=utf-8", f"votes-{review.slug}.csv")
+    return _attachment(screening_exports.votes_csv(review), spreadsheets.CSV_CONTENT_TYPE, f"votes-{review.slug}.csv")

@@ -29,8 +29,19 @@
     });
   }
 
+  // The Content-Security-Policy refuses inline handlers (onclick=...): these stand in for them.
+  function bindActions() {
+    document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+      select.addEventListener("change", function () { select.form.submit(); });
+    });
+    document.querySelectorAll("button[data-print]").forEach(function (button) {
+      button.addEventListener("click", function () { window.print(); });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     if (document.querySelector("[data-key]")) { bindKeys(); }
+    bindActions();
     var box = document.getElementById("import-progress");
     if (box && box.getAttribute("data-finished") === "false") { pollImport(box); }
   });

@@ -5,6 +5,7 @@ import io
 import openpyxl
 import pandas as pd
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from analysis.models import Analysis, AnalysisRun
@@ -207,7 +208,10 @@ def test_report_has_prisma_characteristics_and_every_analysis(team, bcg, client_
     assert reverse("review:prisma_download", args=[team.review.slug, "svg"]) in html
     assert "Absolute latitude of the study site" in html and "Aronson 1948" in html
     assert html.count('class="report-section analysis-section"') == 2
-    assert "@media print" in html
+    # The print rules live in a static stylesheet: the Content-Security-Policy refuses <style>.
+    assert '<link rel="stylesheet" href="/static/concord/report.css">' in html
+    with open(finders.find("concord/report.css"), encoding="utf-8") as css:
+        assert "@media print" in css.read()
 
 
 def test_an_analysis_not_yet_run_has_no_downloads(team, client_for):

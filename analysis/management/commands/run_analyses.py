@@ -7,6 +7,7 @@ from django.utils.text import slugify
 
 from analysis import exports, figures
 from analysis.services import analyses_run_all
+from concord import spreadsheets
 from review.models import Review
 
 
@@ -28,19 +29,19 @@ class Command(BaseCommand):
         runs = analyses_run_all(review=review)
         items = [(run.analysis.name, run.results) for run in runs]
         pooled = exports.review_pooled_frame(items)
-        (out / "pooled.csv").write_bytes(exports.to_csv(pooled))
-        (out / "pooled.xlsx").write_bytes(exports.to_xlsx({"pooled": pooled}))
+        (out / "pooled.csv").write_bytes(spreadsheets.frame_csv(pooled))
+        (out / "pooled.xlsx").write_bytes(spreadsheets.frames_xlsx({"pooled": pooled}))
         for run in runs:
             folder = out / f"{run.analysis.position:02d}-{slugify(run.analysis.name)}"
             folder.mkdir(exist_ok=True)
             name, results = run.analysis.name, run.results
             (folder / "pooled.csv").write_bytes(
-                exports.to_csv(exports.analysis_pooled_frame(name, results))
+                spreadsheets.frame_csv(exports.analysis_pooled_frame(name, results))
             )
             (folder / "tables.xlsx").write_bytes(
-                exports.to_xlsx(exports.analysis_tables(name, results))
+                spreadsheets.frames_xlsx(exports.analysis_tables(name, results))
             )
-            (folder / "data.csv").write_bytes(exports.to_csv(exports.dataset_frame(results)))
+            (folder / "data.csv").write_bytes(spreadsheets.frame_csv(exports.dataset_frame(results)))
             if figures.has_figures(results):
                 for kind in figures.KINDS:
                     svg = figures.cached_svg(run, kind)

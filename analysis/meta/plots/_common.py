@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -97,6 +99,23 @@ def default_xlab(measure: str | None, scale: Scale) -> str:
     return _LABELS.get(measure, "Estimate")
 
 
+# Study labels, subgroup names and analysis names are user text: a pair of "$" in them must
+# print as typed, not be parsed as mathtext (which fails on most such text). No label of
+# the plots themselves uses mathtext.
+LITERAL_TEXT = {"text.parse_math": False}
+
+
+def literal_text(draw):
+    """Run ``draw`` with mathtext off, for the text it creates and the tick labels it draws."""
+
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs):
+        with matplotlib.rc_context(LITERAL_TEXT):
+            return draw(*args, **kwargs)
+
+    return wrapper
+
+
 def new_figure(width: float, height: float, dpi: float = 150) -> Figure:
     """A Figure on its own Agg canvas, outside pyplot, so no global state is touched."""
     fig = Figure(figsize=(width, height), dpi=dpi, layout="none")
@@ -161,6 +180,7 @@ def set_linear_ticks(ax) -> None:
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}".replace("-", "\u2212")))
 
 
+@literal_text
 def save_figure(fig: Figure, path_or_file, format: str | None = None, *, dpi: float = 300):
     """Write ``fig`` as SVG, PNG or PDF.
 

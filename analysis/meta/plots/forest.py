@@ -19,6 +19,7 @@ from ._common import (
     fmt_num,
     fmt_p,
     heterogeneity_text,
+    literal_text,
     new_figure,
     resolve_scale,
     set_linear_ticks,
@@ -209,6 +210,7 @@ def _sizes(rows: list[_Row], font: float) -> dict[int, float]:
     return dict(zip(idx, sides, strict=True))
 
 
+@literal_text
 def forest_plot(
     res,
     *,

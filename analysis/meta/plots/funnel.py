@@ -14,6 +14,7 @@ from ._common import (
     INK,
     MUTED,
     default_xlab,
+    literal_text,
     new_figure,
     resolve_scale,
     set_linear_ticks,
@@ -25,6 +26,7 @@ from ._common import (
 _SHADES = ("#a3a3a3", "#c8c8c8", "#e9e9e9", "#f4f4f4")
 
 
+@literal_text
 def funnel_plot(
     res,
     *,

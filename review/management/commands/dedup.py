@@ -1,8 +1,8 @@
-import csv
 import time
 
 from django.core.management.base import BaseCommand
 
+from concord import spreadsheets
 from review.management.commands._helpers import review_by_slug
 from review.models import DuplicatePair, Record
 from review.models.duplicates import PairStatus
@@ -57,7 +57,5 @@ class Command(BaseCommand):
         ))
         if report:
             with open(report, "w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(REPORT_COLUMNS)
-                writer.writerows(_report_rows(review, summary, dry_run))
+                handle.write(spreadsheets.csv_text(REPORT_COLUMNS, _report_rows(review, summary, dry_run)))
             self.stdout.write(f"Report written to {report}.")

@@ -6,7 +6,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from review.screening_exports import safe_cell
+from concord.spreadsheets import safe_cell
 
 pytestmark = pytest.mark.django_db
 FT = "full_text"
@@ -24,7 +24,7 @@ def included(team, make_records, vote, at_full_text):
 
 
 @pytest.mark.parametrize(("value", "expected"), [
-    ("=1+1", "'=1+1"), ("+33 1", "'+33 1"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
+    ("=1+1", "'=1+1"), ("+33 1", "'+33 1"), ("-2", "-2"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
     ("plain", "plain"), (None, ""), (12, "12"),
 ])
 def test_cells_a_spreadsheet_would_run_are_neutralised(value, expected):
