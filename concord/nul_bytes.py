@@ -52,10 +52,18 @@ class RefuseNulMiddleware:
         # body here would forbid; the CSRF check reads every other POST body before its view.
         if request.method != "POST" or getattr(view_func, "csrf_exempt", False):
             return None
-        if (name := _first_with_nul(request.POST)) is not None:
-            return _refused(NUL_IN_FORM, name)
-        # Django's parser already drops non-printable characters (NUL, bidi controls) from
-        # an uploaded file's name; the name of the field is left as sent.
-        if (name := next((key for key in request.FILES if NUL in key), None)) is not None:
-            return _refused(NUL_IN_FORM, name)
+        return refused_form(request)
+
+
+def refused_form(request) -> HttpResponseBadRequest | None:
+    """The 400 for a NUL in a POSTed field, or None; a view that installs its own upload
+    handlers (and so is skipped by the middleware) calls this once they are in place."""
+    if request.method != "POST":
         return None
+    if (name := _first_with_nul(request.POST)) is not None:
+        return _refused(NUL_IN_FORM, name)
+    # Django's parser already drops non-printable characters (NUL, bidi controls) from
+    # an uploaded file's name; the name of the field is left as sent.
+    if (name := next((key for key in request.FILES if NUL in key), None)) is not None:
+        return _refused(NUL_IN_FORM, name)
+    return None

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
+from concord.nul_bytes import refused_form
 from review.forms import ColumnMapForm, ImportUploadForm
 from review.import_jobs import import_enqueue, imports_recover
 from review.importers import FORMATS, ImportFileError, csv_headers, detect_format
@@ -54,6 +55,8 @@ def import_new(request, slug):
 def _import_new(request, slug, *, size_limit):
     review, membership = get_review_for_user(request.user, slug, role="lead")
     data, files = request.POST or None, request.FILES or None  # reading them runs the handler
+    if (refused := refused_form(request)) is not None:
+        return refused
     form = ImportUploadForm(
         data, files, review=review, formats=FORMATS,
         too_large=file_too_large_message(size_limit.limit) if size_limit.exceeded else "",

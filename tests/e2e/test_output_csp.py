@@ -33,7 +33,7 @@ def full_review(team, source, settings, tmp_path):
     pair = DuplicatePair.objects.create(review=team.review, record=records[2], kept=records[1], score=0.7,
                                         decision="maybe")
     study = Study.objects.create(review=team.review, label="Open 2024", created_by=team.lead)
-    assignment_set(study=study, kind="extraction", users=[team.rev1, team.rev2], actor=team.lead)
+    assignment_set(study=study, kind="extraction", users=[team.rev1, team.rev2], actor=team.lead, expected_version=None)
     return type("Full", (), {"review": team.review, "pair": pair, "study": study})
 
 

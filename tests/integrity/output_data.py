@@ -37,7 +37,7 @@ def build(team):
 
     review, lead = team.review, team.lead
     source = source_create(review=review, actor=lead, name=HOSTILE[0][:100], kind="database")
-    reason = exclusion_reason_save(review=review, actor=lead, label=HOSTILE[2], position=99)
+    reason = exclusion_reason_save(review=review, actor=lead, label=HOSTILE[2], position=99, expected_version=None)
     record_import = RecordImport.objects.create(
         review=review, source=source, filename="hostile.ris", sha256="f" * 64, status="done"
     )
@@ -69,7 +69,7 @@ def build(team):
     for n, trial in enumerate(demo.trials()):
         label = f"{HOSTILE[n % len(HOSTILE)]} {demo.label_of(trial)}"
         study = Study.objects.create(review=review, label=label, created_by=lead)
-        assignment_set(study=study, kind="extraction", users=extractors, actor=lead)
+        assignment_set(study=study, kind="extraction", users=extractors, actor=lead, expected_version=None)
         values = {**demo.values_of(trial), "author": HOSTILE[(n + 1) % len(HOSTILE)]}
         for user in extractors:
             demo._enter(study, user, values)

@@ -31,7 +31,7 @@ def dollars(team, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     review, lead, pair = team.review, team.lead, [team.rev1, team.rev2]
     source = source_create(review=review, actor=lead, name=f"{MATH} source", kind="database")
-    reason = exclusion_reason_save(review=review, actor=lead, label=f"{BROKEN} reason", position=99)
+    reason = exclusion_reason_save(review=review, actor=lead, label=f"{BROKEN} reason", position=99, expected_version=None)
     upload = RecordImport.objects.create(review=review, source=source, filename="m.ris", sha256="e" * 64,
                                          status="done")
     record = Record.objects.create(review=review, record_import=upload, source=source, position=1, title="T")
@@ -49,7 +49,7 @@ def dollars(team, settings, tmp_path):
     form_publish(review=review, schema=schema, actor=lead)
     for n, trial in enumerate(demo.trials()):
         study = Study.objects.create(review=review, label=f"{(MATH, BROKEN)[n % 2]} {n}", created_by=lead)
-        assignment_set(study=study, kind="extraction", users=pair, actor=lead)
+        assignment_set(study=study, kind="extraction", users=pair, actor=lead, expected_version=None)
         values = demo.values_of(trial)
         if values["allocation"] == "alternate":
             values["allocation"] = subgroup
