@@ -1,0 +1,39 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from review.audit_chain import audit_chain_verify
+from review.management.commands._helpers import review_by_slug
+from review.models import Review
+
+NOTHING_CHOSEN = "Name a review's slug, or pass --all (every review and the global chain) or --global."
+GLOBAL_LABEL = "(events without a review)"
+
+
+class Command(BaseCommand):
+    help = "Recompute the audit log's hash chain of a review and name the first event where it breaks."
+
+    def add_arguments(self, parser):
+        parser.add_argument("slug", nargs="?")
+        parser.add_argument("--all", action="store_true", help="Every review, then the global chain.")
+        parser.add_argument("--global", dest="global_chain", action="store_true",
+                            help="The chain of events without a review (accounts, users).")
+
+    def handle(self, *args, slug=None, all=False, global_chain=False, **options):
+        if all:
+            targets = [(review.slug, review) for review in Review.objects.order_by("slug")] + [(GLOBAL_LABEL, None)]
+        elif slug:
+            targets = [(slug, review_by_slug(slug))]
+        elif global_chain:
+            targets = [(GLOBAL_LABEL, None)]
+        else:
+            raise CommandError(NOTHING_CHOSEN)
+        broken = []
+        for label, review in targets:
+            verdict = audit_chain_verify(review)
+            line = f"{label}: {verdict.message}" if len(targets) > 1 else verdict.message
+            if verdict.intact:
+                self.stdout.write(line)
+            else:
+                broken.append(line)
+                self.stderr.write(line)
+        if broken:
+            raise CommandError(broken[0] if len(broken) == 1 else f"{len(broken)} audit chains are broken.")
