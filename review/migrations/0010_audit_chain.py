@@ -13,11 +13,12 @@ from review.maintenance import IS_OPEN
 EVENT_REFUSED = "audit events are append-only"
 HEAD_REFUSED = "an audit chain head only moves forward"
 
-# The head may only move to an event of its own chain whose position is the new count.
+# The head may only move to an event of its own chain whose position is the new count
+# (COALESCE: a missing event must refuse, not make the condition NULL).
 HEAD_FORWARD = (
-    "NEW.chain = OLD.chain AND NEW.count > OLD.count AND NEW.last_hash = "
+    "NEW.chain = OLD.chain AND NEW.count > OLD.count AND NEW.last_hash = COALESCE("
     "(SELECT hash FROM review_auditevent WHERE id = NEW.last_event_id AND seq = NEW.count "
-    "AND COALESCE(review_id, 0) = NEW.chain)"
+    "AND COALESCE(review_id, 0) = NEW.chain), '')"
 )
 HEAD_NEW = f"NEW.count = 0 AND NEW.last_hash = '{GENESIS}'"
 
