@@ -46,8 +46,8 @@ HEAD_MISSING = "the chain head is missing although {count} events exist: it was 
 
 def _utc(value: dt.datetime) -> str:
     if timezone.is_naive(value):
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def normal_json(value: Any) -> Any:
@@ -171,7 +171,7 @@ class _Row:
     __slots__ = _FIELDS
 
     def __init__(self, values):
-        for name, value in zip(_FIELDS, values):
+        for name, value in zip(_FIELDS, values, strict=True):
             setattr(self, name, value)
 
 

@@ -38,11 +38,11 @@ def _value(value):
     return "" if value is None else value
 
 
-def _fill(data, form):
-    for name, field in form.fields.items():
+def _fill(data, bound):
+    for name, field in bound.fields.items():
         if field.disabled:
             continue
-        key, value = form.add_prefix(name), form[name].value()
+        key, value = bound.add_prefix(name), bound[name].value()
         if isinstance(field.widget, MultiWidget):
             for i, part in enumerate(field.widget.decompress(value)):
                 data[f"{key}_{i}"] = _value(part)

@@ -74,7 +74,7 @@ def test_a_whole_workflow_leaves_an_intact_chain_and_audit_verify_says_so(worked
     assert any(e.action.startswith("extraction.consensus_lock") for e in events)
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
     assert events[0].prev_hash == GENESIS
-    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:]))
+    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
     call_command("audit_verify", worked.slug)
     out = capsys.readouterr().out.strip()
     verdict = audit_chain_verify(worked)
