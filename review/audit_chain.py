@@ -118,7 +118,8 @@ def chain_insert(events: list, *, insert):
 
     if not events:
         return insert(events)
-    with transaction.atomic():
+    # No savepoint of its own: a failure here fails the caller's transaction, as it must.
+    with transaction.atomic(savepoint=False):
         # Heads are locked in one order, so two batches touching the same chains never deadlock.
         heads = {key: _lock_head(key) for key in sorted({chain_key(e.review_id) for e in events})}
         tips = {key: (head.count, head.last_hash) for key, head in heads.items()}

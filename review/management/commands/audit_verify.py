@@ -34,6 +34,7 @@ class Command(BaseCommand):
                 self.stdout.write(line)
             else:
                 broken.append(line)
-                self.stderr.write(line)
+                if len(targets) > 1:
+                    self.stderr.write(line)
         if broken:
             raise CommandError(broken[0] if len(broken) == 1 else f"{len(broken)} audit chains are broken.")
