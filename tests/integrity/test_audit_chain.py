@@ -251,3 +251,24 @@ def test_the_audit_page_shows_the_verdict(team, client_for):
     assert 'data-audit-verdict="broken"' in page
     assert audit_chain.BROKEN.format(id=target.pk, at=target.at, action=target.action,
                                      problem=audit_chain.CONTENT_EDITED) in page
+
+
+def test_audit_verify_all_names_each_broken_chain_and_needs_a_target(team, make_user, capsys):
+    from review.management.commands.audit_verify import NOTHING_CHOSEN
+    from review.services.reviews import review_create
+
+    other = review_create(title="Second review", slug="second", lead=make_user("sam_second"))
+    _drop_triggers()
+    target = _events(other)[0]
+    _sql("UPDATE review_auditevent SET reason = 'rewritten' WHERE id = %s", [target.pk])
+    with pytest.raises(CommandError) as info:
+        call_command("audit_verify", "--all")
+    expected = audit_chain.BROKEN.format(id=target.pk, at=target.at, action=target.action,
+                                         problem=audit_chain.CONTENT_EDITED)
+    assert str(info.value) == f"second: {expected}"
+    captured = capsys.readouterr()
+    assert captured.err.strip() == f"second: {expected}"
+    assert captured.out.startswith(f"{team.review.slug}: Audit log intact: ")
+    with pytest.raises(CommandError) as info:
+        call_command("audit_verify")
+    assert str(info.value) == NOTHING_CHOSEN
