@@ -30,6 +30,9 @@ class AuditEventQuerySet(models.QuerySet):
         raise AppendOnlyError(DELETE_REFUSED)
 
     def bulk_create(self, objs, *args, **kwargs):
+        if kwargs.get("update_conflicts") or kwargs.get("ignore_conflicts"):
+            # An upsert would change a stored event; a skipped row would leave a gap in the chain.
+            raise AppendOnlyError(UPDATE_REFUSED)
         # Every path that inserts events goes through the chain, so none lands unchained.
         from review.audit_chain import chain_insert
 

@@ -272,3 +272,23 @@ def test_audit_verify_all_names_each_broken_chain_and_needs_a_target(team, make_
     with pytest.raises(CommandError) as info:
         call_command("audit_verify")
     assert str(info.value) == NOTHING_CHOSEN
+
+
+def test_a_deleted_reviews_chain_is_still_verified_by_audit_verify_all(team, make_user, capsys):
+    from review.models import Review
+    from review.services.reviews import review_create
+
+    other = review_create(title="Abandoned", slug="abandoned", lead=make_user("abe_abandoned"))
+    count = len(_events(other))
+    Review.objects.filter(pk=other.pk).delete()
+    call_command("audit_verify", "--all")
+    assert f"(deleted review {other.pk}): Audit log intact: {count} events" in capsys.readouterr().out
+
+
+def test_no_insert_path_skips_or_overwrites_a_chain_position(team):
+    event = AuditEvent(review=team.review, at=_events(team.review)[0].at, action="forged")
+    for options in ({"ignore_conflicts": True}, {"update_conflicts": True, "unique_fields": ["id"],
+                                                 "update_fields": ["reason"]}):
+        with pytest.raises(AppendOnlyError):
+            AuditEvent.objects.bulk_create([event], **options)
+    assert audit_chain_verify(team.review).intact

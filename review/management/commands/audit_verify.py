@@ -2,10 +2,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from review.audit_chain import audit_chain_verify
 from review.management.commands._helpers import review_by_slug
-from review.models import Review
+from review.models import AuditChainHead, Review
 
 NOTHING_CHOSEN = "Name a review's slug, or pass --all (every review and the global chain) or --global."
 GLOBAL_LABEL = "(events without a review)"
+DELETED_LABEL = "(deleted review {id})"
 
 
 class Command(BaseCommand):
@@ -19,7 +20,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, slug=None, all=False, global_chain=False, **options):
         if all:
-            targets = [(review.slug, review) for review in Review.objects.order_by("slug")] + [(GLOBAL_LABEL, None)]
+            reviews = list(Review.objects.order_by("slug"))
+            # A deleted review's events stay (the log is append-only), and so does its chain.
+            gone = (AuditChainHead.objects.exclude(chain__in=[r.pk for r in reviews])
+                    .exclude(chain=AuditChainHead.GLOBAL).order_by("chain").values_list("chain", flat=True))
+            targets = [(review.slug, review) for review in reviews]
+            targets += [(DELETED_LABEL.format(id=chain), Review(pk=chain)) for chain in gone]
+            targets.append((GLOBAL_LABEL, None))
         elif slug:
             targets = [(slug, review_by_slug(slug))]
         elif global_chain:
