@@ -1,5 +1,7 @@
-"""Admin pages for inspection. Locked consensus and its discrepancies are read-only here, and
-the models' own guards refuse any change that gets past this."""
+"""Admin pages for inspection only. Every change here has a service that checks roles, the
+lock and the version and writes the audit event (forms, assignments, extractions,
+reconciliation, lock), so the admin offers none: a submitted extraction, a locked consensus
+or a published form cannot be changed or deleted here."""
 
 from django.contrib import admin
 
@@ -11,43 +13,36 @@ from extraction.models import (
     Extraction,
     FormVersion,
 )
-
-
-def _locked(obj) -> bool:
-    if isinstance(obj, Consensus):
-        return obj.is_locked
-    if isinstance(obj, Discrepancy):
-        return obj.consensus.is_locked
-    return False
-
-
-class LockAwareAdmin(admin.ModelAdmin):
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and not (obj is not None and _locked(obj))
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and not (obj is not None and _locked(obj))
+from review.admin import ReadOnlyAdmin
 
 
 @admin.register(Consensus)
-class ConsensusAdmin(LockAwareAdmin):
+class ConsensusAdmin(ReadOnlyAdmin):
     list_display = ["study", "kind", "status", "version", "locked_at"]
     list_filter = ["kind", "status"]
-    actions = None
 
 
 @admin.register(Discrepancy)
-class DiscrepancyAdmin(LockAwareAdmin):
+class DiscrepancyAdmin(ReadOnlyAdmin):
     list_display = ["consensus", "key", "choice", "resolved_at"]
-    actions = None
 
 
 @admin.register(Extraction)
-class ExtractionAdmin(admin.ModelAdmin):
+class ExtractionAdmin(ReadOnlyAdmin):
     list_display = ["study", "kind", "user", "status", "submitted_at"]
     list_filter = ["kind", "status"]
 
 
-admin.site.register(FormVersion)
-admin.site.register(Assignment)
-admin.site.register(AppraisalPlan)
+@admin.register(FormVersion)
+class FormVersionAdmin(ReadOnlyAdmin):
+    pass
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(ReadOnlyAdmin):
+    pass
+
+
+@admin.register(AppraisalPlan)
+class AppraisalPlanAdmin(ReadOnlyAdmin):
+    pass

@@ -1,4 +1,4 @@
-from review.models.audit import AuditEvent
+from review.models.audit import AuditChainHead, AuditEvent
 from review.models.duplicates import DuplicatePair
 from review.models.fulltext import FullText
 from review.models.imports import RecordImport
@@ -8,6 +8,7 @@ from review.models.screening import Conflict, RecordStage, Resolution, Screening
 from review.models.studies import Study
 
 __all__ = [
+    "AuditChainHead",
     "AuditEvent",
     "Conflict",
     "DuplicatePair",

@@ -92,6 +92,11 @@ def review_update(*, review: Review, actor, version: int, **changes) -> Review:
     locked.version += 1
     locked.full_clean()
     locked.save()
+    if {"ta_reviewers_per_record", "ft_reviewers_per_record"} & set(changed):
+        from review.services.screening import stages_resettle
+
+        # Before any audit event: resettling locks stage rows, the first event the chain head.
+        stages_resettle(review=locked, actor=actor)
     if "blind_mode" in changed:
         audit_record(
             action="review.blind_mode_changed",
@@ -101,10 +106,6 @@ def review_update(*, review: Review, actor, version: int, **changes) -> Review:
             old=old["blind_mode"],
             new=changed["blind_mode"],
         )
-    if {"ta_reviewers_per_record", "ft_reviewers_per_record"} & set(changed):
-        from review.services.screening import stages_resettle
-
-        stages_resettle(review=locked, actor=actor)
     audit_record(
         action="review.updated",
         actor=actor,

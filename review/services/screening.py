@@ -240,8 +240,9 @@ def stages_resettle(*, review: Review, actor) -> int:
         waiting = RecordStage.objects.filter(
             review=review, stage=stage, status=StageStatus.AWAITING, decision_count__gte=needed
         ).values_list("pk", flat=True)
-        for pk in list(waiting):
-            row = RecordStage.objects.select_for_update().get(pk=pk)
+        # Every row is locked before the first audit event takes the review's chain head: a
+        # vote holds its row and then waits for the head, so the other order would deadlock.
+        for row in list(RecordStage.objects.select_for_update().filter(pk__in=list(waiting)).order_by("pk")):
             if row.status == StageStatus.AWAITING and row.decision_count >= needed:
                 _compute_outcome(row, review=review, actor=actor, now=now)
                 row.save()

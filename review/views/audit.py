@@ -5,6 +5,7 @@ from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_safe
 
 from review import selectors
+from review.audit_chain import audit_chain_verify
 from review.models import AuditEvent
 from review.permissions import get_review_for_user
 
@@ -34,4 +35,5 @@ def audit_log(request, slug):
         "review": review, "membership": membership, "page": page, "action": action, "actor": actor,
         "since": request.GET.get("since", ""), "until": request.GET.get("until", ""),
         "actions": actions, "actors": actors, "query": query.urlencode(),
+        "chain": audit_chain_verify(review),
     })
