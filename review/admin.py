@@ -147,7 +147,7 @@ class ReviewAdmin(admin.ModelAdmin):
                                    actor=request.user)
                 formset.new_objects.append(saved)
             else:
-                saved = member_set_roles(membership=member, roles=roles, actor=request.user)
+                saved = member_set_roles(membership=member, roles=roles, actor=request.user, expected_version=None)
                 formset.changed_objects.append((saved, member_form.changed_data))
 
 
@@ -169,7 +169,7 @@ class SearchSourceAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             changes = {f: form.cleaned_data[f] for f in form.changed_data if f in SOURCE_FIELDS}
-            saved = source_update(source=obj, actor=request.user, **changes)
+            saved = source_update(source=obj, actor=request.user, expected_version=None, **changes)
         else:
             fields = {f: form.cleaned_data[f] for f in SOURCE_FIELDS}
             saved = source_create(review=form.cleaned_data["review"], actor=request.user, **fields)
@@ -213,7 +213,9 @@ class ExclusionReasonAdmin(admin.ModelAdmin):
             return
         fields = {f: form.cleaned_data[f] for f in REASON_FIELDS}
         review = obj.review if change else form.cleaned_data["review"]
-        saved = exclusion_reason_save(review=review, actor=request.user, reason=obj if change else None, **fields)
+        saved = exclusion_reason_save(
+            review=review, actor=request.user, reason=obj if change else None, expected_version=None, **fields
+        )
         obj.pk = saved.pk
         obj.refresh_from_db()
 

@@ -126,7 +126,7 @@ def drop_triggers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("review", "0009_maintenance_switch")]
+    dependencies = [("review", "0012_import_jobs_worker")]
 
     operations = [
         migrations.AddField(
