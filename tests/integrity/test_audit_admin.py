@@ -94,7 +94,7 @@ def test_changing_a_members_roles_in_the_admin_writes_the_services_event(client,
     assert event.old_value == {"user": "rui_reviewer", "lead": False, "reviewer": True, "arbiter": False}
     assert event.new_value == {"user": "rui_reviewer", "lead": False, "reviewer": True, "arbiter": True}
     # The same event the application's own service writes.
-    member_set_roles(membership=member, roles=["reviewer"], actor=team.lead)
+    member_set_roles(membership=member, roles=["reviewer"], actor=team.lead, expected_version=None)
     service = _last("member.roles_changed")
     assert (service.old_value, service.new_value) == (event.new_value, event.old_value)
 
