@@ -60,7 +60,12 @@ def _records(team, source, n):
 
 
 def _fill(study, user, raw, *, kind, submit):
-    from extraction.services.extractions import extraction_save, extraction_start, extraction_submit, parse_values
+    from extraction.services.extractions import (
+        extraction_save,
+        extraction_start,
+        extraction_submit,
+        parse_values,
+    )
 
     extraction = extraction_start(study=study, kind=kind, user=user)
     values, errors = parse_values(extraction, raw)
