@@ -31,7 +31,6 @@ HIDDEN = {
     "extraction": "hidden until you have submitted your own extraction",
     "appraisal": "hidden until you have submitted your own appraisal",
 }
-FINGERPRINT_KEYS = ("fingerprint", "inputs_fingerprint", "results_fingerprint")
 
 
 def shown_fingerprint(value: str | None) -> str:
@@ -42,9 +41,10 @@ def shown_fingerprint(value: str | None) -> str:
 
 
 def _keyed(value: Any) -> Any:
-    """A copy of an event value with every fingerprint in it replaced by its keyed form."""
+    """A copy of an event value with every fingerprint in it (any key ending in "fingerprint")
+    replaced by its keyed form."""
     if isinstance(value, dict):
-        return {k: shown_fingerprint(v) if k in FINGERPRINT_KEYS and isinstance(v, str) else _keyed(v)
+        return {k: shown_fingerprint(v) if str(k).endswith("fingerprint") and isinstance(v, str) else _keyed(v)
                 for k, v in value.items()}
     if isinstance(value, list):
         return [_keyed(v) for v in value]
