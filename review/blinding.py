@@ -175,6 +175,12 @@ class Blinding:
         return [self.show(e) for e in events]
 
 
+def colleagues_votes_visible(review, own_decision) -> bool:
+    """The screening page: colleagues' votes on a record show only out of blind mode, and only
+    once the viewer's own vote on it is in."""
+    return not review.blind_mode and own_decision is not None
+
+
 def exports_closed(review, membership) -> bool:
     """In blind mode, exports of every vote stay closed to a member who screens (whatever else they are)."""
     return bool(review.blind_mode and membership.is_reviewer)

@@ -7,6 +7,7 @@ import hashlib
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from review.blinding import colleagues_votes_visible
 from review.models import (
     Conflict,
     FullText,
@@ -157,7 +158,7 @@ def visible_other_decisions(review: Review, record: Record, stage: str, user, *,
     Blind mode hides them from reviewers entirely; without it a reviewer sees them once
     their own vote is in. Arbiters see both sides on the conflict page, not here.
     """
-    if review.blind_mode or own is None:
+    if not colleagues_votes_visible(review, own):
         return []
     return list(
         ScreeningDecision.objects.select_related("reviewer", "exclusion_reason")
