@@ -6,6 +6,8 @@ cell is one a spreadsheet would run as a formula.
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from concord import spreadsheets
 from review.models import Record, ScreeningDecision
 from review.models.screening import Stage, StageStatus
@@ -69,13 +71,16 @@ def included_ris(review) -> str:
     return "".join(out)
 
 
-def votes_csv(review) -> str:
+def votes_csv(review, *, hidden: Q | None = None) -> str:
+    """Every vote; ``hidden`` (review.blinding.votes_hidden_from) leaves out those the viewer may not read."""
     header = ["record_id", "title", "stage", "reviewer", "vote", "exclusion_reason", "note", "labels",
               "created_at", "updated_at"]
     decisions = (
         ScreeningDecision.objects.filter(record__review=review)
         .select_related("record", "reviewer", "exclusion_reason").order_by("record_id", "stage", "reviewer__username")
     )
+    if hidden:
+        decisions = decisions.exclude(hidden)
     rows = (
         [d.record_id, d.record.title, d.stage, d.reviewer.username, d.vote,
          d.exclusion_reason.label if d.exclusion_reason_id else "", d.note, ", ".join(d.labels),

@@ -7,6 +7,7 @@ import hashlib
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from review.blinding import colleagues_votes_visible
 from review.models import (
     Conflict,
     FullText,
@@ -157,7 +158,7 @@ def visible_other_decisions(review: Review, record: Record, stage: str, user, *,
     Blind mode hides them from reviewers entirely; without it a reviewer sees them once
     their own vote is in. Arbiters see both sides on the conflict page, not here.
     """
-    if review.blind_mode or own is None:
+    if not colleagues_votes_visible(review, own):
         return []
     return list(
         ScreeningDecision.objects.select_related("reviewer", "exclusion_reason")
@@ -210,17 +211,24 @@ def stage_counts(review: Review) -> dict[str, dict[str, int]]:
 
 
 def reviewer_stats(review: Review) -> list[dict]:
+    """Votes per reviewer and stage, and the include rate over settled records only.
+
+    A vote on a record still waiting for votes never moves a rate: otherwise a viewer who
+    has yet to vote on an identifiable record ("1 of 2 votes in") would read the direction
+    of the one vote in from the change of that colleague's rate (DESIGN.md invariant 1).
+    """
     names = dict(Membership.objects.filter(review=review).values_list("user_id", "user__username"))
+    settled = ~Q(record_stage__status=StageStatus.AWAITING)
     rows = (
         ScreeningDecision.objects.filter(review=review)
         .values("reviewer_id", "stage")
-        # Counted on indexed columns, so the decision_review_votes index answers alone.
-        .annotate(votes=Count("reviewer"), includes=Count("reviewer", filter=Q(vote__in=[Vote.INCLUDE, Vote.MAYBE])))
+        .annotate(votes=Count("id"), settled=Count("id", filter=settled),
+                  includes=Count("id", filter=settled & Q(vote__in=[Vote.INCLUDE, Vote.MAYBE])))
         .order_by()
     )
     out = [
         {**row, "reviewer__username": names.get(row["reviewer_id"], str(row["reviewer_id"])),
-         "include_rate": row["includes"] / row["votes"] if row["votes"] else None}
+         "include_rate": row["includes"] / row["settled"] if row["settled"] else None}
         for row in rows
     ]
     return sorted(out, key=lambda r: (r["stage"] != Stage.TITLE_ABSTRACT, r["reviewer__username"]))
@@ -233,6 +241,9 @@ def _tables():
 
 def pair_tables(review: Review, stage: str) -> dict[tuple[str, str], dict[tuple[str, str], int]]:
     """{(reviewer a, reviewer b): {(a's vote, b's vote): records}} with maybe counted as include.
+
+    Settled records only, for the reason ``reviewer_stats`` gives: with three reviewers per
+    record, two votes in on a waiting record would otherwise show as a cell of the table.
 
     One grouped self-join in the database: at 100,000 votes, fetching them into Python
     costs far more than the statistics. It walks the review's rows of one stage and reads
@@ -247,7 +258,7 @@ def pair_tables(review: Review, stage: str) -> dict[tuple[str, str], dict[tuple[
         FROM {stages} rs
         JOIN {decisions} d1 ON d1.record_stage_id = rs.id
         JOIN {decisions} d2 ON d2.record_stage_id = rs.id AND d2.reviewer_id > d1.reviewer_id
-        WHERE rs.review_id = %s AND rs.stage = %s
+        WHERE rs.review_id = %s AND rs.stage = %s AND rs.status <> %s
         GROUP BY d1.reviewer_id, d2.reviewer_id,
                  CASE WHEN d1.vote = 'exclude' THEN 'exclude' ELSE 'include' END,
                  CASE WHEN d2.vote = 'exclude' THEN 'exclude' ELSE 'include' END
@@ -255,7 +266,7 @@ def pair_tables(review: Review, stage: str) -> dict[tuple[str, str], dict[tuple[
     names = dict(Membership.objects.filter(review=review).values_list("user_id", "user__username"))
     tables: dict[tuple[str, str], dict[tuple[str, str], int]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [review.pk, stage])
+        cursor.execute(sql, [review.pk, stage, StageStatus.AWAITING])
         for a, b, va, vb, n in cursor.fetchall():
             name_a, name_b = names.get(a, str(a)), names.get(b, str(b))
             if name_a > name_b:
@@ -266,18 +277,18 @@ def pair_tables(review: Review, stage: str) -> dict[tuple[str, str], dict[tuple[
 
 
 def include_count_table(review: Review, stage: str, raters: int) -> dict[int, int]:
-    """{number of include votes: records} over records with exactly ``raters`` votes."""
+    """{number of include votes: records} over settled records with exactly ``raters`` votes."""
     decisions, stages = _tables()
     sql = f"""
         SELECT inc, COUNT(*) FROM (
             SELECT rs.id, SUM(CASE WHEN d.vote = 'exclude' THEN 0 ELSE 1 END) AS inc, COUNT(*) AS n
             FROM {stages} rs JOIN {decisions} d ON d.record_stage_id = rs.id
-            WHERE rs.review_id = %s AND rs.stage = %s
+            WHERE rs.review_id = %s AND rs.stage = %s AND rs.status <> %s
             GROUP BY rs.id
         ) per_record WHERE n = %s GROUP BY inc
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [review.pk, stage, raters])
+        cursor.execute(sql, [review.pk, stage, StageStatus.AWAITING, raters])
         return {int(inc): n for inc, n in cursor.fetchall()}
 
 

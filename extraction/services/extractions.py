@@ -18,10 +18,11 @@ from extraction.models import AppraisalPlan, Assignment, Extraction
 from extraction.services.common import _now, check_version
 from extraction.services.forms import current_form
 from extraction.services.reconciliation import consensus_open
-from review.models import Study
+from review.models import Membership, Study
 from review.services.audit import audit_record
 
 NOT_ASSIGNED = "You are not assigned to this study."
+ROLE_REMOVED = "You no longer hold the reviewer role in this review: extraction and appraisal are closed to you."
 NO_FORM = "The lead has not published an extraction form yet."
 NO_PLAN = "The lead has not chosen the study design (and so the instrument) yet."
 ALREADY_SUBMITTED = "You have already submitted this; it can no longer change."
@@ -46,8 +47,16 @@ def _pinned_definition(study: Study, kind: str) -> dict:
     return {"form_version": form, "instrument": ""}
 
 
+def require_extractor(review, user) -> None:
+    """Extraction and appraisal need the reviewer role now, not only an assignment made while
+    the member held it; their submitted work stays as it is."""
+    if not Membership.active.filter(review=review, user=user, is_reviewer=True).exists():
+        raise PermissionDenied(ROLE_REMOVED)
+
+
 def extraction_start(*, study: Study, kind: str, user) -> Extraction:
     """The user's own extraction for this study, created on first visit."""
+    require_extractor(study.review, user)
     assignment = Assignment.objects.filter(study=study, kind=kind, user=user).first()
     if assignment is None:
         raise PermissionDenied(NOT_ASSIGNED)
@@ -87,9 +96,10 @@ def parse_values(extraction: Extraction, raw: dict) -> tuple[dict, list[str]]:
 @transaction.atomic
 def extraction_save(*, extraction: Extraction, actor, values: dict, expected_version: int | None) -> Extraction:
     """Save a draft. `values` are already coerced (parse_values); the whole set replaces the draft."""
-    locked = Extraction.objects.select_for_update().get(pk=extraction.pk)
+    locked = Extraction.objects.select_for_update().select_related("study__review").get(pk=extraction.pk)
     if locked.user_id != actor.pk:
         raise PermissionDenied(NOT_ASSIGNED)
+    require_extractor(locked.study.review, actor)
     if locked.status == Extraction.SUBMITTED:
         raise ValidationError(ALREADY_SUBMITTED)
     check_version(locked.version, expected_version)
@@ -127,6 +137,7 @@ def extraction_submit(*, extraction: Extraction, actor, expected_version: int | 
         pk=extraction.pk)
     if locked.user_id != actor.pk:
         raise PermissionDenied(NOT_ASSIGNED)
+    require_extractor(locked.study.review, actor)
     if locked.status == Extraction.SUBMITTED:
         raise ValidationError(ALREADY_SUBMITTED)
     check_version(locked.version, expected_version)

@@ -21,4 +21,6 @@ def overview(request, slug):
     return render(request, "extraction/overview.html", {
         "review": review, "membership": membership, "rows": rows, "form": current_form(review),
         "can_resolve": membership.is_lead or membership.is_arbiter,
+        # An assignment outlives the reviewer role; the entry pages refuse such a member.
+        "can_extract": membership.is_reviewer,
     })

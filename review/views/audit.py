@@ -6,6 +6,7 @@ from django.views.decorators.http import require_safe
 
 from review import selectors
 from review.audit_chain import audit_chain_verify
+from review.blinding import Blinding
 from review.models import AuditEvent
 from review.permissions import get_review_for_user
 
@@ -27,12 +28,15 @@ def audit_log(request, slug):
     until = _date_or_none(request.GET.get("until"))
     events = selectors.audit_events(review, action=action, actor=actor, since=since, until=until)
     page = Paginator(events, 100).get_page(request.GET.get("page"))
+    # A lead who also screens or extracts sees no colleague's judgement of an item before
+    # their own; what a row may show is the blinding policy's call, never this view's.
+    shown = Blinding(membership).show_all(page.object_list)
     actions = sorted(set(AuditEvent.objects.filter(review=review).values_list("action", flat=True)))
     actors = sorted(set(AuditEvent.objects.filter(review=review).values_list("actor_username", flat=True)))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "review/audit.html", {
-        "review": review, "membership": membership, "page": page, "action": action, "actor": actor,
+        "review": review, "membership": membership, "page": page, "events": shown, "action": action, "actor": actor,
         "since": request.GET.get("since", ""), "until": request.GET.get("until", ""),
         "actions": actions, "actors": actors, "query": query.urlencode(),
         "chain": audit_chain_verify(review),

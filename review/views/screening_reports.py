@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 
 from concord import spreadsheets
 from review import screening_exports, screening_selectors
+from review.blinding import exports_closed, votes_hidden_from
 from review.permissions import ROLE_REQUIRED, get_review_for_user
 from review.prisma import DBR, OTHER, prisma_counts
 from review.prisma_export import CONTENT_TYPES, FORMATS
@@ -59,7 +60,7 @@ def _export_allowed(review, membership) -> None:
     if not membership.is_lead:
         raise PermissionDenied(ROLE_REQUIRED.format(role="lead"))
     # A lead who also screens must not read colleagues' votes through an export.
-    if review.blind_mode and membership.is_reviewer:
+    if exports_closed(review, membership):
         raise PermissionDenied(BLIND_EXPORT)
 
 
@@ -88,4 +89,6 @@ def export_included(request, slug, fmt):
 def export_votes(request, slug):
     review, membership = get_review_for_user(request.user, slug)
     _export_allowed(review, membership)
-    return _attachment(screening_exports.votes_csv(review), spreadsheets.CSV_CONTENT_TYPE, f"votes-{review.slug}.csv")
+    # Out of blind mode a lead who screens still gets no vote on a record they have yet to vote on.
+    body = screening_exports.votes_csv(review, hidden=votes_hidden_from(membership))
+    return _attachment(body, spreadsheets.CSV_CONTENT_TYPE, f"votes-{review.slug}.csv")

@@ -13,6 +13,7 @@ from extraction.models import Consensus
 from extraction.outputs import agreement, plots, tables
 from extraction.outputs.agreement import cohen_kappa
 from extraction.selectors import locked_consensus
+from review.blinding import shown_fingerprint
 
 pytestmark = pytest.mark.django_db
 
@@ -106,5 +107,7 @@ def test_export_and_lock_status_commands(team, locked, appraised, tmp_path):
     call_command("lock_status", team.review.slug, stdout=out)
     text = out.getvalue()
     assert "Lim 2020" in text and "locked" in text
-    assert locked_consensus(team.review).fingerprint in text
+    raw = locked_consensus(team.review).fingerprint
+    # People read the keyed fingerprint; the raw SHA-256 stays internal.
+    assert shown_fingerprint(raw) in text and raw not in text
     assert "every locked record still matches" in text

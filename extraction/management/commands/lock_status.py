@@ -6,6 +6,7 @@ from extraction.selectors import (
     locked_consensus,
     progress,
 )
+from review.blinding import shown_fingerprint
 from review.management.commands._helpers import review_by_slug
 
 
@@ -22,7 +23,7 @@ class Command(BaseCommand):
         for row in rows:
             self.stdout.write(f"{row['study'].label[:30]:30} {row['extraction']:22} {row['appraisal']:22}")
         locked = locked_consensus(review)
-        self.stdout.write(f"locked: {len(locked.studies)} consensus record(s); fingerprint {locked.fingerprint}")
+        self.stdout.write(f"locked: {len(locked.studies)} consensus record(s); fingerprint {shown_fingerprint(locked.fingerprint)}")
         mismatches = fingerprint_mismatches(review)
         if mismatches:
             raise CommandError("locked data changed since it was locked: " + ", ".join(mismatches))
