@@ -97,11 +97,11 @@ def world(team, source):
 
     review, a, b, lead = team.review, team.rev1, team.rev2, team.lead
     member_set_roles(membership=Membership.objects.get(review=review, user=lead), roles=["lead", "reviewer"],
-                     actor=lead)
+                     actor=lead, expected_version=None)
     w = World()
     w.team, w.review, w.markers = team, review, []
-    w.reason_x = exclusion_reason_save(review=review, actor=lead, label="Wrong comparator QXR", position=90)
-    w.reason_y = exclusion_reason_save(review=review, actor=lead, label="Wrong setting QYR", position=91)
+    w.reason_x = exclusion_reason_save(review=review, actor=lead, label="Wrong comparator QXR", position=90, expected_version=None)
+    w.reason_y = exclusion_reason_save(review=review, actor=lead, label="Wrong setting QYR", position=91, expected_version=None)
     ta_record, ft_record, control = _records(team, source, 3)
     # Opening the queue would create the stage rows; made now, so the two crawls see the same rows.
     stages_sync(review=review)
@@ -130,9 +130,9 @@ def world(team, source):
     for study, partner in partners.items():
         tag = study.label.split()[1]
         submit = study is not studies[2]
-        appraisal_plan_set(study=study, design="rct", instrument="rob1", reason="Published before RoB 2", actor=lead)
+        appraisal_plan_set(study=study, design="rct", instrument="rob1", reason="Published before RoB 2", actor=lead, expected_version=None)
         for kind in ("extraction", "appraisal"):
-            assignment_set(study=study, kind=kind, users=[a, partner], actor=lead)
+            assignment_set(study=study, kind=kind, users=[a, partner], actor=lead, expected_version=None)
         values = {"country": marker(f"country-{tag}"), "design": "RCT", "dose@IVIg": "2.25"}
         done = _fill(study, a, values, kind="extraction", submit=submit)
         appraisal = _fill(study, a, _rob1(tag), kind="appraisal", submit=submit)

@@ -38,7 +38,7 @@ def _records(team, source, n):
 
 def _roles(team, user, roles):
     return member_set_roles(membership=Membership.objects.get(review=team.review, user=user), roles=roles,
-                            actor=team.lead)
+                            actor=team.lead, expected_version=None)
 
 
 def _vote(team, record, user, vote, **kwargs):
@@ -124,7 +124,7 @@ def extraction_pair(team):
 
     form_publish(review=team.review, schema=SCHEMA, actor=team.lead)
     study = Study.objects.create(review=team.review, label="Lim 2020", created_by=team.lead)
-    assignment_set(study=study, kind="extraction", users=[team.rev1, team.rev2], actor=team.lead)
+    assignment_set(study=study, kind="extraction", users=[team.rev1, team.rev2], actor=team.lead, expected_version=None)
     return study
 
 
