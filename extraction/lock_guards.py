@@ -10,8 +10,10 @@ triggers (``extraction.lock_triggers``) refuse the same deletes for raw SQL.
 from __future__ import annotations
 
 from extraction.models.consensus import HOLDS_LOCKED, LOCKED, Consensus, LockedError
+from extraction.models.forms import FORM_LOCKED
 
-FORM_LOCKED = "This form version is used by locked consensus of {study}; it cannot change or be deleted."
+REPORTS_LOCKED = ("{study} holds locked {kind} consensus: its reports cannot be sent back or moved until it is "
+                  "unlocked (Extraction > Reconcile {study} > Unlock, with a reason).")
 
 
 def _locked_rows(**filters):
@@ -52,3 +54,12 @@ def form_version_deleted(sender, instance, **kwargs):
     first = _locked_rows(form_version_id=instance.pk).first()
     if first is not None:
         raise LockedError(FORM_LOCKED.format(study=first.study.label))
+
+
+def reports_frozen(study_id: int) -> None:
+    """The check review's services run before changing a study's reports (review.study_locks)."""
+    from django.core.exceptions import ValidationError
+
+    first = _locked_rows(study_id=study_id).first()
+    if first is not None:
+        raise ValidationError(REPORTS_LOCKED.format(study=first.study.label, kind=first.kind))
