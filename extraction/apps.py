@@ -40,7 +40,8 @@ class ExtractionConfig(AppConfig):
         from review import study_locks
         from review.models import Record, Review, Study
 
-        study_locks.register("extraction.consensus", lock_guards.reports_frozen)
+        study_locks.register("extraction.consensus", lock_guards.reports_frozen,
+                             review_guard=lock_guards.deletion_refused)
         pre_migrate.connect(_suspend_sqlite_triggers, sender=self, dispatch_uid="extraction_lock_suspend")
         post_migrate.connect(_restore_sqlite_triggers, sender=self, dispatch_uid="extraction_lock_restore")
         for model, guard in [(Review, lock_guards.review_deleted), (Study, lock_guards.study_deleted),

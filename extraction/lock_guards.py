@@ -9,7 +9,7 @@ triggers (``extraction.lock_triggers``) refuse the same deletes for raw SQL.
 
 from __future__ import annotations
 
-from extraction.models.consensus import HOLDS_LOCKED, LOCKED, Consensus, LockedError
+from extraction.models.consensus import HOLDS_LOCKED, Consensus, LockedError
 from extraction.models.forms import FORM_LOCKED
 
 REPORTS_LOCKED = ("{study} holds locked {kind} consensus: its reports cannot be sent back or moved until it is "
@@ -46,14 +46,19 @@ def consensus_deleted(sender, instance, **kwargs):
 
 
 def discrepancy_deleted(sender, instance, **kwargs):
-    if _locked_rows(pk=instance.consensus_id).exists():
-        raise LockedError(LOCKED)
+    refuse_if_holding_locked(pk=instance.consensus_id)
 
 
 def form_version_deleted(sender, instance, **kwargs):
     first = _locked_rows(form_version_id=instance.pk).first()
     if first is not None:
         raise LockedError(FORM_LOCKED.format(study=first.study.label))
+
+
+def deletion_refused(*, review_id: int) -> None:
+    """The check ``Review.delete()`` runs before Django collects what a cascade would delete
+    (the collector stops at the form version's PROTECT before any ``pre_delete``)."""
+    refuse_if_holding_locked(study__review_id=review_id)
 
 
 def reports_frozen(study_id: int) -> None:

@@ -10,11 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable
 
 _guards: dict[str, Callable[[int], None]] = {}
+_review_guards: dict[str, Callable[..., None]] = {}
 
 
-def register(name: str, guard: Callable[[int], None]) -> None:
-    """``guard(study_id)`` raises ValidationError when the study's reports must stay as they are."""
+def register(name: str, guard: Callable[[int], None], *, review_guard: Callable[..., None] | None = None) -> None:
+    """``guard(study_id)`` raises ValidationError when the study's reports must stay as they are;
+    ``review_guard(review_id=...)`` raises when the review must not be deleted."""
     _guards[name] = guard
+    if review_guard is not None:
+        _review_guards[name] = review_guard
+
+
+def refuse_deleting_review(review_id: int) -> None:
+    for guard in _review_guards.values():
+        guard(review_id=review_id)
 
 
 def refuse_if_locked(study_id: int | None) -> None:

@@ -47,6 +47,12 @@ class ConsensusQuerySet(models.QuerySet):
         _refuse_deleting(self)
         return super().delete()
 
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        if any(o.status == Consensus.LOCKED for o in objs):
+            raise LockedError(LOCK_UNAUDITED)
+        return super().bulk_create(objs, *args, **kwargs)
+
     def _raw_delete(self, using):
         _refuse_deleting(self)
         return super()._raw_delete(using)

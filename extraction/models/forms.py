@@ -75,6 +75,10 @@ class FormVersion(models.Model):
                 raise FormInUseError(IN_USE)
         super().save(*args, **kwargs)
 
+    def delete(self, *args, **kwargs):
+        _refuse_if_locked(locked_user([self.pk]))
+        return super().delete(*args, **kwargs)
+
     @property
     def in_use(self) -> bool:
         return self.extractions.exists()
