@@ -65,14 +65,14 @@ class FormVersion(models.Model):
         return f"Form v{self.number}"
 
     def save(self, *args, **kwargs):
-        if self.pk is not None:
-            stored = FormVersion.objects.filter(pk=self.pk).values(*FROZEN).first()
-            if stored is not None and any(stored[f] != getattr(self, f) for f in FROZEN):
-                _refuse_if_locked(locked_user([self.pk]))
         if self.pk is not None and self.extractions.exists():
             stored = FormVersion.objects.filter(pk=self.pk).values_list("schema", flat=True).first()
             if stored is not None and stored != self.schema:
                 raise FormInUseError(IN_USE)
+        if self.pk is not None:
+            stored = FormVersion.objects.filter(pk=self.pk).values(*FROZEN).first()
+            if stored is not None and any(stored[f] != getattr(self, f) for f in FROZEN):
+                _refuse_if_locked(locked_user([self.pk]))
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
