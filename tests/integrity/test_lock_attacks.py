@@ -18,18 +18,19 @@ from extraction.models.consensus import HOLDS_LOCKED, LOCK_UNAUDITED, LOCKED, UN
 from extraction.models.forms import FORM_LOCKED
 from review.models import AuditEvent, Review, Study
 
-from .lock_helpers import (  # noqa: F401 (fixtures)
+from . import lock_helpers
+from .lock_helpers import (
     altered,
     assert_refuses_to_run,
     assert_unchanged,
-    bcg,
-    before,
     dumps,
     json_param,
     recomputed_fingerprint,
     superuser,
-    target,
 )
+
+# The shared fixtures, by assignment (an import would read as unused to the linter).
+bcg, before, target = lock_helpers.bcg, lock_helpers.before, lock_helpers.target
 
 pytestmark = pytest.mark.django_db
 
