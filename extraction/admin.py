@@ -18,6 +18,8 @@ def _locked(obj) -> bool:
         return obj.is_locked
     if isinstance(obj, Discrepancy):
         return obj.consensus.is_locked
+    if isinstance(obj, FormVersion):
+        return obj.consensus.filter(status=Consensus.LOCKED).exists()
     return False
 
 
@@ -48,6 +50,6 @@ class ExtractionAdmin(admin.ModelAdmin):
     list_filter = ["kind", "status"]
 
 
-admin.site.register(FormVersion)
+admin.site.register(FormVersion, LockAwareAdmin)
 admin.site.register(Assignment)
 admin.site.register(AppraisalPlan)

@@ -27,7 +27,7 @@ def _restore_sqlite_triggers(sender, using, **kwargs):
         return
     applied = MigrationRecorder(connection).applied_migrations()
     if any(app == "extraction" and name.endswith(MIGRATION_SUFFIX) for app, name in applied):
-        lock_triggers.execute(connection, lock_triggers.sqlite_create())
+        lock_triggers.execute(connection, [lock_triggers.INDEX_CREATE, *lock_triggers.sqlite_create()])
 
 
 class ExtractionConfig(AppConfig):
