@@ -266,3 +266,13 @@ def test_the_legitimate_path_still_works(team, bcg, target, before):
     assert locked_consensus(team.review).tampered == ()
     assert pooled_now(bcg)["pooled"] != before["pooled"]
     call_command("lock_status", team.review.slug)
+
+
+def test_the_admin_cannot_change_or_delete_a_locked_consensus_form(client, django_user_model, bcg, target, before):
+    root = django_user_model.objects.create_superuser("root", "root@example.org", "pw-123456789")
+    client.force_login(root)
+    url = f"/admin/extraction/formversion/{target.form_version_id}/"
+    assert client.post(f"{url}change/", {"number": 9, "schema": "{}"}).status_code == 403
+    assert client.post(f"{url}delete/", {"post": "yes"}).status_code == 403
+    assert client.get(f"{url}change/").status_code == 200  # still readable
+    assert_unchanged(bcg, before)
