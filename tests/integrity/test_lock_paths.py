@@ -188,3 +188,22 @@ def test_a_transactional_test_with_locked_data_still_flushes(team, bcg):
     assert Consensus.objects.filter(status="locked").count() == 26
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM extraction_consensus")
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+def test_sqlite_triggers_step_aside_for_migrate_and_come_back(team):
+    from extraction.apps import _restore_sqlite_triggers, _suspend_sqlite_triggers
+    from extraction.lock_triggers import sqlite_drop
+
+    def lock_triggers_present():
+        names = [sql.rsplit(" ", 1)[-1] for sql in sqlite_drop()]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            present = {row[0] for row in cursor.fetchall()}
+        return [name in present for name in names]
+
+    assert all(lock_triggers_present())
+    _suspend_sqlite_triggers(None, using="default")
+    assert not any(lock_triggers_present())
+    _restore_sqlite_triggers(None, using="default")
+    assert all(lock_triggers_present())
