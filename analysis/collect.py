@@ -21,6 +21,8 @@ from extraction.fingerprint import fingerprint
 from extraction.selectors import LockedData, included_studies, locked_consensus
 
 NOT_LOCKED = "not locked"
+TAMPERED = "tampered: {problem}"
+NO_LONGER_INCLUDED = "locked, but no report of it is included at full text any more"
 MISSING = "missing data: {cells}"
 FILTERED = "filtered out: {condition}"
 NOT_CONVERTIBLE = "median of {arm} cannot be converted: {error}"
@@ -58,6 +60,8 @@ class DataSet:
     rows: tuple[StudyRow, ...] = ()
     left_out: tuple[LeftOut, ...] = ()
     fingerprint: str = ""
+    # Locked data that disagree with the lock ledger: an analysis refuses to run on them.
+    tampered: tuple = ()
 
     @property
     def k(self) -> int:
@@ -202,12 +206,17 @@ def collect(
     if studies is None:
         studies = review_studies(review)
     by_study = {s.study_id: s for s in locked.studies if s.kind == "extraction"}
+    tampered = tuple(t for t in locked.tampered if t.kind == "extraction")
+    suspect = {t.study_id: t for t in tampered}
     conditions = [*analysis.exclude, *extra_exclude]
     wanted_fields = [analysis.subgroup_field, *(c["field"] for c in conditions)]
     wanted_fields = list(dict.fromkeys(f for f in wanted_fields if f))
     rows, left_out = [], []
     for study_id, label in studies:
         entry = by_study.get(study_id)
+        if study_id in suspect:
+            left_out.append(LeftOut(study_id, label, TAMPERED.format(problem=suspect[study_id].problem)))
+            continue
         if entry is None:
             left_out.append(LeftOut(study_id, label, NOT_LOCKED))
             continue
@@ -223,8 +232,17 @@ def collect(
             continue
         fields = {f: _field_value(entry.data.get(f)) for f in wanted_fields}
         rows.append(StudyRow(study_id, label, inputs, raw, fields, notes))
+    # Locked data never vanish without a word: a study that dropped out of the included
+    # studies, or whose consensus is gone, is listed too.
+    listed = {study_id for study_id, _ in studies}
+    for entry in by_study.values():
+        if entry.study_id not in listed:
+            left_out.append(LeftOut(entry.study_id, entry.label, NO_LONGER_INCLUDED))
+    for t in tampered:
+        if t.study_id not in listed:
+            left_out.append(LeftOut(t.study_id or 0, t.label, TAMPERED.format(problem=t.problem)))
     payload = {
         "rows": [[r.study_id, r.label, r.inputs, r.fields, list(r.conversions)] for r in rows],
         "left_out": [[x.study_id, x.label, x.reason] for x in left_out],
     }
-    return DataSet(analysis.measure, tuple(rows), tuple(left_out), fingerprint(payload))
+    return DataSet(analysis.measure, tuple(rows), tuple(left_out), fingerprint(payload), tampered)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import io
 
 import numpy as np
+from django.db import transaction
 
 from analysis import meta
 from analysis.compute import fit_kwargs
+from analysis.run_integrity import run_integrity
 
 FORMATS = ("svg", "png", "pdf")
 KINDS = ("forest", "funnel")
@@ -96,7 +98,19 @@ def cached_svg(run, kind: str) -> str:
     svg = getattr(run, field)
     if not svg:
         svg = render(run.results, kind, "svg").decode()
-        # Only fill an empty cache: two first viewers at once write the same bytes anyway.
-        type(run).objects.filter(pk=run.pk, **{field: ""}).update(**{field: svg})
+        with transaction.atomic():
+            stored = type(run).objects.select_for_update().get(pk=run.pk)
+            # Only fill an empty cache, and carry the integrity fingerprint forward only for a
+            # run that was intact: drawing must never bless an edited run.
+            if not getattr(stored, field):
+                intact = stored.integrity == run_integrity(stored)
+                setattr(stored, field, svg)
+                changes = {field: svg}
+                if intact:
+                    changes["integrity"] = run_integrity(stored)
+                type(run).objects.filter(pk=run.pk).update(**changes)
+                run.integrity = changes.get("integrity", stored.integrity)
+            else:
+                svg = getattr(stored, field)
         setattr(run, field, svg)
     return svg

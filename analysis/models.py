@@ -163,6 +163,8 @@ class AnalysisRun(models.Model):
     results = models.JSONField(default=dict)
     forest_svg = models.TextField(blank=True)
     funnel_svg = models.TextField(blank=True)
+    # Fingerprint of the inputs' fingerprint, engine, results and plots (analysis.run_integrity).
+    integrity = models.CharField(max_length=64, blank=True, default="")
     stale = models.BooleanField(default=False)
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(

@@ -9,6 +9,7 @@ from django.db.models import OuterRef, Subquery
 from analysis.collect import review_studies
 from analysis.inputs import Inputs, gather
 from analysis.models import Analysis, AnalysisRun
+from analysis.run_integrity import tampered_runs
 from extraction.selectors import locked_consensus
 
 
@@ -17,15 +18,24 @@ class AnalysisStatus:
     analysis: Analysis
     run: AnalysisRun | None
     inputs: Inputs
+    # The stored run no longer matches what was computed (analysis.run_integrity).
+    run_tampered: bool = False
 
     @property
     def stale(self) -> bool:
-        return self.run is not None and self.run.stale
+        return self.run is not None and (self.run.stale or self.run_tampered)
+
+    @property
+    def data_tampered(self) -> tuple:
+        """Locked data that disagree with the lock ledger; the analysis refuses to run."""
+        return self.inputs.main.tampered
 
     @property
     def state(self) -> str:
         if self.run is None:
             return "not run"
+        if self.run_tampered:
+            return "tampered"
         return "out of date" if self.run.stale else "current"
 
 
@@ -52,7 +62,7 @@ def analysis_status(analysis: Analysis, *, locked=None) -> AnalysisStatus:
     run = latest_run(analysis)
     inputs = gather(analysis, locked=locked)
     _sync_stale(run, inputs)
-    return AnalysisStatus(analysis, run, inputs)
+    return AnalysisStatus(analysis, run, inputs, run is not None and run.pk in tampered_runs([run]))
 
 
 def review_statuses(review) -> list[AnalysisStatus]:
@@ -63,9 +73,9 @@ def review_statuses(review) -> list[AnalysisStatus]:
             latest_run_id=Subquery(latest.values("pk")[:1])
         )
     )
-    runs = AnalysisRun.objects.defer("forest_svg", "funnel_svg").in_bulk(
-        [a.latest_run_id for a in analyses if a.latest_run_id]
-    )
+    # The plots are read too: the run's integrity fingerprint covers them.
+    runs = AnalysisRun.objects.in_bulk([a.latest_run_id for a in analyses if a.latest_run_id])
+    tampered = tampered_runs(runs.values())
     locked = locked_consensus(review, kind="extraction")
     studies = review_studies(review)
     out = []
@@ -73,7 +83,7 @@ def review_statuses(review) -> list[AnalysisStatus]:
         run = runs.get(a.latest_run_id)
         inputs = gather(a, locked=locked, studies=studies)
         _sync_stale(run, inputs)
-        out.append(AnalysisStatus(a, run, inputs))
+        out.append(AnalysisStatus(a, run, inputs, run is not None and run.pk in tampered))
     return out
 
 

@@ -18,10 +18,13 @@ from analysis.engine import engine_version
 from analysis.inputs import gather
 from analysis.measures import MEASURE_INPUTS
 from analysis.models import Analysis, AnalysisRun
+from analysis.run_integrity import results_fingerprint, run_integrity
 from extraction.selectors import locked_consensus
 from review.permissions import ROLE_REQUIRED
 from review.services.audit import audit_record
 
+TAMPERED_DATA = ("This analysis will not run: locked data disagree with the lock ledger ({studies}). "
+                 "Run manage.py lock_status and restore the data, or unlock and relock them with a reason.")
 STALE_EDIT = "Someone changed this analysis since you opened it; reload the page and try again."
 NEEDS_CONTROL_ARM = "This effect measure compares two arms: choose the control arm."
 NEEDS_ONE_ARM = "This effect measure describes one group: leave the control arm empty."
@@ -124,6 +127,11 @@ def analysis_delete(*, analysis: Analysis, actor) -> None:
     analysis.delete()
 
 
+def refuse_tampered(tampered) -> None:
+    if tampered:
+        raise ValidationError(TAMPERED_DATA.format(studies="; ".join(str(t) for t in tampered)))
+
+
 def analysis_run(
     *, analysis: Analysis, actor=None, locked=None, studies=None, with_figures: bool = True
 ) -> AnalysisRun:
@@ -135,13 +143,14 @@ def analysis_run(
     if actor is not None:
         _require_lead(analysis.review, actor)
     inputs = gather(analysis, locked=locked, studies=studies)
+    refuse_tampered(inputs.main.tampered)
     results = compute(analysis.spec(), inputs.main, inputs.variants)
     forest = funnel = ""
     if with_figures and figures.has_figures(results):
         forest = figures.render(results, "forest", "svg").decode()
         funnel = figures.render(results, "funnel", "svg").decode()
     with transaction.atomic():
-        run = AnalysisRun.objects.create(
+        run = AnalysisRun(
             analysis=analysis,
             fingerprint=inputs.fingerprint,
             engine_version=engine_version(),
@@ -151,6 +160,8 @@ def analysis_run(
             created_at=_now(),
             created_by=actor,
         )
+        run.integrity = run_integrity(run)
+        run.save()
         audit_record(
             action="analysis.run",
             actor=actor,
@@ -161,6 +172,7 @@ def analysis_run(
                 "fingerprint": run.fingerprint,
                 "k": results["k"],
                 "engine_version": run.engine_version,
+                "results_fingerprint": results_fingerprint(results),
             },
         )
     return run
@@ -176,6 +188,7 @@ def analyses_run_all(*, review, actor=None, with_figures: bool = False) -> list[
     if actor is not None:
         _require_lead(review, actor)
     locked = locked_consensus(review, kind="extraction")
+    refuse_tampered(locked.tampered)
     studies = review_studies(review)
     return [
         analysis_run(

@@ -34,7 +34,6 @@ import numpy as np  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
 from bench._common import machine, median  # noqa: E402
 
@@ -105,9 +104,8 @@ def study_data(rng) -> dict:
 
 def build():
     from analysis.models import Analysis
-    from extraction.fingerprint import fingerprint
     from extraction.models import Consensus, FormVersion
-    from extraction.selectors import payload_of
+    from extraction.services.consensus import consensus_lock
     from review.models import Study
     from review.services.reviews import review_create, user_create
 
@@ -119,21 +117,12 @@ def build():
     studies = Study.objects.bulk_create(
         Study(review=review, label=f"Synthetic {i:03d}", created_by=lead) for i in range(N_STUDIES)
     )
-    now = timezone.now()
     rows = []
     for study in studies:
-        c = Consensus(
-            study=study,
-            kind="extraction",
-            form_version=form,
-            data=study_data(rng),
-            status=Consensus.LOCKED,
-            locked_at=now,
-            locked_by=lead,
-        )
-        c.fingerprint = fingerprint(payload_of(c))
-        rows.append(c)
-    Consensus.objects.bulk_create(rows)
+        rows.append(Consensus(study=study, kind="extraction", form_version=form, data=study_data(rng)))
+    # Locked through the service: the database accepts a lock only beside its ledger event.
+    for c in Consensus.objects.bulk_create(rows):
+        consensus_lock(consensus=c, actor=lead, expected_version=None)
     for j in range(N_ANALYSES):
         measure = MEASURES[j % len(MEASURES)]
         one_arm = measure in ("PLO", "PFT", "MN", "PR")

@@ -42,6 +42,8 @@ class LockedStudy:
 class LockedData:
     studies: list[LockedStudy] = field(default_factory=list)
     fingerprint: str = ""
+    # Consensus that disagrees with the lock ledger (extraction.ledger): never in ``studies``.
+    tampered: tuple = ()
 
     def for_kind(self, kind: str) -> list[LockedStudy]:
         return [s for s in self.studies if s.kind == kind]
@@ -56,20 +58,30 @@ def payload_of(consensus) -> dict:
 
 
 def locked_consensus(review: Review, *, kind: str | None = None) -> LockedData:
-    """Locked consensus only, per study, with a fingerprint of all of it (what analysis reads)."""
+    """Locked consensus only, per study, with a fingerprint of all of it (what analysis reads).
+
+    Each row is checked against the lock ledger: one that disagrees with it (or a ledger lock
+    whose row is gone) is listed in ``tampered`` and its data are left out.
+    """
+    from extraction.ledger import tampering
     from extraction.models import Consensus
 
-    rows = (Consensus.objects.filter(study__review=review, status=Consensus.LOCKED)
+    rows = (Consensus.objects.filter(study__review=review)
             .select_related("study", "form_version").order_by("study__label", "study_id", "kind"))
     if kind:
         rows = rows.filter(kind=kind)
+    rows = list(rows)
+    tampered = tuple(tampering(review, kind=kind, rows=rows))
+    suspect = {(t.study_id, t.kind) for t in tampered}
     studies = [
         LockedStudy(study_id=c.study_id, label=c.study.label, kind=c.kind,
                     form_version=c.form_version.number if c.form_version_id else None,
                     instrument=c.instrument, data=c.data, fingerprint=fingerprint(payload_of(c)))
-        for c in rows
+        for c in rows if c.is_locked and (c.study_id, c.kind) not in suspect
     ]
-    return LockedData(studies=studies, fingerprint=fingerprint([s.fingerprint for s in studies]))
+    prints = [s.fingerprint for s in studies]
+    return LockedData(studies=studies, tampered=tampered,
+                      fingerprint=fingerprint([prints, [str(t) for t in tampered]] if tampered else prints))
 
 
 def _status(assigned: int, submitted: int, consensus, open_count: int) -> str:
@@ -131,13 +143,12 @@ def suggested_designs(review: Review, field: str = "study_design") -> dict[int, 
 
 
 def fingerprint_mismatches(review: Review) -> list[str]:
-    """Locked consensus whose data no longer hashes to the fingerprint taken at the lock.
+    """Consensus that disagrees with the lock ledger, one line each naming the study.
 
     The triggers make this impossible through the database; a non-empty answer means someone
-    went around it (a restored backup, a dropped trigger) and the data must not be trusted.
+    went around them (a restored backup, a dropped trigger, a superuser) and the data must not
+    be trusted.
     """
-    from extraction.models import Consensus
+    from extraction.ledger import tampering
 
-    rows = Consensus.objects.filter(study__review=review, status=Consensus.LOCKED).select_related(
-        "study", "form_version")
-    return [f"{c.study.label} ({c.kind})" for c in rows if fingerprint(payload_of(c)) != c.fingerprint]
+    return [str(t) for t in tampering(review)]

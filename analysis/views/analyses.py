@@ -13,6 +13,7 @@ from analysis.forms import AnalysisForm, initial_for
 from analysis.selectors import analysis_status, form_keys, review_statuses
 from analysis.tasks import run_all_analyses
 from analysis.views.common import member_review, review_analysis
+from extraction.selectors import locked_consensus
 
 RAN = "Computed {name} from the locked data."
 RAN_ALL = "Recomputing {count} analyses from the locked data in the background; reload this page in a moment."
@@ -113,8 +114,13 @@ def analysis_delete(request, slug, pk):
 def analysis_run(request, slug, pk):
     review, _ = member_review(request, slug, lead=True)
     analysis = review_analysis(review, pk)
-    services.analysis_run(analysis=analysis, actor=request.user)
-    messages.success(request, RAN.format(name=analysis.name))
+    try:
+        services.analysis_run(analysis=analysis, actor=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, RAN.format(name=analysis.name))
     return redirect("analysis:detail", slug=review.slug, pk=analysis.pk)
 
 
@@ -122,6 +128,12 @@ def analysis_run(request, slug, pk):
 @login_required
 def run_all(request, slug):
     review, _ = member_review(request, slug, lead=True)
+    try:
+        services.refuse_tampered(locked_consensus(review, kind="extraction").tampered)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("analysis:list", slug=review.slug)
     actor_id = request.user.pk
     transaction.on_commit(lambda: run_all_analyses.enqueue(review.pk, actor_id))
     messages.success(request, RAN_ALL.format(count=review.analyses.count()))

@@ -11,24 +11,51 @@ from django.db import models
 from extraction.models.work import INSTRUMENT_CHOICES, Kind
 
 LOCKED = "This consensus is locked; the lead must unlock it (with a reason) before anything changes."
+UNLOCK_UNAUDITED = ("A locked consensus opens only through an audited unlock by a lead: "
+                    "Extraction > Reconcile > Unlock, with a reason.")
+LOCK_UNAUDITED = "A consensus is locked only through Extraction > Reconcile > Lock, which records the lock."
+HOLDS_LOCKED = ("{study} holds locked {kind} consensus; unlock it first "
+                "(Extraction > Reconcile {study} > Unlock, with a reason).")
 PROTECTED = ("data", "study_id", "kind", "form_version_id", "instrument", "fingerprint")
 PROTECTED_NAMES = {*PROTECTED, "study", "form_version"}
+# What no save of a locked row may change; the unlock changes status, locked_at/by and version.
+FROZEN = (*PROTECTED, "agreed_keys")
 
 
 class LockedError(Exception):
     """Raised when code tries to change locked consensus data."""
 
 
+def _refuse_deleting(rows) -> None:
+    first = rows.filter(status=Consensus.LOCKED).select_related("study").order_by("study__label", "kind").first()
+    if first is not None:
+        raise LockedError(HOLDS_LOCKED.format(study=first.study.label, kind=first.kind))
+
+
 class ConsensusQuerySet(models.QuerySet):
+    """Every queryset path, the base manager's included (``Meta.base_manager_name``)."""
+
     def update(self, **kwargs):
-        if set(kwargs) & PROTECTED_NAMES and self.filter(status=Consensus.LOCKED).exists():
+        # Only consensus_lock and consensus_unlock change the status, each beside its ledger event.
+        if "status" in kwargs:
+            raise LockedError(UNLOCK_UNAUDITED if self.filter(status=Consensus.LOCKED).exists() else LOCK_UNAUDITED)
+        if self.filter(status=Consensus.LOCKED).exists():
             raise LockedError(LOCKED)
         return super().update(**kwargs)
 
     def delete(self):
-        if self.filter(status=Consensus.LOCKED).exists():
-            raise LockedError(LOCKED)
+        _refuse_deleting(self)
         return super().delete()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        if any(o.status == Consensus.LOCKED for o in objs):
+            raise LockedError(LOCK_UNAUDITED)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def _raw_delete(self, using):
+        _refuse_deleting(self)
+        return super()._raw_delete(using)
 
 
 class Consensus(models.Model):
@@ -54,6 +81,7 @@ class Consensus(models.Model):
     objects = ConsensusQuerySet.as_manager()
 
     class Meta:
+        base_manager_name = "objects"
         verbose_name_plural = "consensus"
         ordering = ["study", "kind"]
         constraints = [
@@ -69,16 +97,22 @@ class Consensus(models.Model):
         return f"{self.study} {self.kind} consensus ({self.status})"
 
     def save(self, *args, **kwargs):
+        from extraction import ledger
+
+        stored = None
         if self.pk is not None:
-            stored = Consensus.objects.filter(pk=self.pk).values("status", *PROTECTED).first()
-            if stored and stored["status"] == self.LOCKED:
-                if any(stored[f] != getattr(self, f) for f in PROTECTED):
-                    raise LockedError(LOCKED)
+            stored = Consensus.objects.filter(pk=self.pk).values("status", *FROZEN).first()
+        was_locked = stored is not None and stored["status"] == self.LOCKED
+        if was_locked and any(stored[f] != getattr(self, f) for f in FROZEN):
+            raise LockedError(LOCKED)
+        if was_locked and not self.is_locked and not ledger.unlock_recorded(self):
+            raise LockedError(UNLOCK_UNAUDITED)
+        if not was_locked and self.is_locked and not ledger.lock_recorded(self):
+            raise LockedError(LOCK_UNAUDITED)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        if Consensus.objects.filter(pk=self.pk, status=self.LOCKED).exists():
-            raise LockedError(LOCKED)
+        _refuse_deleting(Consensus.objects.filter(pk=self.pk))
         return super().delete(*args, **kwargs)
 
     @property
@@ -98,6 +132,10 @@ class DiscrepancyQuerySet(models.QuerySet):
     def delete(self):
         self._refuse_if_locked()
         return super().delete()
+
+    def _raw_delete(self, using):
+        self._refuse_if_locked()
+        return super()._raw_delete(using)
 
 
 class Discrepancy(models.Model):
@@ -120,6 +158,7 @@ class Discrepancy(models.Model):
     objects = DiscrepancyQuerySet.as_manager()
 
     class Meta:
+        base_manager_name = "objects"
         verbose_name_plural = "discrepancies"
         ordering = ["consensus", "id"]
         constraints = [

@@ -32,10 +32,12 @@ def consensus_lock(*, consensus: Consensus, actor, expected_version: int | None)
     locked.locked_at, locked.locked_by = _now(), actor
     locked.fingerprint = fingerprint(payload_of(locked))
     locked.version += 1
-    locked.save(update_fields=["status", "locked_at", "locked_by", "fingerprint", "version"])
+    # The ledger event goes first: the database accepts the lock only once it is recorded.
     audit_record(action=f"{locked.kind}.consensus_locked", actor=actor, review=locked.study.review, obj=locked,
-                 old={"status": Consensus.OPEN}, new={"status": Consensus.LOCKED, "fingerprint": locked.fingerprint,
-                                                     "data": locked.data})
+                 old={"status": Consensus.OPEN},
+                 new={"status": Consensus.LOCKED, "fingerprint": locked.fingerprint, "data": locked.data,
+                      "study_id": locked.study_id, "study": locked.study.label})
+    locked.save(update_fields=["status", "locked_at", "locked_by", "fingerprint", "version"])
     return locked
 
 
@@ -51,11 +53,12 @@ def consensus_unlock(*, consensus: Consensus, actor, reason: str, expected_versi
     check_version(locked.version, expected_version)
     # The fingerprint stays as it was (the trigger refuses to change it on a locked row); it
     # is recomputed at the next lock.
+    # The ledger event goes first: the database opens a locked row only once it is recorded.
+    audit_record(action=f"{locked.kind}.consensus_unlocked", actor=actor, review=locked.study.review, obj=locked,
+                 old={"status": Consensus.LOCKED, "fingerprint": locked.fingerprint, "data": locked.data},
+                 new={"status": Consensus.OPEN}, reason=reason.strip())
     locked.status = Consensus.OPEN
     locked.locked_at, locked.locked_by = None, None
     locked.version += 1
     locked.save(update_fields=["status", "locked_at", "locked_by", "version"])
-    audit_record(action=f"{locked.kind}.consensus_unlocked", actor=actor, review=locked.study.review, obj=locked,
-                 old={"status": Consensus.LOCKED, "fingerprint": locked.fingerprint, "data": locked.data},
-                 new={"status": Consensus.OPEN}, reason=reason.strip())
     return locked

@@ -54,6 +54,14 @@ class Review(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("review:detail", kwargs={"slug": self.slug})
 
+    def delete(self, *args, **kwargs):
+        from review import study_locks
+
+        # Before the collector runs: it would stop at a protected form version first, with a
+        # message that names no study and no way out.
+        study_locks.refuse_deleting_review(self.pk)
+        return super().delete(*args, **kwargs)
+
 
 class Role(models.TextChoices):
     LEAD = "lead", "Lead"

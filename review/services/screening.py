@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from review import study_locks
 from review.models import (
     Conflict,
     ExclusionReason,
@@ -382,6 +383,7 @@ def record_send_back(*, record_stage: RecordStage, actor, reason: str) -> Record
         raise ValidationError(SEND_BACK_REASON_REQUIRED)
     if row.decision_count == 0:
         raise ValidationError(NOTHING_TO_SEND_BACK)
+    study_locks.refuse_if_locked(Record.objects.filter(pk=row.record_id).values_list("study_id", flat=True).first())
     if row.stage == Stage.TITLE_ABSTRACT:
         later = RecordStage.objects.select_for_update().filter(record_id=row.record_id, stage=Stage.FULL_TEXT).first()
         if later is not None:
@@ -521,6 +523,8 @@ def study_link(
             audit_record(action="study.created", actor=actor, review=review, obj=study, new={"label": label})
     elif study.review_id != review.pk:
         raise ValidationError(WRONG_REVIEW)
+    study_locks.refuse_if_locked(record.study_id)
+    study_locks.refuse_if_locked(study.pk)
     old = record.study.label if record.study_id else None
     record.study = study
     record.save(update_fields=["study"])

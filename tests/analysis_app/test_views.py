@@ -229,9 +229,9 @@ def test_list_page_queries_do_not_grow_with_analyses(
 ):
     client = client_for(team.rev1)
     # session, user, membership with its review, analyses with their latest run's id, those
-    # runs, locked consensus, included studies. A run whose staleness changed would add an
-    # UPDATE; none does here.
-    with django_assert_num_queries(7):
+    # runs, their audit events (the run ledger), consensus, the lock ledger, included
+    # studies. A run whose staleness changed would add an UPDATE; none does here.
+    with django_assert_num_queries(9):
         assert client.get(url("list", team.review)).status_code == 200
     for i in range(3):
         Analysis.objects.create(
@@ -242,7 +242,7 @@ def test_list_page_queries_do_not_grow_with_analyses(
             arm2="Control",
             measure="OR",
         )
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(9):
         assert client.get(url("list", team.review)).status_code == 200
 
 

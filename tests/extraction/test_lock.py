@@ -1,5 +1,7 @@
 """The consensus lock tried against every mutation path: the locked fingerprint never changes."""
 
+import json
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
@@ -93,10 +95,10 @@ def test_raw_sql_discrepancy_update_and_insert_are_refused_by_the_database(locke
             "VALUES (%s, 'x', NULL, NULL, '', '')", [locked.pk])
 
 
-def test_the_trigger_guards_values_not_the_row(locked, before):
-    # Columns outside the locked values (the version counter) may still change; the unlock
-    # service relies on that when it sets the status back to open.
-    with connection.cursor() as cursor:
+def test_the_trigger_guards_the_whole_row_not_only_the_values(locked, before):
+    # Only the unlock transition, recorded in the lock ledger first, may touch a locked row;
+    # even the version counter stays as it is.
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE extraction_consensus SET version = version + 1 WHERE id = %s", [locked.pk])
 
 
@@ -149,36 +151,24 @@ def test_management_commands_leave_it_alone(team, locked, before, tmp_path):
 def test_lock_status_detects_data_changed_behind_the_triggers(team, locked, before):
     from django.core.management import CommandError
 
+    from extraction import lock_triggers
+    from extraction.ledger import DATA_CHANGED
     from extraction.selectors import fingerprint_mismatches
 
     assert fingerprint_mismatches(team.review) == []
-    # Simulate a restored backup: the fingerprint stored at the lock no longer matches the data.
-    # Only the fingerprint column is touched, and only with the trigger out of the way.
-    stored = locked.fingerprint
+    # Simulate a superuser: the triggers dropped, the data rewritten together with the
+    # fingerprint column beside it. The ledger still holds the fingerprint taken at the lock.
+    stored = (locked.data, locked.fingerprint)
     with connection.cursor() as cursor:
-        _drop_triggers(cursor)
-        cursor.execute("UPDATE extraction_consensus SET fingerprint = %s WHERE id = %s", ["0" * 64, locked.pk])
+        lock_triggers.execute(connection, lock_triggers.drop(connection.vendor))
+        cursor.execute("UPDATE extraction_consensus SET data = %s, fingerprint = %s WHERE id = %s",
+                       ['{"dose@IVIg": "9"}', "0" * 64, locked.pk])
     try:
-        assert fingerprint_mismatches(team.review) == ["Lim 2020 (extraction)"]
+        assert fingerprint_mismatches(team.review) == [f"Lim 2020 (extraction): {DATA_CHANGED}"]
         with pytest.raises(CommandError):
             call_command("lock_status", team.review.slug)
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("UPDATE extraction_consensus SET fingerprint = %s WHERE id = %s", [stored, locked.pk])
-            _create_triggers(cursor)
-
-
-def _drop_triggers(cursor):
-    from importlib import import_module
-
-    module = import_module("extraction.migrations.0002_lock_triggers")
-    for sql in module.STATEMENTS[connection.vendor][1]:
-        cursor.execute(sql)
-
-
-def _create_triggers(cursor):
-    from importlib import import_module
-
-    module = import_module("extraction.migrations.0002_lock_triggers")
-    for sql in module.STATEMENTS[connection.vendor][0]:
-        cursor.execute(sql)
+            cursor.execute("UPDATE extraction_consensus SET data = %s, fingerprint = %s WHERE id = %s",
+                           [json.dumps(stored[0]), stored[1], locked.pk])
+        lock_triggers.execute(connection, lock_triggers.create(connection.vendor))
