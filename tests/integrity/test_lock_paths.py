@@ -41,8 +41,8 @@ def reported(team, source, bcg):
             fulltext_attach(record=record, actor=team.lead, url="https://example.org/trial.pdf", version=0)
         for reviewer in (team.rev1, team.rev2):
             decision_record(review=team.review, record=record, stage=stage, reviewer=reviewer, vote="include")
-    study = study_link(record=record, actor=team.lead, label=LABEL)
-    assignment_set(study=study, kind="extraction", users=[team.rev1, team.rev2], actor=team.lead)
+    study = study_link(record=record, actor=team.lead, label=LABEL, expected_version=None)
+    assignment_set(study=study, kind="extraction", users=[team.rev1, team.rev2], actor=team.lead, expected_version=None)
     values = demo.values_of(demo.trials()[0])
     demo._enter(study, team.rev1, values)
     demo._enter(study, team.rev2, values)
@@ -94,7 +94,7 @@ def test_a_locked_studys_report_cannot_move_or_go(team, bcg, reported):
     before = pooled_now(bcg)
     other = Study.objects.filter(review=team.review).exclude(pk=reported.study_id).first()
     with pytest.raises(ValidationError) as exc:
-        study_link(record=reported, actor=team.lead, study=other)
+        study_link(record=reported, actor=team.lead, study=other, expected_version=None)
     assert exc.value.messages == [REPORTS_LOCKED.format(study=LABEL, kind="extraction")]
     with pytest.raises(LockedError) as exc, transaction.atomic():
         reported.delete()
