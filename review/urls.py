@@ -47,6 +47,11 @@ urlpatterns = [
     ),
     path("<slug:slug>/duplicates/<int:pk>/", duplicates.duplicate_pair, name="duplicate_pair"),
     path("<slug:slug>/duplicates/<int:pk>/decide/", duplicates.duplicate_decide, name="duplicate_decide"),
+    path("<slug:slug>/duplicates/<int:pk>/undo/", duplicates.duplicate_undo, name="duplicate_undo"),
+    path(
+        "<slug:slug>/duplicates/<int:pk>/keep-other/", duplicates.duplicate_keep_other_view,
+        name="duplicate_keep_other",
+    ),
     path("<slug:slug>/audit/", audit.audit_log, name="audit"),
     # Screening (issue 5).
     path("<slug:slug>/screen/<str:stage_slug>/", screening.screen, name="screen"),

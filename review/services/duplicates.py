@@ -25,6 +25,14 @@ SAME_RECORD = "A record cannot be merged into itself."
 OTHER_REVIEW = "Both records must belong to the same review."
 NOT_MERGED = "This record is not merged into another."
 ALREADY_MERGED = "Record {pk} is already merged into record {into}; unmerge it first."
+NOT_IN_PAIR = "Record {pk} is not one of this pair's two records."
+NOT_A_MERGE = "This pair is not a merge in force ({status}); reload the list."
+SWAP_AFTER_SCREENING = (
+    "Screening has started on record {pk}: its decisions belong to the copy screening sees, and "
+    "swapping the kept copy would hide them or bring in another copy's. Undo the merge instead "
+    "and settle the two records' screening first."
+)
+REVERSE_PAIR = "Records {a} and {b} already have a pair the other way round (#{pk}); decide that one."
 # The start of the flag a merge leaves in `DuplicatePair.reasons`; review.duplicate_selectors finds it.
 SCREENING_DISAGREES = "screening disagrees at "
 
@@ -229,10 +237,17 @@ def _merge(*, review, record_id: int, into_id: int, score: float, reasons, actor
 
 
 @transaction.atomic
-def duplicate_confirm(*, pair: DuplicatePair, actor) -> DuplicatePair:
+def duplicate_confirm(*, pair: DuplicatePair, actor, keep: int | None = None) -> DuplicatePair:
+    """A person merges a queued pair, keeping the copy `keep` names (by default the pair's `kept`)."""
     locked = DuplicatePair.objects.select_for_update().get(pk=pair.pk)
     if locked.status != PairStatus.PENDING:
         raise ValidationError(NOT_PENDING.format(status=locked.get_status_display()))
+    if keep is not None and keep not in (locked.record_id, locked.kept_id):
+        raise ValidationError(NOT_IN_PAIR.format(pk=keep))
+    if keep == locked.record_id:
+        # Both copies are still in screening while the pair waits, so keeping either one is the
+        # same merge as today's, the other way round: each copy's decisions stay on it.
+        _swap(locked)
     return _merge(review=locked.review, record_id=locked.record_id, into_id=locked.kept_id,
                   score=locked.score, reasons=locked.reasons, actor=actor, automatic=False, pair=locked)
 
@@ -258,6 +273,59 @@ def record_merge(*, record: Record, into: Record, actor, reason: str = "") -> Du
     return pair
 
 
+def _swap(pair: DuplicatePair) -> None:
+    reverse = DuplicatePair.objects.filter(record_id=pair.kept_id, kept_id=pair.record_id).first()
+    if reverse is not None:
+        raise ValidationError(REVERSE_PAIR.format(a=pair.record_id, b=pair.kept_id, pk=reverse.pk))
+    pair.record_id, pair.kept_id = pair.kept_id, pair.record_id
+    pair.save(update_fields=["record", "kept"])
+
+
+def _screening_started(record_ids) -> int | None:
+    """The first of `record_ids` that any screening decision or outcome touches, or None."""
+    from review.models.screening import RecordStage, StageStatus
+
+    started = (
+        RecordStage.objects.filter(record_id__in=list(record_ids))
+        .filter(Q(decision_count__gt=0) | ~Q(status=StageStatus.AWAITING))
+        .order_by("record_id").values_list("record_id", flat=True)
+    )
+    return started.first()
+
+
+@transaction.atomic
+def duplicate_keep_other(*, pair: DuplicatePair, actor, reason: str = "") -> DuplicatePair:
+    """Swap which copy of a merge is kept: the merged record becomes the one screening sees.
+
+    Merges leave every screening decision on its own record and screening reads only the kept
+    one, so a swap after screening started would silently drop the kept copy's decisions from
+    view (or surface the other copy's). It is refused then; undo the merge instead.
+    """
+    locked = DuplicatePair.objects.select_for_update().get(pk=pair.pk)
+    if locked.status != PairStatus.MERGED:
+        raise ValidationError(NOT_A_MERGE.format(status=locked.get_status_display()))
+    records = {r.pk: r for r in Record.objects.select_for_update().filter(pk__in=[locked.record_id, locked.kept_id])}
+    record, kept = records[locked.record_id], records[locked.kept_id]
+    # Only a merge still in force straight into a copy that is itself in screening swaps cleanly.
+    if record.duplicate_of_id != kept.pk or kept.duplicate_of_id:
+        raise ValidationError(NOT_A_MERGE.format(status=f"record {record.pk} no longer merged into {kept.pk}"))
+    started = _screening_started([record.pk, kept.pk])
+    if started is not None:
+        raise ValidationError(SWAP_AFTER_SCREENING.format(pk=started))
+    _swap(locked)
+    others = list(Record.objects.filter(duplicate_of=kept.pk).exclude(pk=record.pk).values_list("pk", flat=True))
+    # Clear first: the kept copy may not point at a record that still points at it.
+    Record.objects.filter(pk=record.pk).update(duplicate_of=None)
+    Record.objects.filter(pk=kept.pk).update(duplicate_of=record.pk)
+    Record.objects.filter(pk__in=others).update(duplicate_of=record.pk)
+    audit_record(
+        action="duplicate.kept_swapped", actor=actor, review=locked.review, obj=locked,
+        old={"kept": kept.pk, "merged": record.pk},
+        new={"kept": record.pk, "merged": kept.pk, "also_moved": others}, reason=reason,
+    )
+    return locked
+
+
 @transaction.atomic
 def record_unmerge(*, record: Record, actor, reason: str = "") -> Record:
     """Undo a merge: the record is back in screening; the pair stays on record as undone."""
@@ -276,6 +344,7 @@ def record_unmerge(*, record: Record, actor, reason: str = "") -> Record:
 
 
 __all__ = [
-    "DUPLICATE", "MAYBE", "DedupSummary", "dedup_run", "duplicate_confirm", "duplicate_reject",
+    "DUPLICATE", "MAYBE", "DedupSummary", "dedup_run", "duplicate_confirm", "duplicate_keep_other",
+    "duplicate_reject",
     "record_merge", "record_unmerge",
 ]

@@ -3,7 +3,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from review import selectors
+from review import duplicate_selectors, selectors
 from review.models import Record
 from review.models.records import PublicationType
 from review.permissions import get_review_for_user
@@ -46,7 +46,13 @@ def record_list(request, slug):
 def record_detail(request, slug, pk):
     review, membership = get_review_for_user(request.user, slug)
     record = get_object_or_404(Record.objects.select_related("source", "record_import", "study", "review"), review=review, pk=pk)
+    # The lead's manual merge finds the other copy by what a person remembers of it.
+    find = request.GET.get("find", "").strip()[:200]
+    can_merge = membership.is_lead and not record.duplicate_of_id
     return render(request, "review/record_detail.html", {
         "review": review, "membership": membership, "record": record,
         "screening": record_screening(record, request.user, STAGE_SLUGS),
+        "find": find if can_merge else "",
+        "candidates": duplicate_selectors.merge_candidates(record, find) if can_merge and find else [],
+        "candidate_limit": duplicate_selectors.MERGE_CANDIDATE_LIMIT,
     })
