@@ -39,7 +39,38 @@
     });
   }
 
+  // A GET search form whose results box refreshes as the person types: the same page is
+  // fetched and only the box is swapped, so the results are the ones the server renders
+  // without JavaScript.
+  function bindLiveSearch(form) {
+    var box = document.getElementById(form.getAttribute("data-live-search"));
+    var input = form.querySelector('input[type="search"]');
+    if (!box || !input) { return; }
+    var timer = null;
+    var asked = 0;
+    input.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () {
+        var query = input.value.trim();
+        if (query.length < 2) { return; }
+        var url = new URL(form.action, window.location.href);
+        url.hash = "";
+        url.searchParams.set(input.name, query);
+        var ticket = ++asked;
+        fetch(url.toString(), { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+          .then(function (html) {
+            if (ticket !== asked) { return; }  // a later keystroke's answer wins
+            var fresh = new DOMParser().parseFromString(html, "text/html").getElementById(box.id);
+            if (fresh) { box.innerHTML = fresh.innerHTML; }
+          })
+          .catch(function () {});
+      }, 300);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-live-search]").forEach(bindLiveSearch);
     if (document.querySelector("[data-key]")) { bindKeys(); }
     bindActions();
     var box = document.getElementById("import-progress");

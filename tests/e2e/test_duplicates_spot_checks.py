@@ -107,3 +107,22 @@ def test_lead_merges_a_record_found_by_searching_its_title(page, live_server, lo
     first.refresh_from_db()
     assert first.duplicate_of_id == second.pk
     assert violations == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_merge_search_results_follow_the_typing(page, live_server, login, team, source):
+    _import(team, source, "three.ris", dedup=False)
+    first, _, third = Record.objects.order_by("position")
+    violations = _watch_csp(page)
+    login("lena_lead", PASSWORD)
+    page.goto(f"{live_server.url}/reviews/{team.review.slug}/records/{first.pk}/")
+    page.get_by_text("Merge this record into another").click()
+    search = page.get_by_label("Title words, an author or a DOI")
+    search.press_sequentially(" ".join(third.title.split()[:2]), delay=30)
+    page.locator(f"#candidate-{third.pk}").wait_for()  # no click on Find
+    assert "find=" not in page.url
+    page.locator(f"#candidate-{third.pk}").get_by_role("button", name=f"Merge into record {third.pk}").click()
+    page.get_by_text(f"Record {first.pk} merged into record {third.pk}.").wait_for()
+    first.refresh_from_db()
+    assert first.duplicate_of_id == third.pk
+    assert violations == []
