@@ -113,19 +113,36 @@ class ImportUploadForm(forms.Form):
         return cleaned
 
 
+AUTOMATIC_PICK = "automatic: {columns}"
+AUTOMATIC_NOTHING = "automatic: nothing found"
+
+
+def automatic_text(alternatives: list[tuple[str, ...]]) -> str:
+    """"automatic: Author full names, else Authors": columns read together are joined
+    with "+", alternatives tried in turn with "else"."""
+    if not alternatives:
+        return AUTOMATIC_NOTHING
+    return AUTOMATIC_PICK.format(columns=", else ".join(" + ".join(names) for names in alternatives))
+
+
 class ColumnMapForm(forms.Form):
-    """One select per Concord field, listing the uploaded file's column headers."""
+    """One select per Concord field, listing the uploaded file's column headers; beside
+    each, what "(automatic)" will read (``automatic``: the importer's automatic_picks)."""
 
     FIELDS = [
         "title", "abstract", "authors", "year", "journal", "volume", "issue", "pages", "doi", "pmid",
         "issn", "keywords", "publication_type", "language", "url",
     ]
+    LABELS = {"doi": "DOI", "pmid": "PubMed ID", "issn": "ISSN", "url": "URL"}
 
-    def __init__(self, *args, headers, **kwargs):
+    def __init__(self, *args, headers, automatic=None, **kwargs):
         super().__init__(*args, **kwargs)
         choices = [("", "(automatic)")] + [(h, h) for h in headers]
         for name in self.FIELDS:
-            self.fields[name] = forms.ChoiceField(choices=choices, required=False)
+            self.fields[name] = forms.ChoiceField(
+                choices=choices, required=False, label=self.LABELS.get(name, name.replace("_", " ").capitalize()),
+                help_text=automatic_text(automatic.get(name, [])) if automatic is not None else "",
+            )
 
     def column_map(self) -> dict[str, str]:
         return {name: self.cleaned_data[name] for name in self.FIELDS if self.cleaned_data.get(name)}

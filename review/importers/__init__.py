@@ -26,7 +26,7 @@ from .api import RecordStream, iter_file, parse_file
 from .detect import FORMATS, detect_format
 from .errors import ImportFileError, RecordProblem, TooManyRecords
 from .records import PUBLICATION_TYPES, ParsedRecord, ParseResult
-from .tabular import csv_headers
+from .tabular import automatic_picks, csv_headers, preview_rows
 
 __all__ = [
     "FORMATS",
@@ -37,8 +37,10 @@ __all__ = [
     "RecordProblem",
     "RecordStream",
     "TooManyRecords",
+    "automatic_picks",
     "csv_headers",
     "detect_format",
     "iter_file",
     "parse_file",
+    "preview_rows",
 ]

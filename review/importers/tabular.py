@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 from collections.abc import Iterator
 
 from . import compressed, limits
 from . import normalise as norm
 from .base import Context, Pending
-from .decoding import decode
+from .decoding import sample_text, sniff
+from .detect import is_gzip, is_zip
 from .errors import ImportFileError
 from .records import ParsedRecord
 
@@ -128,6 +131,15 @@ ERR_NO_TITLE = (
 ERR_MISSING_COLUMN = "column {column!r} (mapped to {field}) is not in the file"
 ERR_NO_HEADER = "the file has no header row"
 
+# Columns convert() falls back on for an Embase export that has no journal or DOI column.
+_EMBASE_SOURCE_COLUMN = "source"
+_LINK_COLUMN = "open url link"
+# Fields read from all their columns together rather than from the first one filled.
+_GATHERED = ("keywords", "issn")
+# A preview cell is a glimpse to recognise a column by, not the value.
+PREVIEW_CELL_CHARS = 80
+PREVIEW_ELLIPSIS = "\u2026"
+
 
 def _key(header: str) -> str:
     return re.sub(r"\s+", " ", header.replace("\ufeff", "")).strip().strip('"').lower()
@@ -169,18 +181,84 @@ def _layout(headers: set[str]) -> str:
     return ""
 
 
-def _mapping(headers: list[str], column_map: dict[str, str] | None) -> dict[str, list[int]]:
-    """Concord field -> candidate columns, best first (Scopus leaves "Author full names"
-    empty on some rows but fills "Authors")."""
-    index = {}
-    for position, header in enumerate(headers):
-        index.setdefault(_key(header), position)
+def _keyword_columns(keys: list[str]) -> list[int]:
+    """Every column keywords are gathered from (Web of Science's "ID" is Keywords Plus;
+    elsewhere an "id" column is an identifier)."""
+    names = _KEYWORD_COLUMNS + (("id",) if _layout(set(keys)) == "wos" else ())
+    return [keys.index(k) for k in names if k in keys]
+
+
+def automatic_columns(headers: list[str]) -> dict[str, list[int]]:
+    """Concord field -> the columns the import reads it from when the field is left on
+    "(automatic)", best first: a row's value is the first of them that is not empty (Scopus
+    leaves "Author full names" empty on some rows but fills "Authors"). Keywords are
+    gathered from every keyword column instead."""
+    keys = [_key(header) for header in headers]
+    index: dict[str, int] = {}
+    for position, key in enumerate(keys):
+        index.setdefault(key, position)
     mapping: dict[str, list[int]] = {}
     for field, aliases in ALIASES.items():
+        if field == "keywords":
+            continue
         found = [index[alias] for alias in aliases if alias in index]
         if found:
             mapping[field] = found
+    if keywords := _keyword_columns(keys):
+        mapping["keywords"] = keywords
+    return mapping
+
+
+def automatic_picks(headers: list[str]) -> dict[str, list[tuple[str, ...]]]:
+    """For each Concord field, what "(automatic)" reads it from: alternatives, best first,
+    each the header names read together (a row's value comes from the first alternative
+    that is not empty). Keywords and ISSNs are gathered from all their columns; pages fall
+    back on start and end page, an Embase journal on its "Source" cell, a DOI on a link.
+    An empty list: nothing found.
+
+    Built on automatic_columns, the mapping the import itself uses, so the column-mapping
+    page cannot promise a column the import would not read.
+    """
+    mapping = automatic_columns(headers)
+    keys = [_key(header) for header in headers]
+    layout = _layout(set(keys))
+
+    def names(*positions: int) -> tuple[str, ...]:
+        return tuple(headers[position] for position in positions)
+
+    picks: dict[str, list[tuple[str, ...]]] = {}
+    for field in FIELDS:
+        if field in ("page_start", "page_end"):
+            continue
+        positions = mapping.get(field, [])
+        picks[field] = (
+            [names(*positions)]
+            if field in _GATHERED and positions
+            else [names(position) for position in positions]
+        )
+    if layout == "embase" and "journal" not in mapping and _EMBASE_SOURCE_COLUMN in keys:
+        # "Annals of X (2016) 75:Suppl 2 (1102-1103)" holds all five.
+        for field in ("journal", "year", "volume", "issue", "pages"):
+            picks[field].append(names(keys.index(_EMBASE_SOURCE_COLUMN)))
+    page_range = mapping.get("page_start", [])[:1] + mapping.get("page_end", [])[:1]
+    if page_range:
+        picks["pages"].append(names(*page_range))
+    if "doi" not in mapping:
+        links = mapping.get("url", []) + (
+            [keys.index(_LINK_COLUMN)] if _LINK_COLUMN in keys else []
+        )
+        picks["doi"] += [names(position) for position in dict.fromkeys(links)]
+    return picks
+
+
+def _mapping(headers: list[str], column_map: dict[str, str] | None) -> dict[str, list[int]]:
+    """Concord field -> candidate columns, best first: the automatic ones, then the
+    person's choices on the column-mapping page."""
+    mapping = automatic_columns(headers)
     if column_map:
+        index = {}
+        for position, header in enumerate(headers):
+            index.setdefault(_key(header), position)
         exact = {header: position for position, header in enumerate(headers)}
         for field, column in column_map.items():
             if not column:
@@ -201,11 +279,15 @@ def _prepare(headers: list[str], ctx: Context) -> None:
     ctx.source_hint = _layout(set(keys))
     ctx.notes["headers"] = headers
     ctx.notes["mapping"] = _mapping(headers, ctx.column_map)
-    keyword_names = _KEYWORD_COLUMNS + (("id",) if ctx.source_hint == "wos" else ())
-    ctx.notes["keyword_columns"] = [keys.index(k) for k in keyword_names if k in keys]
+    ctx.notes["keyword_columns"] = _keyword_columns(keys)
     ctx.notes["accession"] = next((keys.index(k) for k in _ACCESSION if k in keys), None)
     label_names = ("label_included", "included", "label", "final_decision", "decision")
     ctx.notes["label"] = next((keys.index(k) for k in label_names if k in keys), None)
+
+
+def _allow_long_cells() -> None:
+    if csv.field_size_limit() < limits.MAX_FIELD_CHARS:
+        csv.field_size_limit(limits.MAX_FIELD_CHARS)
 
 
 def split(text: str, ctx: Context) -> list[Pending]:
@@ -213,9 +295,7 @@ def split(text: str, ctx: Context) -> list[Pending]:
     first = next((line for line in lines if line.strip()), "")
     delimiter = _delimiter(first)
     ctx.notes["delimiter"] = delimiter
-    limit = csv.field_size_limit()
-    if limit < limits.MAX_FIELD_CHARS:
-        csv.field_size_limit(limits.MAX_FIELD_CHARS)
+    _allow_long_cells()
     # Each line keeps its newline, or a quoted cell spanning lines would lose its breaks.
     reader = csv.reader((line + "\n" for line in lines), delimiter=delimiter)
     headers: list[str] | None = None
@@ -292,28 +372,94 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
         ) from None
 
 
-def csv_headers(data: bytes, *, filename: str = "") -> list[str]:
-    """The header row of a CSV/TSV/XLSX file, for the column-mapping step."""
+def _unpacked(data: bytes) -> bytes:
+    """The table inside a .gz, or a .zip that is not a workbook, as the import unpacks it."""
+    if is_gzip(data):
+        return compressed.gunzip(data, limits.MAX_BYTES)
+    if is_zip(data) and not compressed.is_xlsx(data):
+        return compressed.unzip_single(data, limits.MAX_BYTES)[1]
+    return data
+
+
+def _text_rows(data: bytes) -> Iterator[list[str]]:
+    """Rows of a CSV/TSV decoded and parsed only as far as the caller reads, with the
+    encoding, newlines and delimiter the import uses."""
+    encoding, skip = sniff(data)
+    sample_text(data, encoding, skip)  # the import's checks for a binary file, on its start
+    buffer = io.BytesIO(data)
+    buffer.seek(skip)
+    # newline=None turns CRLF and bare CR into "\n", as decode() does for the import.
+    lines = io.TextIOWrapper(buffer, encoding=encoding, newline=None)
     try:
-        if data[:4] == b"PK\x03\x04":
-            compressed.check_xlsx_zip(data)
-            for _, row in _xlsx_rows(data):
-                if any(cell.strip() for cell in row):
-                    return [cell.strip() for cell in row]
-            raise ImportFileError(ERR_NO_HEADER)
-        text, _ = decode(data)
-        lines = text.split("\n")
-        first = next((line for line in lines if line.strip()), "")
-        reader = csv.reader((line + "\n" for line in lines), delimiter=_delimiter(first))
-        for row in reader:
-            if any(cell.strip() for cell in row):
-                return [cell.strip() for cell in row]
-        raise ImportFileError(ERR_NO_HEADER)
+        head = []
+        for line in lines:
+            head.append(line.removeprefix("\ufeff") if not head else line)
+            if line.strip():
+                break
+        _allow_long_cells()
+        rows = csv.reader(
+            itertools.chain(head, lines), delimiter=_delimiter(head[-1] if head else "")
+        )
+        yield from rows
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(f"the file is not valid {encoding} ({exc.reason})") from None
+    except csv.Error as exc:
+        raise ImportFileError(f"the CSV is malformed ({exc})", line=rows.line_num) from None
+
+
+def _table_rows(data: bytes) -> Iterator[list[str]]:
+    """The rows that are not blank, header first, of a CSV, TSV or XLSX file, read lazily."""
+    data = _unpacked(data)
+    if is_zip(data):
+        compressed.check_xlsx_zip(data)
+        rows: Iterator[list[str]] = (row for _, row in _xlsx_rows(data))
+    else:
+        rows = _text_rows(data)
+    return (row for row in rows if any(cell.strip() for cell in row))
+
+
+@contextlib.contextmanager
+def _naming(filename: str):
+    try:
+        yield
     except ImportFileError as exc:
         exc.filename = exc.filename or filename
         raise
-    except csv.Error as exc:
-        raise ImportFileError(f"the CSV is malformed ({exc})", filename=filename) from None
+
+
+def _header(rows: Iterator[list[str]]) -> list[str]:
+    header = next(rows, None)
+    if header is None:
+        raise ImportFileError(ERR_NO_HEADER)
+    return [cell.strip() for cell in header]
+
+
+def csv_headers(data: bytes, *, filename: str = "") -> list[str]:
+    """The header row of a CSV/TSV/XLSX file, for the column-mapping step."""
+    with _naming(filename):
+        return _header(_table_rows(data))
+
+
+def _preview_cell(value: str, width: int) -> str:
+    text = " ".join(value.split())
+    return text if len(text) <= width else text[: width - 1].rstrip() + PREVIEW_ELLIPSIS
+
+
+def preview_rows(
+    data: bytes, n: int = 5, *, filename: str = "", width: int = PREVIEW_CELL_CHARS
+) -> list[list[str]]:
+    """The first ``n`` data rows of a CSV/TSV/XLSX file, one cell per header, for the
+    column-mapping page. Only the header and those rows are parsed. Line breaks inside a
+    cell become spaces and a cell longer than ``width`` is cut with an ellipsis; markup and
+    formulas stay as they are (escaping is the template's job)."""
+
+    with _naming(filename):
+        rows = _table_rows(data)
+        columns = len(_header(rows))
+        return [
+            [_preview_cell(cell, width) for cell in (row + [""] * columns)[:columns]]
+            for row in itertools.islice(rows, n)
+        ]
 
 
 _SCOPUS_IDS = re.compile(r"\s*\(\d+\)")
@@ -348,7 +494,7 @@ def convert(item: Pending, ctx: Context) -> ParsedRecord:
     year_text = get("year")
     extra: dict = {}
     if layout == "embase" and "journal" not in mapping:
-        match = _EMBASE_SOURCE.match(_cell_by_name(row, ctx, "source"))
+        match = _EMBASE_SOURCE.match(_cell_by_name(row, ctx, _EMBASE_SOURCE_COLUMN))
         if match:
             journal = match.group("journal")
             year_text = year_text or match.group("year")
@@ -378,7 +524,7 @@ def convert(item: Pending, ctx: Context) -> ParsedRecord:
     doi = norm.doi(get("doi"))
     if not doi and "doi" not in mapping:
         # Embase puts the DOI only inside its OpenURL link.
-        link = get("url") or _cell_by_name(row, ctx, "open url link")
+        link = get("url") or _cell_by_name(row, ctx, _LINK_COLUMN)
         doi = norm.doi(link.split("doi:", 1)[1].split("&", 1)[0]) if "doi:" in link else ""
     return ParsedRecord(
         position=item.position,

@@ -10,7 +10,14 @@ from django.views.decorators.http import require_http_methods, require_safe
 from concord.nul_bytes import refused_form
 from review.forms import ColumnMapForm, ImportUploadForm
 from review.import_jobs import import_enqueue, imports_recover
-from review.importers import FORMATS, ImportFileError, csv_headers, detect_format
+from review.importers import (
+    FORMATS,
+    ImportFileError,
+    automatic_picks,
+    csv_headers,
+    detect_format,
+    preview_rows,
+)
 from review.models import RecordImport
 from review.models.imports import ImportStatus
 from review.permissions import get_review_for_user
@@ -18,6 +25,7 @@ from review.services.imports import import_create, import_progress
 from review.upload_limits import file_too_large_message, install_size_limit
 
 TABULAR = {"csv", "tsv", "xlsx"}
+PREVIEW_ROWS = 5
 NO_SOURCE_YET = "Add the search source (for example PubMed) before importing its results."
 
 
@@ -100,17 +108,32 @@ def import_map(request, slug, pk):
         data = handle.read()
     try:
         headers = csv_headers(data, filename=record_import.filename)
+        rows = preview_rows(data, PREVIEW_ROWS, filename=record_import.filename)
     except ImportFileError:
-        headers = []
-    form = ColumnMapForm(request.POST or None, headers=headers)
+        headers, rows = [], []
+    picks = automatic_picks(headers)
+    form = ColumnMapForm(request.POST or None, headers=headers, automatic=picks if headers else None)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             import_enqueue(record_import=record_import, column_map=form.column_map())
         return redirect("review:import_detail", slug=slug, pk=record_import.pk)
     return render(request, "review/import_map.html", {
         "review": review, "membership": membership, "record_import": record_import, "form": form,
-        "headers": headers,
+        "headers": headers, "preview_columns": _preview_columns(headers, picks, form), "preview_rows": rows,
     })
+
+
+def _preview_columns(headers, picks, form) -> list[tuple[str, list[str]]]:
+    """(header, labels of the fields it feeds on "(automatic)") for the preview table."""
+    feeds: list[list[str]] = [[] for _ in headers]
+    position = {header: index for index, header in reversed(list(enumerate(headers)))}
+    for field in ColumnMapForm.FIELDS:
+        for names in picks.get(field, []):
+            for name in names:
+                labels = feeds[position[name]]
+                if form.fields[field].label not in labels:
+                    labels.append(form.fields[field].label)
+    return list(zip(headers, feeds, strict=True))
 
 
 @require_safe
