@@ -22,6 +22,7 @@ BENCHMARKS = [
     ("Screening with 100,000 records (issue 5)", ["bench/bench_screening.py"]),
     ("Statistics engine against metafor (issue 3)", ["bench/bench_meta.py"]),
     ("Analysis pages and recomputation (issue 7)", ["bench/bench_analysis.py"]),
+    ("Audit log hash chain (issue 15)", ["bench/bench_audit.py"]),
 ]
 
 
