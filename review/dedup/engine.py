@@ -8,7 +8,16 @@ from dataclasses import dataclass
 from .blocking import candidate_pairs
 from .clusters import build_clusters
 from .prepared import Prepared, prepare
-from .scoring import DISTINCT, DUPLICATE, MAYBE, RELATED, Verdict, compare
+from .scoring import (
+    DEFAULT_THRESHOLDS,
+    DISTINCT,
+    DUPLICATE,
+    MAYBE,
+    RELATED,
+    Thresholds,
+    Verdict,
+    compare,
+)
 
 ERROR_DUPLICATE_IDS = "record ids must be unique across records and against"
 ERROR_UNKNOWN_EXISTING = "against names ids that are not among the records"
@@ -54,7 +63,7 @@ class DedupResult:
 
 
 def find_duplicates(
-    records: Sequence, *, against: Iterable | None = None
+    records: Sequence, *, against: Iterable | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS
 ) -> DedupResult:
     """Find duplicate records.
 
@@ -71,6 +80,9 @@ def find_duplicates(
         with each other and with the existing ones; pairs of two existing records
         are neither reported nor merged, and an existing record is always the
         representative of its cluster. Ids must be unique across both.
+    thresholds
+        The rules' similarity thresholds; the defaults are Concord's. Only the
+        benchmark changes them, to choose them on other sets than it scores.
 
     Returns
     -------
@@ -98,7 +110,7 @@ def find_duplicates(
 
     verdicts: dict[tuple[int, int], Verdict] = {}
     for i, j in candidate_pairs(prepared):
-        verdict = compare(prepared[i], prepared[j])
+        verdict = compare(prepared[i], prepared[j], thresholds)
         if verdict.decision != DISTINCT:
             verdicts[(i, j)] = verdict
 
@@ -112,7 +124,7 @@ def find_duplicates(
         key = (x, y) if x < y else (y, x)
         verdict = verdicts.get(key) or extra.get(key)
         if verdict is None:
-            verdict = extra[key] = compare(prepared[key[0]], prepared[key[1]])
+            verdict = extra[key] = compare(prepared[key[0]], prepared[key[1]], thresholds)
         return verdict.decision in (DUPLICATE, MAYBE)
 
     edges = [(i, j, v.score) for (i, j), v in verdicts.items() if v.decision == DUPLICATE]
