@@ -4,6 +4,7 @@ Run from the repository root:
 
     .venv/bin/python -m bench.bench_dedup                 # accuracy + scaling 10k/50k/100k
     .venv/bin/python -m bench.bench_dedup --sizes 10000   # smaller scaling run
+    .venv/bin/python -m bench.bench_dedup --no-loso --no-bib-dedupe --sizes 100000 --repeat 3
     .venv/bin/python -m bench.bench_dedup --no-scale
     .venv/bin/python -m bench.bench_dedup --no-scale --no-loso   # without the threshold grid
 
@@ -235,36 +236,51 @@ def scale_one(n: int) -> dict:
     }
 
 
-def scaling(sizes: list[int]) -> None:
-    print("### Scaling (Concord, one run per size)\n")
+def _scale_run(n: int) -> dict | str:
+    """One size in a fresh process (so ru_maxrss is that size's alone), or why it failed."""
+    load = os.getloadavg()[0]
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.bench_dedup", "--scale-one", str(n)],
+        cwd=REPO_ROOT, capture_output=True, text=True, check=False,
+    )
+    if proc.returncode:
+        return proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else str(proc.returncode)
+    return {**json.loads(proc.stdout.strip().splitlines()[-1]), "load": load}
+
+
+def scaling(sizes: list[int], repeat: int = 1) -> None:
+    runs = "one run per size" if repeat == 1 else f"median of {repeat} runs per size, by wall time"
+    print(f"### Scaling (Concord, {runs})\n")
     print(
         "Records: the ASySD diabetes and Wagner sets (9,004 records) followed by copies in "
         "which every title, author and abstract-opening word is replaced through a random "
         "permutation of the vocabulary (one permutation per copy), DOIs get `/copy{k}`, PMIDs "
         "`+ k*10^8`, volume numbers `+ 1000*k` and ids a `c{k}:` prefix; journals, years, issues "
         "and pages are kept. "
-        "Truth: the real clusters, copied. Wall time depends on what else the machine runs; "
-        "CPU time is this process alone.\n"
+        "Truth: the real clusters, copied. Wall time depends on what else the machine runs "
+        "(the 1-minute load average before each run is given); CPU time is this process alone.\n"
     )
     print(
         "| Records | Wall time (s) | CPU time (s) | Peak RSS (MB) | RSS before run (MB) "
-        "| Pairs listed | Clusters | Queue (questions / records) | TP | FP | FN | Sensitivity |"
+        "| Pairs listed | Clusters | Queue (questions / records) | TP | FP | FN | Sensitivity "
+        "| Wall times of all runs (s) | Load before each run |"
     )
-    print("|" + "---|" * 12)
+    print("|" + "---|" * 14)
     for n in sizes:
-        proc = subprocess.run(
-            [sys.executable, "-m", "bench.bench_dedup", "--scale-one", str(n)],
-            cwd=REPO_ROOT, capture_output=True, text=True, check=False,
-        )
-        if proc.returncode:
-            reason = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode
-            print(f"| {n} | failed: {reason} |" + " |" * 10)
+        results = [_scale_run(n) for _ in range(repeat)]
+        failed = [r for r in results if isinstance(r, str)]
+        if failed:
+            print(f"| {n} | failed: {failed[0]} |" + " |" * 12)
             continue
-        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        ordered = sorted(results, key=lambda r: r["seconds"])
+        r = ordered[len(ordered) // 2]
+        walls = ", ".join(f"{x['seconds']:.1f}" for x in results)
+        loads = ", ".join(f"{x['load']:.2f}" for x in results)
         print(
             f"| {r['n']:,} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | {r['peak_mb']:.0f} | {r['baseline_mb']:.0f} "
             f"| {r['pairs']:,} | {r['clusters']:,} | {r['queue']:,} / {r['queue_records']:,} "
-            f"| {r['tp']:,} | {r['fp']:,} | {r['fn']:,} | {r['sensitivity']:.4f} |"
+            f"| {r['tp']:,} | {r['fp']:,} | {r['fn']:,} | {r['sensitivity']:.4f} "
+            f"| {walls} | {loads} |"
         )
     print()
 
@@ -273,6 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 50_000, 100_000])
     parser.add_argument("--no-scale", action="store_true")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per scaling size; the median is shown")
     parser.add_argument("--no-bib-dedupe", action="store_true")
     parser.add_argument("--no-loso", action="store_true", help="skip the leave-one-set-out threshold grid")
     parser.add_argument("--scale-one", type=int, help=argparse.SUPPRESS)
@@ -290,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_loso:
         leave_one_set_out()
     if not args.no_scale:
-        scaling(args.sizes)
+        scaling(args.sizes, args.repeat)
     return 0
 
 
