@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+import gc
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .blocking import candidate_pairs
@@ -62,6 +64,24 @@ class DedupResult:
         return tuple(best.values())
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector, restoring its state afterwards.
+
+    A run allocates hundreds of thousands of small objects (prepared records, their
+    frozensets, verdicts) that form no reference cycles; each time allocations pass the
+    collector's threshold it scans the whole grown heap and frees nothing, which is a
+    quarter of a 100,000-record run. Reference counting still frees everything as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def find_duplicates(
     records: Sequence, *, against: Iterable | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS
 ) -> DedupResult:
@@ -90,6 +110,11 @@ def find_duplicates(
         ``pairs`` with decision duplicate / maybe / related, and ``clusters`` built
         only from duplicate pairs (see ``clusters.build_clusters``).
     """
+    with _collector_paused():
+        return _find_duplicates(records, against, thresholds)
+
+
+def _find_duplicates(records: Sequence, against: Iterable | None, thresholds: Thresholds) -> DedupResult:
     existing_ids, existing_records = set(), []
     for item in against or ():
         if isinstance(item, Mapping) or hasattr(item, "id"):

@@ -188,3 +188,37 @@ def test_normalised_titles_and_abstracts_are_unchanged_on_every_shared_record():
         assert normalise_title(r["title"]) == _reference_title(r["title"]), r["title"]
         abstract = _fold(str(r["abstract"] or "")[:450])
         assert _words_spaced(abstract).split() == _NON_WORD_RE.sub(" ", abstract).split()
+
+
+def test_the_collector_is_paused_only_during_a_run_and_left_as_it_was():
+    import gc
+
+    from review.dedup import engine
+
+    seen = []
+    original = engine._find_duplicates
+
+    def spy(*args):
+        seen.append(gc.isenabled())
+        return original(*args)
+
+    was = gc.isenabled()
+    try:
+        engine._find_duplicates = spy
+        gc.enable()
+        find_duplicates([rec(1), rec(2)])
+        assert gc.isenabled()
+        gc.disable()
+        find_duplicates([rec(1), rec(2)])
+        assert not gc.isenabled()  # a caller that disabled it keeps it disabled
+        gc.enable()
+        with pytest.raises(ValueError):
+            find_duplicates([rec(1), rec(1)])
+        assert gc.isenabled()  # restored after an error too
+    finally:
+        engine._find_duplicates = original
+        if was:
+            gc.enable()
+        else:
+            gc.disable()
+    assert seen == [False, False, False]
