@@ -4,7 +4,9 @@ Run from the repository root:
 
     .venv/bin/python -m bench.bench_dedup                 # accuracy + scaling 10k/50k/100k
     .venv/bin/python -m bench.bench_dedup --sizes 10000   # smaller scaling run
+    .venv/bin/python -m bench.bench_dedup --no-loso --no-bib-dedupe --sizes 100000 --repeat 3
     .venv/bin/python -m bench.bench_dedup --no-scale
+    .venv/bin/python -m bench.bench_dedup --no-scale --no-loso   # without the threshold grid
 
 bib-dedupe (PyPI) is optional and only used here; without it its columns are
 skipped with a message. Each scaling size runs in a fresh subprocess so that the
@@ -18,6 +20,11 @@ Counts (see bench/dedup_sets.py):
            in an automatic cluster against one carrying the Duplicate caption.
   +queue   the same after a reviewer answers every "maybe" question correctly.
   queue    questions for a reviewer (one per pair of clusters) and the records involved.
+
+Sets: the labelled de-duplication sets and the two ASReview screening sets whose
+``duplicate_record_id`` links duplicates (Nagtegaal 2019, Kitchenham 2010), each as
+exported and without abstracts, DOIs and PMIDs. The leave-one-set-out table chooses
+the thresholds on the other sets and scores them on the one left out (bench/dedup_loso.py).
 """
 
 from __future__ import annotations
@@ -36,8 +43,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from bench import dedup_sets  # noqa: E402
-from review.dedup import DedupResult, DuplicatePair, find_duplicates  # noqa: E402
+from bench import dedup_loso, dedup_sets  # noqa: E402
+from review.dedup import DedupResult, DuplicatePair, Thresholds, find_duplicates  # noqa: E402
 from review.dedup.engine import Cluster  # noqa: E402
 
 
@@ -164,6 +171,45 @@ def accuracy(with_bib_dedupe: bool, hard: bool = False) -> None:
     print()
 
 
+def _cell(figures) -> str:
+    return (
+        f"{figures.auto.fp} | {figures.auto.sensitivity:.4f} | {figures.with_queue.sensitivity:.4f} "
+        f"| {100 * figures.queue_share:.2f}%"
+    )
+
+
+def leave_one_set_out() -> None:
+    settings = dedup_loso.grid()
+    sets = [v for labelled in dedup_sets.load_all() for v in dedup_loso.variants(labelled, without_abstracts_and_dois)]
+    start = time.perf_counter()
+    results = dedup_loso.run_grid(sets, settings, lambda records, t: find_duplicates(records, thresholds=t))
+    seconds = time.perf_counter() - start
+    fixed = Thresholds()
+    print("### Leave-one-set-out thresholds\n")
+    print(
+        f"Grid: titles_agree in {dedup_loso.TITLES_AGREE_GRID}, queue_title in {dedup_loso.QUEUE_TITLE_GRID} "
+        f"({len(settings)} settings x {len(sets)} set variants, {seconds:.0f} s). For each held-out set the "
+        "setting is chosen on the other sets only (both variants): no false automatic merge on any of them, "
+        f"queue at most {100 * dedup_loso.MAX_QUEUE_SHARE:.0f}% of records on each (or the shortest any "
+        "setting gives, where none meets that), then the highest mean automatic sensitivity, then the highest mean sensitivity with the "
+        f"queue answered, ties to the stricter value. Fixed: Concord's own ({dedup_loso.describe(fixed)}). "
+        "Cells: false automatic merges (pairs, or records for the Bond sets) | automatic sensitivity | "
+        "sensitivity with a perfect person on the queue | queue records as % of records.\n"
+    )
+    print(
+        "| Held-out set | Chosen on the other sets | Variant | Chosen: FP | sens. | +queue sens. | queue "
+        "| Fixed: FP | sens. | +queue sens. | queue |"
+    )
+    print("|" + "---|" * 11)
+    for fold in dedup_loso.leave_one_set_out(results, fixed):
+        for variant in (dedup_loso.AS_EXPORTED, dedup_loso.HARD):
+            print(
+                f"| {fold.held_out} | {dedup_loso.describe(fold.chosen)} | {variant} "
+                f"| {_cell(fold.chosen_runs[variant])} | {_cell(fold.fixed_runs[variant])} |"
+            )
+    print()
+
+
 def scale_one(n: int) -> dict:
     base = [dedup_sets.load_asysd_diabetes(), dedup_sets.load_wagner_digital_work()]
     labelled = dedup_sets.scaled_set(n, base)
@@ -190,36 +236,51 @@ def scale_one(n: int) -> dict:
     }
 
 
-def scaling(sizes: list[int]) -> None:
-    print("### Scaling (Concord, one run per size)\n")
+def _scale_run(n: int) -> dict | str:
+    """One size in a fresh process (so ru_maxrss is that size's alone), or why it failed."""
+    load = os.getloadavg()[0]
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.bench_dedup", "--scale-one", str(n)],
+        cwd=REPO_ROOT, capture_output=True, text=True, check=False,
+    )
+    if proc.returncode:
+        return proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else str(proc.returncode)
+    return {**json.loads(proc.stdout.strip().splitlines()[-1]), "load": load}
+
+
+def scaling(sizes: list[int], repeat: int = 1) -> None:
+    runs = "one run per size" if repeat == 1 else f"median of {repeat} runs per size, by wall time"
+    print(f"### Scaling (Concord, {runs})\n")
     print(
         "Records: the ASySD diabetes and Wagner sets (9,004 records) followed by copies in "
         "which every title, author and abstract-opening word is replaced through a random "
         "permutation of the vocabulary (one permutation per copy), DOIs get `/copy{k}`, PMIDs "
         "`+ k*10^8`, volume numbers `+ 1000*k` and ids a `c{k}:` prefix; journals, years, issues "
         "and pages are kept. "
-        "Truth: the real clusters, copied. Wall time depends on what else the machine runs; "
-        "CPU time is this process alone.\n"
+        "Truth: the real clusters, copied. Wall time depends on what else the machine runs "
+        "(the 1-minute load average before each run is given); CPU time is this process alone.\n"
     )
     print(
         "| Records | Wall time (s) | CPU time (s) | Peak RSS (MB) | RSS before run (MB) "
-        "| Pairs listed | Clusters | Queue (questions / records) | TP | FP | FN | Sensitivity |"
+        "| Pairs listed | Clusters | Queue (questions / records) | TP | FP | FN | Sensitivity "
+        "| Wall times of all runs (s) | Load before each run |"
     )
-    print("|" + "---|" * 12)
+    print("|" + "---|" * 14)
     for n in sizes:
-        proc = subprocess.run(
-            [sys.executable, "-m", "bench.bench_dedup", "--scale-one", str(n)],
-            cwd=REPO_ROOT, capture_output=True, text=True, check=False,
-        )
-        if proc.returncode:
-            reason = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode
-            print(f"| {n} | failed: {reason} |" + " |" * 10)
+        results = [_scale_run(n) for _ in range(repeat)]
+        failed = [r for r in results if isinstance(r, str)]
+        if failed:
+            print(f"| {n} | failed: {failed[0]} |" + " |" * 12)
             continue
-        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        ordered = sorted(results, key=lambda r: r["seconds"])
+        r = ordered[len(ordered) // 2]
+        walls = ", ".join(f"{x['seconds']:.1f}" for x in results)
+        loads = ", ".join(f"{x['load']:.2f}" for x in results)
         print(
             f"| {r['n']:,} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | {r['peak_mb']:.0f} | {r['baseline_mb']:.0f} "
             f"| {r['pairs']:,} | {r['clusters']:,} | {r['queue']:,} / {r['queue_records']:,} "
-            f"| {r['tp']:,} | {r['fp']:,} | {r['fn']:,} | {r['sensitivity']:.4f} |"
+            f"| {r['tp']:,} | {r['fp']:,} | {r['fn']:,} | {r['sensitivity']:.4f} "
+            f"| {walls} | {loads} |"
         )
     print()
 
@@ -228,7 +289,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 50_000, 100_000])
     parser.add_argument("--no-scale", action="store_true")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per scaling size; the median is shown")
     parser.add_argument("--no-bib-dedupe", action="store_true")
+    parser.add_argument("--no-loso", action="store_true", help="skip the leave-one-set-out threshold grid")
     parser.add_argument("--scale-one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -241,8 +304,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"CPUs: {os.cpu_count()}, Python {sys.version.split()[0]}\n")
     accuracy(with_bib_dedupe=not args.no_bib_dedupe)
     accuracy(with_bib_dedupe=not args.no_bib_dedupe, hard=True)
+    if not args.no_loso:
+        leave_one_set_out()
     if not args.no_scale:
-        scaling(args.sizes)
+        scaling(args.sizes, args.repeat)
     return 0
 
 

@@ -19,6 +19,7 @@ from defusedxml import ElementTree
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO_ROOT.parent / "shared" / "test-data" / "dedup"
+SCREENING_DIR = REPO_ROOT.parent / "shared" / "test-data" / "screening" / "asreview_legacy"
 
 FIELDS = (
     "id", "title", "authors", "year", "journal", "volume", "issue", "pages", "doi",
@@ -216,14 +217,45 @@ def load_bond_endnote(stem: str) -> LabelledSet:
     return LabelledSet(f"Bond {stem}", records, None, flagged)
 
 
+def load_asreview_screening(stem: str) -> LabelledSet:
+    """An ASReview screening set whose ``duplicate_record_id`` column links a record to the
+    one it duplicates (Nagtegaal 2019, Kitchenham 2010). Only titles, abstracts and (for
+    Kitchenham) years are given: the sparsest records of any set here."""
+    with (SCREENING_DIR / f"{stem}.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    records = [
+        _record(
+            id=int(row["record_id"]),
+            title=row["title"],
+            abstract=row.get("abstract") or "",
+            year=_year(row.get("year")),
+        )
+        for row in rows
+    ]
+    links = [
+        frozenset((int(row["record_id"]), int(float(row["duplicate_record_id"]))))
+        for row in rows
+        if (row.get("duplicate_record_id") or "").strip()
+    ]
+    # A record linked to two others makes one publication of three: join the links.
+    labels = _partition([r["id"] for r in records], links)
+    groups: dict = {}
+    for rec_id, label in labels.items():
+        groups.setdefault(label, set()).add(rec_id)
+    return LabelledSet(stem.replace("_", " "), records, [frozenset(g) for g in groups.values()])
+
+
 def load_all() -> list[LabelledSet]:
-    return [
+    sets = [
         load_asysd_diabetes(),
         load_wagner_digital_work(),
         load_bond_endnote("copper"),
         load_bond_endnote("tafenoquine"),
         load_special_cases(),
     ]
+    if SCREENING_DIR.is_dir():
+        sets += [load_asreview_screening("Nagtegaal_2019"), load_asreview_screening("Kitchenham_2010")]
+    return sets
 
 
 # --- scoring a de-duplication result against the truth ------------------------

@@ -15,13 +15,14 @@ from .normalise import (
     normalise_pmid,
     normalise_title,
 )
-from .scoring import DISTINCT, DUPLICATE, MAYBE, RELATED
+from .scoring import DISTINCT, DUPLICATE, MAYBE, RELATED, Thresholds
 
 __all__ = [
     "DISTINCT",
     "DUPLICATE",
     "MAYBE",
     "RELATED",
+    "Thresholds",
     "Cluster",
     "DedupResult",
     "DuplicatePair",

@@ -42,6 +42,20 @@ _NON_WORD_RE = re.compile(r"[\W_]+")
 _GREEK_WORDS = "alpha|beta|gamma|delta|epsilon|kappa|lambda|omega|sigma|theta"
 _GLUED_GREEK_RE = re.compile(rf"(?<=[a-z0-9])({_GREEK_WORDS})\b")
 _GLUED_IN_RE = re.compile(r"\bin(vivo|vitro|silico|situ)\b")
+# Substrings without which the two patterns above cannot match: testing for them first
+# spares a regex scan of nearly every title (a third of the time of a 100,000-record run).
+_GREEK_NAMES = tuple(_GREEK_WORDS.split("|"))
+_GLUED_IN_STARTS = ("invi", "insi")
+# Every ASCII character but a letter or digit, as a space: what ``_NON_WORD_RE`` does to
+# ASCII text, at a tenth of the cost, except that runs stay runs (callers split on spaces).
+_ASCII_NON_WORD = bytes(c if chr(c).isalnum() else 32 for c in range(128)) + bytes([32] * 128)
+
+
+def _words_spaced(text: str) -> str:
+    """``text`` with every non-word character a space; callers collapse the runs."""
+    if text.isascii():
+        return text.encode("ascii").translate(_ASCII_NON_WORD).decode("ascii")
+    return _NON_WORD_RE.sub(" ", text)
 
 
 def _fold(text: str) -> str:
@@ -78,9 +92,11 @@ def normalise_title(title: str | None) -> str:
     """
     if not title:
         return ""
-    text = _NON_WORD_RE.sub(" ", _fold(str(title)))
-    text = _GLUED_GREEK_RE.sub(r" \1", text)
-    text = _GLUED_IN_RE.sub(r"in \1", text)
+    text = _words_spaced(_fold(str(title)))
+    if any(name in text for name in _GREEK_NAMES):
+        text = _GLUED_GREEK_RE.sub(r" \1", text)
+    if any(start in text for start in _GLUED_IN_STARTS):
+        text = _GLUED_IN_RE.sub(r"in \1", text)
     return " ".join(text.split())
 
 
@@ -210,6 +226,7 @@ def _has_acronym(short: list[str], long: list[str]) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=65536)  # a search compares the same few journal pairs again and again
 def journals_match(a: str, b: str) -> bool:
     """True when one normalised journal name abbreviates the other.
 

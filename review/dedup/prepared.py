@@ -8,8 +8,8 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 
 from .normalise import (
-    _NON_WORD_RE,
     _fold,
+    _words_spaced,
     first_page,
     normalise_authors,
     normalise_doi,
@@ -94,7 +94,7 @@ class Prepared:
 def _getter(record):
     """A ``get(name)`` for a mapping or an object, decided once per record."""
     if isinstance(record, Mapping):
-        return lambda name: record.get(name)
+        return record.get
     return lambda name: getattr(record, name, None)
 
 
@@ -161,7 +161,7 @@ def prepare(record, index: int, existing: bool = False) -> Prepared:
     if isinstance(raw_authors, list | tuple) and len(raw_authors) > _MAX_AUTHORS:
         raw_authors = raw_authors[:_MAX_AUTHORS]  # consortium papers list hundreds
     authors = normalise_authors(raw_authors)
-    abstract = " ".join(_NON_WORD_RE.sub(" ", _fold(str(get("abstract") or "")[:450])).split())[:400]
+    abstract = " ".join(_words_spaced(_fold(str(get("abstract") or "")[:450])).split())[:400]
     volume = _short(get("volume"))
     issue = _short(get("issue"))
     if len(issue) > 4:

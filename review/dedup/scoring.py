@@ -34,6 +34,26 @@ MIN_TITLE = 0.70
 TITLES_AGREE = 0.95
 # The score of a title that is a clear variant of the other (see ``titles_agree``).
 VARIANT = 0.97
+# Two words are one spelled differently ("randomised", "randomized") at this similarity.
+SPELLING = 0.8
+# Without a shared identifier or printed place, titles this alike with agreeing authors go
+# to a person as "maybe".
+QUEUE_TITLE = 0.85
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """The similarity thresholds of the rules, injectable so that the benchmark can choose
+    them on some labelled sets and score them on another (leave-one-set-out); the defaults
+    are the values Concord uses."""
+
+    min_title: float = MIN_TITLE
+    titles_agree: float = TITLES_AGREE
+    spelling: float = SPELLING
+    queue_title: float = QUEUE_TITLE
+
+
+DEFAULT_THRESHOLDS = Thresholds()
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +82,14 @@ def title_similarity(a: Prepared, b: Prepared) -> float:
     return sim
 
 
-def titles_agree(a: Prepared, b: Prepared, title: float) -> bool:
+def titles_agree(a: Prepared, b: Prepared, title: float, limits: Thresholds = DEFAULT_THRESHOLDS) -> bool:
     """Near-identical titles, or one a clear variant of the other (subtitle dropped,
     the other language of a "translation [original]" title, a truncation of either)."""
     if not (a.title_key and b.title_key):
         return False  # a record without a title pairs on what it has, through a person
     if _same_or_cut(a.title_key, b.title_key, shortest=30) or _variants_match(a, b):
         return True  # the keys ignore spaces: "K<inf>Ca</inf>3.1" is "KCa3.1"
-    return title >= TITLES_AGREE and not _words_replaced(a, b)
+    return title >= limits.titles_agree and not _words_replaced(a, b, limits.spelling)
 
 
 def _variants_match(a: Prepared, b: Prepared) -> bool:
@@ -91,7 +111,7 @@ def _same_or_cut(x: str, y: str, shortest: int = 20) -> bool:
     return short == long or (len(short) >= shortest and long.startswith(short))
 
 
-def _words_replaced(a: Prepared, b: Prepared) -> bool:
+def _words_replaced(a: Prepared, b: Prepared, spelling: float = SPELLING) -> bool:
     """Each title has a word the other lacks, and not as a spelling variant: "safety" for
     "efficacy", "women" for "men": two papers, however alike the rest."""
     only_a = a.title_tokens - b.title_tokens
@@ -104,15 +124,15 @@ def _words_replaced(a: Prepared, b: Prepared) -> bool:
         return False
     joined_a = "".join(t for t in a.title.split() if t in only_a)
     joined_b = "".join(t for t in b.title.split() if t in only_b)
-    if joined_a == joined_b or Indel.normalized_similarity(joined_a, joined_b) >= 0.8:
+    if joined_a == joined_b or Indel.normalized_similarity(joined_a, joined_b) >= spelling:
         return False  # a word split or glued differently, or one spelling fix
     # A word is replaced only when nothing in the other title is a spelling of it
     # ("textilesa", an export's mojibake, still spells "textiles").
-    return _unmatched(only_a, b.title_tokens) and _unmatched(only_b, a.title_tokens)
+    return _unmatched(only_a, b.title_tokens, spelling) and _unmatched(only_b, a.title_tokens, spelling)
 
 
-def _unmatched(words, other_tokens) -> bool:
-    return any(max(Indel.normalized_similarity(w, v) for v in other_tokens) < 0.8 for w in words)
+def _unmatched(words, other_tokens, spelling: float) -> bool:
+    return any(max(Indel.normalized_similarity(w, v) for v in other_tokens) < spelling for w in words)
 
 
 def _numeral(token: str) -> bool:
@@ -241,9 +261,9 @@ def _same_place(a: Prepared, b: Prepared) -> bool:
     )
 
 
-def compare(a: Prepared, b: Prepared) -> Verdict:
+def compare(a: Prepared, b: Prepared, limits: Thresholds = DEFAULT_THRESHOLDS) -> Verdict:
     title = title_similarity(a, b)
-    if title < MIN_TITLE:
+    if title < limits.min_title:
         # Only a shared identifier earns a closer look (a title translated by one
         # database); the same journal, volume and page is not enough, since a supplement
         # page prints several abstracts of one group.
@@ -277,7 +297,7 @@ def compare(a: Prepared, b: Prepared) -> Verdict:
             return Verdict(MAYBE, score, (apart, SAME_TITLE_AGAIN, *reasons))
         return Verdict(DISTINCT, 0.0, (apart,))
 
-    extra = _duplicate_rule(a, b, ev)
+    extra = _duplicate_rule(a, b, ev, limits)
     if extra is not None:
         return Verdict(DUPLICATE, score, (*reasons, *extra))
     if _generic_title(a, b) and not ev.same_id and (ev.bib_conflict or _issues_differ(a, b)):
@@ -286,7 +306,7 @@ def compare(a: Prepared, b: Prepared) -> Verdict:
         # Supplements give one DOI to hundreds of abstracts: a shared DOI with a
         # different title, first page or author list is a different abstract.
         return _DISTINCT
-    if ev.same_id or (ev.same_place and title >= MIN_TITLE) or (title >= 0.85 and ev.authors_ok):
+    if ev.same_id or (ev.same_place and title >= limits.min_title) or (title >= limits.queue_title and ev.authors_ok):
         return Verdict(MAYBE, score, tuple(reasons))
     if _translated_candidate(a, b):
         return Verdict(MAYBE, score, ("translated-title?", *reasons))
@@ -315,7 +335,7 @@ def _printed_twice(a: Prepared, ev: Evidence) -> bool:
     return ev.title >= 0.98 and ev.journal and strong_authors and len(a.title_key) >= 30
 
 
-def _duplicate_rule(a: Prepared, b: Prepared, ev: Evidence) -> tuple[str, ...] | None:
+def _duplicate_rule(a: Prepared, b: Prepared, ev: Evidence, limits: Thresholds) -> tuple[str, ...] | None:
     """Extra reasons if the pair is certain enough to merge without a human, else None.
 
     Every branch needs agreeing titles first (``titles_agree``): a shared identifier, venue,
@@ -323,7 +343,7 @@ def _duplicate_rule(a: Prepared, b: Prepared, ev: Evidence) -> tuple[str, ...] |
     goes to the human queue as "maybe".
     """
     title, authors = ev.title, ev.authors
-    if not titles_agree(a, b, title):
+    if not titles_agree(a, b, title, limits):
         return None
     if _generic_title(a, b) and not (ev.same_id or (ev.same_print and not _issues_differ(a, b))):
         # "Editorial introduction" recurs in every issue by the same editors: a short title
