@@ -13,6 +13,8 @@ import pytest
 from review.importers import ImportFileError, automatic_picks, csv_headers, parse_file, preview_rows
 from review.importers.tabular import PREVIEW_CELL_CHARS, PREVIEW_ELLIPSIS
 
+from .test_importers_api import _xlsx
+
 FILES = Path(__file__).resolve().parent / "files"
 
 HOSTILE = (
@@ -22,15 +24,6 @@ HOSTILE = (
 )
 
 
-def _xlsx(rows) -> bytes:
-    import openpyxl
-
-    workbook = openpyxl.Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def _csv(rows: int, delimiter: str = ",") -> bytes:
