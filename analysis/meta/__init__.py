@@ -23,7 +23,9 @@ from .effect_sizes import MEASURES, EffectSizes, escalc
 from .errors import ConvergenceError
 from .glmm import GLMMResult, rma_glmm
 from .influence import InfluenceResult, Leave1outResult, influence, leave1out, outliers
+from .mantel_haenszel import MHResult, rma_mh
 from .model import rma
+from .peto import PetoResult, rma_peto
 from .plots import forest_plot, funnel_plot, save_figure
 from .results import RmaResult, Transformed
 from .small_study import RankTest, RegressionTest, harbord, peters, ranktest, regtest
@@ -38,7 +40,9 @@ __all__ = [
     "GLMMResult",
     "InfluenceResult",
     "Leave1outResult",
+    "MHResult",
     "MeanSD",
+    "PetoResult",
     "RankTest",
     "RegressionTest",
     "RmaResult",
@@ -63,6 +67,8 @@ __all__ = [
     "regtest",
     "rma",
     "rma_glmm",
+    "rma_mh",
+    "rma_peto",
     "save_figure",
     "scenario",
     "shi_sd",
