@@ -23,6 +23,10 @@ class StageStatus(models.TextChoices):
     INCLUDED = "included", "Included"
     EXCLUDED = "excluded", "Excluded"
     NOT_RETRIEVED = "not_retrieved", "Full text not retrieved"
+    # Left unscreened when the lead stopped prioritised screening (issue 11): kept, never
+    # deleted, reported by PRISMA 2020 as "marked as ineligible by automation tools", and
+    # returned to AWAITING if the lead brings the records back into the queue.
+    AUTOMATION_EXCLUDED = "automation_excluded", "Marked ineligible by automation tools"
 
 
 FINAL_STATUSES = {StageStatus.ADVANCED, StageStatus.INCLUDED, StageStatus.EXCLUDED}
