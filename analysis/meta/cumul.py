@@ -3,12 +3,13 @@
 
 Refitting k models one by one costs O(k^2) study-level operations, which at k = 10,000
 is 50 million: a Python loop of ``rma`` calls takes minutes. Here every prefix is
-fitted at once. Sums over a prefix at its own tau^2 (``sum_j<=i 1/(v_j + tau2_i)`` and
-their powers) are formed block by block as a lower-triangular matrix and reduced with
-one matrix product; tau^2 comes from prefix sums for the closed-form estimators and from
-Fisher scoring (Newton's method for Paule-Mandel) run on all prefixes together. A prefix
-whose iteration does not settle, or whose likelihood might peak at tau^2 = 0 instead, is
-refitted on its own by ``rma``'s estimators, so every row is the fit ``rma`` gives.
+fitted at once. The sums a fit needs over a prefix at its own tau^2
+(``sum_j<=i 1/(v_j + tau2_i)^m y_j^a``) come from cumulative sums through a series
+expansion (see ``_Prefixes``); tau^2 comes from prefix sums for the closed-form
+estimators, and from Fisher scoring (Newton's method for Paule-Mandel) run on all
+prefixes together for the iterative ones. A prefix whose iteration has not settled is
+finished on its own by Brent's method, and metafor's check that the likelihood at
+tau^2 = 0 is not higher is applied where it can matter.
 """
 
 from __future__ import annotations
@@ -17,17 +18,17 @@ from dataclasses import dataclass
 from math import comb
 
 import numpy as np
+from scipy.optimize import brentq
 from scipy.special import chdtrc, ndtr, ndtri, stdtr, stdtrit
 
-from .errors import ConvergenceError
 from .estimators import FE_METHODS
-from .model import _fit, alpha_from_level
+from .model import alpha_from_level
 from .results import RmaResult, Transformed
 from .transforms import back_transform, transform_name
 
 __all__ = ["CumulResult", "cumul"]
 
-_MAXITER = 200
+_MAXITER = 100
 _RTOL = 1e-13
 
 
@@ -226,20 +227,20 @@ def _closed_form(method: str, P: _Prefixes) -> np.ndarray:
     return tau2
 
 
-def _iterative(method: str, P: _Prefixes) -> tuple[np.ndarray, np.ndarray]:
-    """tau^2 of every prefix by Fisher scoring (ML, REML, EB) or Newton (PM).
-
-    Returns tau^2 and a mask of the prefixes to refit on their own.
-    """
+def _iterative(method: str, P: _Prefixes) -> np.ndarray:
+    """tau^2 of every prefix by Fisher scoring (ML, REML, EB) or Newton (PM), all
+    prefixes together; a prefix that has not settled after ``_MAXITER`` steps is
+    finished on its own by Brent's method."""
     k = P.n.size
     n = P.n
     powers = {"ML": 2, "REML": 3, "EB": 1, "PM": 2}[method]
     if method == "PM":
         tau2 = np.zeros(k)
     else:
-        # The DerSimonian-Laird estimate (a closed form) is a closer start than
-        # metafor's Hedges estimate; the root is the same.
-        tau2 = _closed_form("DL", P)
+        # metafor's starting value, the Hedges estimate: where the likelihood has a
+        # local maximum at 0 and another inside, the start decides which is found,
+        # and each prefix must come out as rma (and metafor) fit it.
+        tau2 = _closed_form("HE", P)
     done = np.zeros(k, dtype=bool)
     done[0] = True  # one study: tau^2 = 0
     if method == "PM":
@@ -275,19 +276,75 @@ def _iterative(method: str, P: _Prefixes) -> tuple[np.ndarray, np.ndarray]:
         done[rows[settled | bad]] = True
         if bad.any():
             tau2[rows[bad]] = np.nan
-    refit = ~done | np.isnan(tau2)
+    unsettled = ~done | np.isnan(tau2)
+    unsettled[0] = False
+    for i in np.flatnonzero(unsettled):
+        guess = tau2[i] if np.isfinite(tau2[i]) else 0.0
+        tau2[i] = _polish(method, guess, P.y[: i + 1], P.v[: i + 1])
     if method in ("ML", "REML"):
         # metafor's ll0check: where the score at tau^2 = 0 is not positive, tau^2 = 0 is
-        # a local maximum too and may beat the root found; those prefixes are refitted.
+        # a local maximum too and may beat the root found.
         s1, s2 = P.s1_fe, P.s2_fe
         s1y, s2y = P.plain[0, :, 1], P.plain[1, :, 1]
         s2yy = P.plain[1, :, 2]
         beta0 = s1y / s1
         rss_pp0 = s2yy - 2 * beta0 * s2y + beta0**2 * s2
         score0 = rss_pp0 - (s1 if method == "ML" else s1 - s2 / s1)
-        refit |= (tau2 > 0) & (score0 <= 0)
-    refit[0] = False
-    return tau2, refit
+        reml = method == "REML"
+        for i in np.flatnonzero((tau2 > 0) & (score0 <= 0)):
+            y, v = P.y[: i + 1], P.v[: i + 1]
+            if _row_loglik(0.0, y, v, reml) - _row_loglik(tau2[i], y, v, reml) > 1e-8:
+                tau2[i] = 0.0
+    return tau2
+
+
+def _row_score(method: str, t: float, y, v) -> float:
+    """The estimating equation of one prefix; positive below the root."""
+    n = y.size
+    w = 1 / (v + t)
+    s1 = w.sum()
+    r = y - np.dot(w, y) / s1
+    if method == "PM":
+        return float(np.dot(w, r * r) - (n - 1))
+    if method == "EB":
+        return float(np.dot(w, r * r) * n / (n - 1) - n)
+    rss_pp = float(np.dot(w * w, r * r))
+    if method == "ML":
+        return rss_pp - s1
+    return rss_pp - (s1 - np.dot(w, w) / s1)
+
+
+def _row_loglik(t: float, y, v, reml: bool) -> float:
+    w = 1 / (v + t)
+    s1 = w.sum()
+    r = y - np.dot(w, y) / s1
+    ll = -0.5 * np.sum(np.log(v + t)) - 0.5 * np.dot(w, r * r)
+    return float(ll - 0.5 * np.log(s1) if reml else ll)
+
+
+def _polish(method: str, guess: float, y, v) -> float:
+    """Root of one prefix's estimating equation by Brent's method, bracketed around
+    ``guess``; for a prefix where the joint iteration has not settled. NaN if no
+    bracket is found (the row is then reported as not converged)."""
+
+    def f(t):
+        return _row_score(method, t, y, v)
+
+    if f(0.0) <= 0 and (method in ("PM", "EB") or guess == 0):
+        return 0.0
+    lo = guess / 2 if guess > 0 else 0.0
+    while lo > 0 and f(lo) <= 0:
+        lo = lo / 10 if lo > 1e-300 else 0.0
+    if f(lo) <= 0:
+        return 0.0
+    hi = max(2 * guess, 10 * float(np.max(v)), 1e-300)
+    for _ in range(200):
+        if f(hi) < 0:
+            break
+        hi *= 10
+    else:
+        return np.nan
+    return float(brentq(f, lo, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=1000))
 
 
 def _summaries(tau2, P: _Prefixes, fixed: bool, test: str, alpha: float, centre) -> dict:
@@ -344,22 +401,6 @@ def _summaries(tau2, P: _Prefixes, fixed: bool, test: str, alpha: float, centre)
     }
 
 
-def _refit_rows(out: dict, rows, y, v, model, test, level, converged) -> None:
-    """Fit the prefixes in ``rows`` one by one with ``rma``'s own estimators."""
-    for i in rows:
-        try:
-            fit = _fit(y[: i + 1], v[: i + 1], np.ones((i + 1, 1)), model, test, level)
-        except (ConvergenceError, np.linalg.LinAlgError):
-            converged[i] = False
-            for name in out:
-                out[name][i] = np.nan
-            continue
-        for name in ("estimate", "se", "zval", "pval", "ci_lb", "ci_ub"):
-            out[name][i] = getattr(fit, name)
-        for name in ("Q", "Q_p", "tau2", "I2", "H2"):
-            out[name][i] = getattr(fit, name)
-
-
 def cumul(res: RmaResult, order=None, *, decreasing: bool = False) -> CumulResult:
     """Cumulative meta-analysis of an intercept-only fit.
 
@@ -402,17 +443,18 @@ def cumul(res: RmaResult, order=None, *, decreasing: bool = False) -> CumulResul
     model = res.model
     fixed = model in FE_METHODS
     P = _Prefixes(y, v, powers=3 if model == "REML" else 2)
-    refit = np.zeros(res.k, dtype=bool)
     if fixed:
         tau2 = np.zeros(res.k)
     elif model in ("DL", "HE", "HS", "SJ"):
         tau2 = _closed_form(model, P)
     else:
-        tau2, refit = _iterative(model, P)
-    tau2 = np.where(refit, 0.0, tau2)
-    out = _summaries(tau2, P, fixed, res.test, alpha_from_level(res.level), centre)
-    converged = np.ones(res.k, dtype=bool)
-    _refit_rows(out, np.flatnonzero(refit), res.yi[idx], v, model, res.test, res.level, converged)
+        tau2 = _iterative(model, P)
+    converged = np.isfinite(tau2)
+    out = _summaries(
+        np.where(converged, tau2, 0.0), P, fixed, res.test, alpha_from_level(res.level), centre
+    )
+    for name in out:
+        out[name][~converged] = np.nan
     return CumulResult(
         **out,
         k=np.arange(1, res.k + 1),
