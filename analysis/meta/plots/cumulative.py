@@ -24,7 +24,7 @@ from .forest import _draw_interval
 _MARGIN = 0.15
 _GAP = 0.25
 _TOP = 0.15
-_BOTTOM = 0.62
+_BOTTOM = 0.78
 
 
 def _labels(steps) -> list[str]:
@@ -188,4 +188,24 @@ def cumul_forest_plot(
     ax.set_xlabel(
         xlab if xlab is not None else default_xlab(steps.measure, scale), fontsize=font, color=INK
     )
+    fig.text(
+        _MARGIN / width,
+        0.12 / height,
+        _model_note(steps, show_i2),
+        fontsize=font - 1,
+        style="italic",
+        color=MUTED,
+    )
     return fig
+
+
+def _model_note(steps, show_i2: bool) -> str:
+    fixed = steps.model in ("FE", "EE", "CE")
+    model = "Common-effect model" if fixed else f"Random-effects model ({steps.model})"
+    note = f"Cumulative {model.lower()[0]}{model[1:]}"
+    if steps.test == "knha":
+        note += ", Knapp-Hartung intervals"
+    if show_i2:
+        # Say which I^2: metafor's cumul reports the tau^2-based one for random effects.
+        note += "; I\u00b2 from Q" if fixed else "; I\u00b2 from \u03c4\u00b2 (metafor)"
+    return note
