@@ -131,15 +131,17 @@ class _Prefixes:
 
     which converges geometrically once ``|t - c| <= r (v_min + c)``, and the sums over
     j of ``1/(v_j + c)^(m + n) y_j^a`` are cumulative sums, one table per centre. The
-    centres lie on a geometric grid in ``v_min + t``, so a handful of tables (each
-    O(k)) serve every prefix and every iteration; 30 terms with r = 1/4 leave a
-    truncation error below 1e-15 relative.
+    centres lie on a geometric grid in ``v_min + t`` with one centre at ``anchor`` (the
+    tau^2 of the full fit, near which most prefixes end up), so a handful of tables
+    (each O(k)) serve every prefix and every iteration. Each evaluation takes as many
+    terms as its largest ``|t - c| / (v_min + c)`` needs for a truncation error below
+    1e-16 relative; at most 30 (r = 1/4).
     """
 
     RATIO = 0.25
     TERMS = 30
 
-    def __init__(self, y, v, powers: int):
+    def __init__(self, y, v, powers: int, anchor: float = 0.0):
         self.y, self.v = y, v
         self.n = np.arange(1, y.size + 1, dtype=float)
         self.plain = _plain_sums(y, v, powers)
@@ -150,14 +152,19 @@ class _Prefixes:
         self.rss_unweighted = _running_rss(y, np.ones_like(y))
         self.sum_v = np.cumsum(v)
         self.vmin = float(v.min())
+        self.anchor = self.vmin + max(float(anchor), 0.0)
         self.step = np.log((1 + self.RATIO) / (1 - self.RATIO))
         self.cols = np.column_stack([np.ones_like(y), y, y * y])
         self.tables: dict[int, tuple[int, float, np.ndarray]] = {}
         self.max_power = powers
 
     def _centre(self, g: int) -> float:
-        """Centre (as v_min + c) of cell g: the cell spans v_min q^g to v_min q^(g+1)."""
-        return self.vmin * np.exp(g * self.step) / (1 - self.RATIO)
+        """Centre, as v_min + c, of cell g, which spans (1 -/+ r) times it."""
+        return self.anchor * np.exp(g * self.step)
+
+    def _cell(self, t: np.ndarray) -> np.ndarray:
+        s = (self.vmin + t) / (self.anchor * (1 - self.RATIO))
+        return np.floor(np.log(s) / self.step).astype(int)
 
     def _table(self, g: int, end: int) -> np.ndarray:
         cached = self.tables.get(g)
@@ -182,24 +189,45 @@ class _Prefixes:
         todo = np.flatnonzero(~zero)
         if todo.size == 0:
             return out
-        cell = np.floor(np.log((self.vmin + t[todo]) / self.vmin) / self.step).astype(int)
-        cell = np.maximum(cell, 0)
+        cell = self._cell(t[todo])
         for g in np.unique(cell):
-            sel = todo[cell == g]
-            r = rows[sel]
-            table = self._table(int(g), int(r.max()) + 1)
+            in_cell = todo[cell == g]
             sc = self._centre(int(g))
-            ratio = (sc - self.vmin - t[sel]) / sc
-            dpow = np.empty((sel.size, self.TERMS))
-            dpow[:, 0] = 1.0
+            table = self._table(int(g), int(rows[in_cell].max()) + 1)
+            rho = np.abs(sc - self.vmin - t[in_cell]) / sc
+            # prefixes close to the centre need few terms: evaluate them apart
+            for band in np.unique(np.searchsorted(_BANDS, rho)):
+                sel = in_cell[np.searchsorted(_BANDS, rho) == band]
+                self._expand(out, sel, rows[sel], t[sel], sc, table, powers)
+        return out
+
+    def _expand(self, out, sel, r, t, sc, table, powers) -> None:
+        """The series for the prefixes ``r`` (positions ``sel`` in ``out``) of one cell."""
+        ratio = (sc - self.vmin - t) / sc
+        terms = _terms_needed(float(np.max(np.abs(ratio))))
+        dpow = np.empty((sel.size, terms))
+        dpow[:, 0] = 1.0
+        if terms > 1:
             dpow[:, 1:] = ratio[:, None]
             np.cumprod(dpow, axis=1, out=dpow)
-            part = table[r]  # (rows, powers, 3)
-            for p in range(1, powers + 1):
-                coef = _BINOM[p - 1]  # binom(p + n - 1, n)
-                weighted = (dpow * (coef / sc**p))[:, None, :]
-                out[sel, p - 1] = (weighted @ part[:, p - 1 : p - 1 + self.TERMS])[:, 0]
-        return out
+        part = table[r, : terms + powers - 1]  # (rows, powers, 3)
+        for p in range(1, powers + 1):
+            coef = _BINOM[p - 1, :terms]  # binom(p + n - 1, n)
+            weighted = (dpow * (coef / sc**p))[:, None, :]
+            out[sel, p - 1] = (weighted @ part[:, p - 1 : p - 1 + terms])[:, 0]
+
+
+_BANDS = np.array([1e-3, 1e-2, 5e-2])
+
+
+def _terms_needed(rho: float) -> int:
+    """Terms after which the tail of the series (powers up to 3) is below 1e-16."""
+    if rho == 0:
+        return 1
+    for n in range(1, _Prefixes.TERMS):
+        if (n + 1) * (n + 2) / 2 * rho**n / (1 - rho) < 1e-16:
+            return n
+    return _Prefixes.TERMS
 
 
 _BINOM = np.array(
@@ -442,7 +470,7 @@ def cumul(res: RmaResult, order=None, *, decreasing: bool = False) -> CumulResul
     v = res.vi[idx]
     model = res.model
     fixed = model in FE_METHODS
-    P = _Prefixes(y, v, powers=3 if model == "REML" else 2)
+    P = _Prefixes(y, v, powers=3 if model == "REML" else 2, anchor=res.tau2)
     if fixed:
         tau2 = np.zeros(res.k)
     elif model in ("DL", "HE", "HS", "SJ"):
