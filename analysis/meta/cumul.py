@@ -382,18 +382,18 @@ def _summaries(tau2, P: _Prefixes, fixed: bool, test: str, alpha: float, centre)
     s1, t1, u1 = m[:, 0, 0], m[:, 0, 1], m[:, 0, 2]
     beta = t1 / s1 + centre
     var = 1 / s1
-    zval_crit_df = n - 1
+    df_knha = n - 1
     if test == "knha":
         rss = u1 - t1**2 / s1
         with np.errstate(divide="ignore", invalid="ignore"):
-            s2w = np.where(rss <= np.finfo(float).eps, 0.0, rss / zval_crit_df)
+            s2w = np.where(rss <= np.finfo(float).eps, 0.0, rss / df_knha)
         s2w[0] = 1.0  # one study: metafor falls back to the z test
         var = var * s2w
     se = np.sqrt(var)
     with np.errstate(divide="ignore", invalid="ignore"):
         zval = beta / se
     if test == "knha":
-        df = np.maximum(zval_crit_df, 1)
+        df = np.maximum(df_knha, 1)
         pval = 2 * stdtr(df, -np.abs(zval))
         crit = -stdtrit(df, alpha / 2)
         pval[0] = 2 * ndtr(-abs(zval[0]))
