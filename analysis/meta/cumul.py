@@ -256,12 +256,13 @@ def _closed_form(method: str, P: _Prefixes) -> np.ndarray:
 
 
 def _iterative(method: str, P: _Prefixes) -> np.ndarray:
-    """tau^2 of every prefix by Fisher scoring (ML, REML, EB) or Newton (PM), all
-    prefixes together; a prefix that has not settled after ``_MAXITER`` steps is
-    finished on its own by Brent's method."""
+    """tau^2 of every prefix by Fisher scoring (ML, REML, EB; Newton's method for PM),
+    all prefixes together, with Newton steps once a prefix is near its root; a prefix
+    that has not settled after ``_MAXITER`` steps is finished on its own by Brent's
+    method."""
     k = P.n.size
     n = P.n
-    powers = {"ML": 2, "REML": 3, "EB": 1, "PM": 2}[method]
+    powers = {"ML": 3, "REML": 3, "EB": 2, "PM": 2}[method]
     if method == "PM":
         tau2 = np.zeros(k)
     else:
@@ -277,26 +278,35 @@ def _iterative(method: str, P: _Prefixes) -> np.ndarray:
         rows = np.flatnonzero(~done)
         if rows.size == 0:
             break
-        m = P.moments(tau2[rows], rows, powers)
+        t = tau2[rows]
+        m = P.moments(t, rows, powers)
         s1, t1, u1 = m[:, 0, 0], m[:, 0, 1], m[:, 0, 2]
+        s2, t2, u2 = m[:, 1, 0], m[:, 1, 1], m[:, 1, 2]
         beta = t1 / s1
         nr = n[rows]
-        if powers > 1:
-            s2, t2, u2 = m[:, 1, 0], m[:, 1, 1], m[:, 1, 2]
-            rss_pp = u2 - 2 * beta * t2 + beta**2 * s2
+        rss = u1 - 2 * beta * t1 + beta**2 * s1  # y'Py
+        rss_pp = u2 - 2 * beta * t2 + beta**2 * s2  # y'PPy
         with np.errstate(divide="ignore", invalid="ignore"):
+            if method in ("ML", "REML"):
+                s3, t3, u3 = m[:, 2, 0], m[:, 2, 1], m[:, 2, 2]
+                # y'PPPy = sum(w^3 r^2) - (sum(w^2 r))^2 / sum(w), r = y - beta
+                rss_ppp = u3 - 2 * beta * t3 + beta**2 * s3 - (t2 - beta * s2) ** 2 / s1
             if method == "ML":
-                adj = (rss_pp - s1) / s2
+                score, info, slope = rss_pp - s1, s2, -2 * rss_ppp + s2
             elif method == "REML":
-                s3 = m[:, 2, 0]
-                adj = (rss_pp - (s1 - s2 / s1)) / (s2 - 2 * s3 / s1 + (s2 / s1) ** 2)
+                tr_pp = s2 - 2 * s3 / s1 + (s2 / s1) ** 2
+                score, info, slope = rss_pp - (s1 - s2 / s1), tr_pp, -2 * rss_ppp + tr_pp
             elif method == "EB":
-                rss = u1 - t1**2 / s1
-                adj = (rss * nr / (nr - 1) - nr) / s1
+                score, info = rss * nr / (nr - 1) - nr, s1
+                slope = -rss_pp * nr / (nr - 1)
             else:
-                rss = u1 - t1**2 / s1
-                adj = (rss - (nr - 1)) / rss_pp
-        new = np.maximum(tau2[rows] + adj, 0.0)
+                score, info, slope = rss - (nr - 1), rss_pp, -rss_pp
+            adj = score / info
+            # Near a root, Newton's step reaches the root Fisher scoring is heading
+            # for, quadratically instead of linearly.
+            near = (np.abs(adj) <= 1e-2 * t) & (slope < 0)
+            adj = np.where(near, -score / slope, adj)
+        new = np.maximum(t + adj, 0.0)
         bad = ~np.isfinite(new)
         new[bad] = 0.0
         settled = np.abs(new - tau2[rows]) <= _RTOL * new
@@ -470,7 +480,7 @@ def cumul(res: RmaResult, order=None, *, decreasing: bool = False) -> CumulResul
     v = res.vi[idx]
     model = res.model
     fixed = model in FE_METHODS
-    P = _Prefixes(y, v, powers=3 if model == "REML" else 2, anchor=res.tau2)
+    P = _Prefixes(y, v, powers=3 if model in ("ML", "REML") else 2, anchor=res.tau2)
     if fixed:
         tau2 = np.zeros(res.k)
     elif model in ("DL", "HE", "HS", "SJ"):
