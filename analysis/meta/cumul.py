@@ -140,11 +140,12 @@ def _iterative(method: str, P: PrefixSums) -> np.ndarray:
         m = P.moments(t, rows, powers)
         s1, t1, u1 = m[:, 0, 0], m[:, 0, 1], m[:, 0, 2]
         s2, t2, u2 = m[:, 1, 0], m[:, 1, 1], m[:, 1, 2]
-        beta = t1 / s1
         nr = n[rows]
-        rss = u1 - 2 * beta * t1 + beta**2 * s1  # y'Py
-        rss_pp = u2 - 2 * beta * t2 + beta**2 * s2  # y'PPy
-        with np.errstate(divide="ignore", invalid="ignore"):
+        # non-finite steps (overflowing sums) are caught below as "bad"
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            beta = t1 / s1
+            rss = u1 - 2 * beta * t1 + beta**2 * s1  # y'Py
+            rss_pp = u2 - 2 * beta * t2 + beta**2 * s2  # y'PPy
             if method in ("ML", "REML"):
                 s3, t3, u3 = m[:, 2, 0], m[:, 2, 1], m[:, 2, 2]
                 # y'PPPy = sum(w^3 r^2) - (sum(w^2 r))^2 / sum(w), r = y - beta
@@ -183,9 +184,10 @@ def _iterative(method: str, P: PrefixSums) -> np.ndarray:
         s1, s2 = P.s1_fe, P.s2_fe
         s1y, s2y = P.plain[0, :, 1], P.plain[1, :, 1]
         s2yy = P.plain[1, :, 2]
-        beta0 = s1y / s1
-        rss_pp0 = s2yy - 2 * beta0 * s2y + beta0**2 * s2
-        score0 = rss_pp0 - (s1 if method == "ML" else s1 - s2 / s1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            beta0 = s1y / s1
+            rss_pp0 = s2yy - 2 * beta0 * s2y + beta0**2 * s2
+            score0 = rss_pp0 - (s1 if method == "ML" else s1 - s2 / s1)
         reml = method == "REML"
         for i in np.flatnonzero((tau2 > 0) & (score0 <= 0)):
             y, v = P.y[: i + 1], P.v[: i + 1]

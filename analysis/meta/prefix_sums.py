@@ -13,15 +13,20 @@ import numpy as np
 
 
 def _plain_sums(y, v, powers: int) -> np.ndarray:
-    """Cumulative sums of ``(1/v)^m y^a``: shape (powers, k, 3)."""
+    """Cumulative sums of ``(1/v)^m y^a``: shape (powers, k, 3).
+
+    With sampling variances near 1e-150 the cubes overflow to inf; the iteration that
+    uses them treats a non-finite step as unsettled and finishes that prefix alone.
+    """
     w = 1 / v
     out = np.empty((powers, y.size, 3))
     wm = np.ones_like(w)
-    for m in range(powers):
-        wm = wm * w
-        out[m, :, 0] = np.cumsum(wm)
-        out[m, :, 1] = np.cumsum(wm * y)
-        out[m, :, 2] = np.cumsum(wm * y * y)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for m in range(powers):
+            wm = wm * w
+            out[m, :, 0] = np.cumsum(wm)
+            out[m, :, 1] = np.cumsum(wm * y)
+            out[m, :, 2] = np.cumsum(wm * y * y)
     return out
 
 
@@ -132,7 +137,9 @@ class PrefixSums:
         part = table[r, : terms + powers - 1]  # (rows, powers, 3)
         for p in range(1, powers + 1):
             coef = _BINOM[p - 1, :terms]  # binom(p + n - 1, n)
-            weighted = (dpow * (coef / sc**p))[:, None, :]
+            with np.errstate(over="ignore", divide="ignore"):
+                # inf for a cell of centre ~1e-150; the caller treats it as unsettled
+                weighted = (dpow * (coef / sc**p))[:, None, :]
             out[sel, p - 1] = (weighted @ part[:, p - 1 : p - 1 + terms])[:, 0]
 
 
