@@ -276,3 +276,18 @@ def test_cumulative_forest_plot_draws_every_step(tmp_path):
     assert any(t.startswith("S") for t in texts)
     save_figure(fig, tmp_path / "cumul.svg")
     assert (tmp_path / "cumul.svg").stat().st_size > 0
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize(("method", "tau2"), [("ML", 0.06), ("REML", 0.09)])
+def test_cumul_with_negligible_sampling_variances(method, tau2):
+    # vi ~ 1e-150: tau^2 is the variance of the outcomes (divisor k for ML, k - 1 for
+    # REML), and the cubes of 1/vi the iteration uses overflow.
+    yi, vi = np.array([0.1, 0.4, -0.2]), np.array([1e-150, 1e-150, 1e-149])
+    with np.errstate(all="ignore"):
+        res = rma(yi, vi, method=method)
+    got = cumul(res)
+    assert got.converged.all()
+    assert got.tau2[-1] == pytest.approx(tau2, rel=1e-12)
+    assert got.tau2[1] == pytest.approx(0.0225 if method == "ML" else 0.045, rel=1e-12)
+    assert got.estimate[-1] == pytest.approx(0.1, rel=1e-9)
