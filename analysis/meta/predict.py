@@ -30,7 +30,8 @@ class PredictResult:
     ``ci_lb``/``ci_ub`` and prediction interval ``pi_lb``/``pi_ub`` (metafor's
     ``cr.lb``/``cr.ub``). ``se`` is NaN after a transformation. ``ddf`` holds the
     degrees of freedom of the t quantile (NaN for normal quantiles); ``X`` the rows of
-    the design matrix the predictions are for.
+    the design matrix the predictions are for. For a fixed-effect model (tau^2 = 0) the
+    prediction interval is the confidence interval; metafor leaves it out.
     """
 
     pred: np.ndarray
