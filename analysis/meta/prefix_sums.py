@@ -99,9 +99,9 @@ class PrefixSums:
         # scaled by s_c = v_min + c so every power lies in (0, 1]
         scaled = sc / (self.v[:end] + (sc - self.vmin))
         n_pow = self.TERMS + self.max_power - 1
-        pw = np.cumprod(np.broadcast_to(scaled[:, None], (end, n_pow)), axis=1)
-        # laid out (study, power, column) so that gathering the rows of a cell is cheap
-        table = np.cumsum(pw[:, :, None] * self.cols[:end, None, :], axis=0)
+        pw = np.cumprod(np.broadcast_to(scaled, (n_pow, end)), axis=0)
+        # laid out (power, column, study): the running sums go along contiguous memory
+        table = np.cumsum(pw[:, None, :] * self.cols.T[None, :, :end], axis=2)
         self.tables[g] = (end, sc, table)
         return table
 
@@ -120,8 +120,9 @@ class PrefixSums:
             table = self._table(int(g), int(rows[in_cell].max()) + 1)
             rho = np.abs(sc - self.vmin - t[in_cell]) / sc
             # prefixes close to the centre need few terms: evaluate them apart
-            for band in np.unique(np.searchsorted(_BANDS, rho)):
-                sel = in_cell[np.searchsorted(_BANDS, rho) == band]
+            band_of = np.searchsorted(_BANDS, rho)
+            for band in np.unique(band_of):
+                sel = in_cell[band_of == band]
                 self._expand(out, sel, rows[sel], t[sel], sc, table, powers)
         return out
 
@@ -129,18 +130,26 @@ class PrefixSums:
         """The series for the prefixes ``r`` (positions ``sel`` in ``out``) of one cell."""
         ratio = (sc - self.vmin - t) / sc
         terms = _terms_needed(float(np.max(np.abs(ratio))))
-        dpow = np.empty((sel.size, terms))
-        dpow[:, 0] = 1.0
+        lo, hi = int(r[0]), int(r[-1]) + 1
+        if hi - lo <= 2 * r.size:
+            # rows nearly contiguous: work on the slice (a view) instead of a gathered copy
+            part = table[: terms + powers - 1, :, lo:hi]
+            pos = r - lo
+        else:
+            part = table[: terms + powers - 1, :, r]
+            pos = np.arange(r.size)
+        dpow = np.zeros((terms, part.shape[2]))
+        dpow[0, pos] = 1.0
         if terms > 1:
-            dpow[:, 1:] = ratio[:, None]
-            np.cumprod(dpow, axis=1, out=dpow)
-        part = table[r, : terms + powers - 1]  # (rows, powers, 3)
+            dpow[1:, pos] = ratio[None, :]
+            np.cumprod(dpow, axis=0, out=dpow)
         for p in range(1, powers + 1):
-            coef = _BINOM[p - 1, :terms]  # binom(p + n - 1, n)
+            coef = _BINOM[p - 1, :terms, None]  # binom(p + n - 1, n)
             with np.errstate(over="ignore", divide="ignore"):
                 # inf for a cell of centre ~1e-150; the caller treats it as unsettled
-                weighted = (dpow * (coef / sc**p))[:, None, :]
-            out[sel, p - 1] = (weighted @ part[:, p - 1 : p - 1 + terms])[:, 0]
+                weighted = dpow * (coef / sc**p)
+            sums = np.einsum("nl,nal->la", weighted, part[p - 1 : p - 1 + terms])
+            out[sel, p - 1] = sums[pos]
 
 
 _BANDS = np.array([1e-3, 1e-2, 5e-2])
