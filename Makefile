@@ -23,11 +23,15 @@ demo: migrate
 	DEBUG=1 $(BIN)/python manage.py load_demo
 
 # Serves the demo on SQLite with the background worker beside the server; Ctrl-C stops both.
+# DEBUG is off, so people see Concord's own error pages; CONCORD_LOCAL_HTTP allows plain
+# HTTP on this computer and keeps a secret key in .concord-local-secret.
+LOCAL := CONCORD_LOCAL_HTTP=1
 run: demo
+	@$(LOCAL) $(BIN)/python manage.py collectstatic --noinput -v 0
 	@echo "Concord: http://$(HOST):$(PORT)/  (log in with a demo user above)"
-	@DEBUG=1 $(BIN)/python manage.py db_worker --no-reload --interval 0.5 & worker=$$!; \
+	@$(LOCAL) $(BIN)/python manage.py db_worker --no-reload --interval 0.5 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(LOCAL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 worker: migrate
 	DEBUG=1 $(BIN)/python manage.py db_worker

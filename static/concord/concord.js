@@ -69,6 +69,12 @@
     });
   }
 
+  // A page restored from the back/forward cache shows the state it was left in (a record
+  // already voted on as unvoted): ask the server again, which knows the current state.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) { window.location.reload(); }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form[data-live-search]").forEach(bindLiveSearch);
     if (document.querySelector("[data-key]")) { bindKeys(); }
