@@ -5,7 +5,7 @@ from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from review import selectors
+from review import home, selectors
 from review.forms import ReviewCreateForm, ReviewSettingsForm
 from review.models.imports import ImportStatus
 from review.permissions import get_review_for_user
@@ -54,6 +54,8 @@ def review_detail(request, slug):
             "pending_imports": review.imports.filter(
                 status__in=[ImportStatus.PENDING, ImportStatus.RUNNING]
             ).count(),
+            "todos": home.todos_for(review, membership, request.user),
+            "progress": home.progress_for(review) if membership.is_lead else [],
         },
     )
 
