@@ -109,7 +109,7 @@ def test_reviewer_changes_own_vote_from_my_decisions(client_for, team, records, 
     listing = client.get(reverse("review:my_decisions", args=[team.review.slug, "title-abstract"])).content.decode()
     assert f"?record={records[0].pk}" in listing
     page = client.get(_screen_url(team) + f"?record={records[0].pk}").content.decode()
-    assert "Your vote: <strong>Exclude</strong>" in page and 'name="version" value="1"' in page
+    assert "You voted <strong>exclude</strong> on this record. Change it?" in page and 'name="version" value="1"' in page
     client.post(_vote_url(team, records[0]), {"vote": "include", "version": 1}, **FETCH)
     assert ScreeningDecision.objects.get(record=records[0], reviewer=team.rev1).vote == "include"
 
