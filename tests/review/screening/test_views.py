@@ -275,3 +275,20 @@ def test_dashboard_gives_fleiss_kappa_when_three_reviewers_screen_each_record(cl
     assert pair["result"].n == 4 and pair["result"].percent_agreement == pytest.approx(0.75)
     html = client_for(team.lead).get(reverse("review:dashboard", args=[team.review.slug])).content.decode()
     assert "Fleiss' κ over 4 records with 3 votes each: 0.333" in html
+
+
+def test_after_settling_the_next_conflict_opens_and_a_settled_one_says_what_was_decided(client_for, team, records,
+                                                                                          vote):
+    for record in records[:2]:
+        vote(record, team.rev1, "include")
+        vote(record, team.rev2, "exclude")
+    first, second = Conflict.objects.filter(record__in=records[:2]).order_by("created_at", "id")
+    client = client_for(team.arbiter)
+    first_url = reverse("review:conflict_detail", args=[team.review.slug, first.pk])
+    response = client.post(first_url, {"outcome": "exclude", "note": "adults only in the protocol"})
+    assert response["Location"] == reverse("review:conflict_detail", args=[team.review.slug, second.pk])
+    settled = client.get(first_url).content.decode()
+    assert "Settled: <strong>exclude</strong> by ari_arbiter" in settled
+    assert "because: “adults only in the protocol”" in settled and 'name="outcome"' not in settled
+    response = client.post(response["Location"], {"outcome": "include", "note": ""})
+    assert response["Location"] == reverse("review:conflicts", args=[team.review.slug])
