@@ -249,3 +249,17 @@ def test_form_builder_sets_arms_and_time_points_one_per_line(client_for, team, f
     assert 'name="arms" rows="3">IVIg\nControl</textarea>' in page
     client.post(url("form", team), {"op": "arms", "number": 1, "arms": "IVIg\nPlacebo\n", "timepoints": "6 months"})
     assert FormVersion.objects.get(review=team.review).schema["arms"] == ["IVIg", "Placebo"]
+
+
+def test_the_design_is_not_chosen_until_the_lead_saves_one(client_for, team, study):
+    from extraction.models import AppraisalPlan
+
+    client = client_for(team.lead)
+    page = client.get(url("assignments", team)).content.decode()
+    select = page.split(f'id="design-{study.pk}"')[1].split("</select>")[0]
+    assert '<option value="" selected>Not chosen</option>' in select
+    assert "Randomised controlled trial</option>" in select and "selected>Randomised" not in select
+    response = client.post(reverse("extraction:plan", args=[team.review.slug, study.pk]),
+                           {"design": "", "instrument": "", "version": "0"}, follow=True)
+    assert "Choose the study&#x27;s design first" in response.content.decode()
+    assert not AppraisalPlan.objects.filter(study=study).exists()
