@@ -49,3 +49,36 @@ def test_the_decision_bar_stays_in_view_under_a_long_abstract(browser, live_serv
     page.get_by_role("button", name="Note (N)").click()
     assert page.evaluate("document.activeElement.id") == "id_note"
     context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_full_text_opens_beside_the_decision(session, live_server, small_review, settings, tmp_path):  # noqa: F811
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from review.models import Record
+    from review.services.screening import decision_record, fulltext_attach
+    from tests.review.screening.conftest import PDF_BYTES
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    record = Record.objects.get(review=small_review, title__startswith="Alpha")
+    for name in ("rui_reviewer", "rosa_reviewer"):
+        decision_record(review=small_review, record=record, stage="title_abstract",
+                        reviewer=small_review.memberships.get(user__username=name).user, vote="include")
+    fulltext_attach(record=record, actor=small_review.memberships.get(is_lead=True).user,
+                    pdf=SimpleUploadedFile("a.pdf", PDF_BYTES))
+    context, page = session("rui_reviewer", PASSWORD)
+    refused = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    from django.urls import reverse
+
+    pdf_url = live_server.url + reverse("review:fulltext_pdf", args=[small_review.slug, record.pk])
+    with page.expect_response(pdf_url) as pdf:
+        page.goto(f"{live_server.url}/reviews/ivig/screen/full-text/")
+    assert pdf.value.status == 200
+    frame = page.locator("iframe.pdf-frame")
+    frame.wait_for()
+    include = page.get_by_role("button", name="Include (I)").bounding_box()
+    pane = frame.bounding_box()
+    assert pane["x"] > include["x"] + include["width"] / 2  # beside the decision, not under it
+    assert refused == []
+    context.close()
