@@ -35,9 +35,11 @@ def todos(review, membership, user):
     if reconciling:
         yield Todo(f"{plural(reconciling, 'study has', 'studies have')} discrepancies to reconcile", overview)
     if membership.is_lead:
-        ready = open_rows.filter(open_count=0).values("study").distinct().count()
-        if ready:
-            yield Todo(f"{plural(ready, 'study is', 'studies are')} ready to lock", overview)
+        for kind, what in (("extraction", "extraction"), ("appraisal", "appraisal")):
+            ready = open_rows.filter(open_count=0, kind=kind).count()
+            if ready:
+                yield Todo(f"{plural(ready, 'study is', 'studies are')} ready to lock ({what})",
+                           reverse("extraction:lock_agreed", args=[review.slug, kind]))
         unassigned = included_studies(review).exclude(
             Exists(Assignment.objects.filter(study=OuterRef("pk"), kind="extraction"))).count()
         if unassigned:

@@ -263,3 +263,39 @@ def test_the_design_is_not_chosen_until_the_lead_saves_one(client_for, team, stu
                            {"design": "", "instrument": "", "version": "0"}, follow=True)
     assert "Choose the study&#x27;s design first" in response.content.decode()
     assert not AppraisalPlan.objects.filter(study=study).exists()
+
+
+@pytest.fixture
+def agreed(team, reconciled):
+    from extraction.services.reconciliation import discrepancy_resolve
+
+    discrepancy_resolve(discrepancy=reconciled.discrepancies.get(), choice="a", actor=team.arbiter,
+                        reason="Table 1 says 2 g/kg", expected_version=reconciled.version)
+    reconciled.refresh_from_db()
+    return reconciled
+
+
+def test_lock_all_agreed_lists_the_studies_then_locks_them_in_one_audited_action(client_for, team, agreed):
+    reconciled = agreed
+    client = client_for(team.lead)
+    lock_url = reverse("extraction:lock_agreed", args=[team.review.slug, "extraction"])
+    page = client.get(lock_url)
+    assert [c.pk for c in page.context["rows"]] == [reconciled.pk]
+    assert reconciled.study.label in page.content.decode()
+    response = client.post(lock_url, {"ids": str(reconciled.pk)}, follow=True)
+    reconciled.refresh_from_db()
+    assert reconciled.status == Consensus.LOCKED
+    assert "1 study locked: " + reconciled.study.label in response.content.decode()
+    event = AuditEvent.objects.get(action="extraction.consensus_locked_all")
+    assert event.new_value == {"count": 1, "studies": [reconciled.study.label]}
+    assert AuditEvent.objects.filter(action="extraction.consensus_locked").count() == 1  # the ledger event
+
+
+def test_lock_all_agreed_refuses_a_list_that_changed_and_locks_nothing(client_for, team, agreed, reconciled):
+    client = client_for(team.lead)
+    lock_url = reverse("extraction:lock_agreed", args=[team.review.slug, "extraction"])
+    response = client.post(lock_url, {"ids": ""}, follow=True)
+    assert "changed since the page was opened" in response.content.decode()
+    reconciled.refresh_from_db()
+    assert reconciled.status != Consensus.LOCKED
+    assert client_for(team.rev1).get(lock_url).status_code == 403

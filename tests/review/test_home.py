@@ -88,7 +88,7 @@ def test_extraction_and_analysis_tell_the_lead_what_waits(team, extraction_demo,
     consensus_unlock(consensus=locked, actor=team.lead, reason="typo in events", expected_version=None)
     todos = _todos(client_for(team.lead), team.review)
     assert any(t.endswith("out of date: the locked data changed") for t in todos)
-    assert "1 study is ready to lock" in todos
+    assert "1 study is ready to lock (extraction)" in todos
 
 
 def test_an_extractor_is_told_of_work_assigned_and_not_yet_submitted(team, client_for):
