@@ -11,7 +11,12 @@ from extraction.definitions import cells_of, choice_labels
 from extraction.formspec import display, same
 from extraction.instruments import INSTRUMENTS, JUDGEMENT_LABELS
 from extraction.models import Consensus, Discrepancy, Extraction
-from extraction.services.consensus import agreed_consensus, consensus_lock, consensus_lock_agreed, consensus_unlock
+from extraction.services.consensus import (
+    agreed_consensus,
+    consensus_lock,
+    consensus_lock_agreed,
+    consensus_unlock,
+)
 from extraction.services.reconciliation import consensus_value_set, discrepancy_resolve
 from extraction.views.common import expected, report, require_any_role, review_for, study_of
 
