@@ -163,6 +163,7 @@ WIDTH = 140
 LINE = 1.6
 PAD = 1.0
 GAP = 4.0
+INDENT, INDENT_CHARS = 1.4, 3
 BAND, MAIN1, SIDE1, MAIN2, SIDE2 = (1, 4.5), (8, 34), (46, 34), (85, 25), (113, 25)
 BLUE, YELLOW, GREY = "#a6c8e8", "#ffd966", "#d9d9d9"
 PRISMA_CITATION = "PRISMA 2020 flow diagram (Page et al., BMJ 2021;372:n71)."
@@ -204,11 +205,9 @@ class Box:
         return int((self.width - 2.4) * 7.2 / (0.5 * self.size))
 
     def lines(self, item: Item) -> list[str]:
-        pad = "   " * item.indent
         # A count never breaks inside its "(n = 12)".
         text = _COUNT.sub(lambda m: m.group(0).replace(" ", _KEEP), item.text)
-        lines = textwrap.wrap(text, self.chars, initial_indent=pad, subsequent_indent=pad + "   ",
-                              break_on_hyphens=False) or [""]
+        lines = textwrap.wrap(text, self.chars - INDENT_CHARS * item.indent, break_on_hyphens=False) or [""]
         return [line.replace(_KEEP, " ") for line in lines]
 
     @property
@@ -316,8 +315,9 @@ def _draw_box(ax, box: Box, top: float, height: float) -> None:
     scale = box.size / 8.5
     for item in box.items:
         lines = box.lines(item)
-        ax.text(box.x + 1.2, y, "\n".join(lines), ha="left", va="top", size=box.size, linespacing=1.35,
-                gid=item.gid)
+        # Indented by position, not by spaces, which an SVG viewer collapses.
+        ax.text(box.x + 1.2 + INDENT * item.indent, y, "\n".join(lines), ha="left", va="top", size=box.size,
+                linespacing=1.35, gid=item.gid)
         y -= LINE * scale * len(lines)
 
 
