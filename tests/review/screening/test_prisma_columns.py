@@ -14,8 +14,10 @@ import re
 import pytest
 from django.urls import reverse
 
-from review.prisma import DBR, OTHER, prisma_counts
-from review.prisma_export import render
+from review.models import Record, RecordStage
+from review.models.screening import StageStatus
+from review.prisma import DBR, OTHER, Column, PrismaCounts, prisma_counts
+from review.prisma_export import other_slots, render
 from review.services.imports import import_records
 from review.services.sources import source_create
 
@@ -89,3 +91,46 @@ def test_the_table_puts_the_totals_under_the_databases_column(issue_review, clie
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
     assert cells == ["0", ""]
     assert 'data-count="duplicates">1<' in page and 'data-count="other_duplicates">1<' in page
+
+
+def _counts_with(other_sources):
+    return PrismaCounts(review_title="t", databases={}, registers={}, other_sources=other_sources,
+                        columns={DBR: Column(), OTHER: Column()}, studies_included=0, reports_included=0)
+
+
+def test_other_sources_take_a_prisma2020_line_no_source_needs_under_their_own_label():
+    slots = other_slots(_counts_with({"citation_searching": {"Reference lists": 4}, "other": {"Hand search": 2}}))
+    assert slots == {"website_results": ("Other sources", 2), "organisation_results": ("Organisations", 0),
+                     "citations_results": ("Citation searching", 4)}
+    slots = other_slots(_counts_with({"website": {"Google": 1}, "other": {"Hand search": 2}}))
+    assert slots["website_results"] == ("Websites", 1) and slots["organisation_results"] == ("Other sources", 2)
+
+
+def test_other_sources_share_the_organisations_line_only_when_every_line_is_taken():
+    slots = other_slots(_counts_with({"website": {"W": 1}, "organisation": {"O": 2}, "citation_searching": {"C": 3},
+                                      "other": {"Hand search": 4}}))
+    assert slots == {"website_results": ("Websites", 1), "organisation_results": ("Organisations and other sources", 6),
+                     "citations_results": ("Citation searching", 3)}
+
+
+def test_the_csv_labels_each_other_methods_line_with_the_kind_it_holds(issue_review):
+    rows = {row["data"]: row for row in csv.DictReader(io.StringIO(render(prisma_counts(issue_review), "csv").decode()))}
+    assert (rows["website_results"]["boxtext"], rows["website_results"]["n"]) == ("Other sources", "3")
+    assert rows["website_results"]["description"] == "Records identified from: Other sources"
+    assert (rows["organisation_results"]["boxtext"], rows["organisation_results"]["n"]) == ("Organisations", "0")
+
+
+def test_records_left_to_automation_are_removed_before_screening(issue_review, client_for, team):
+    left = Record.objects.filter(review=issue_review, duplicate_of__isnull=True, source__kind="database")[:2]
+    # What a stop of prioritised screening (issue 11) leaves on records nobody voted on.
+    RecordStage.objects.filter(record__in=list(left), stage="title_abstract").update(
+        status=StageStatus.AUTOMATION_EXCLUDED)
+    counts = prisma_counts(issue_review)
+    assert (counts.columns[DBR].automation, counts.columns[DBR].awaiting_screening) == (2, 2)
+    data = json.loads(render(counts, "json"))
+    assert (data["excluded_automatic"], data["records_awaiting_screening"], data["other_excluded_automatic"]) == (2, 2, 0)
+    rows = {row["data"]: row["n"] for row in csv.DictReader(io.StringIO(render(counts, "csv").decode()))}
+    assert rows["excluded_automatic"] == "2"
+    assert "Records marked as ineligible by automation tools (n = 2)" in _svg_lines(render(counts, "svg"))
+    page = client_for(team.rev1).get(reverse("review:prisma", args=[issue_review.slug])).content.decode()
+    assert 'data-count="automation">2<' in page and 'data-count="awaiting">2<' in page
