@@ -201,8 +201,8 @@ class Box:
 
     @property
     def chars(self) -> int:
-        # About half an em a character in DejaVu Sans; a unit is 7.2 pt.
-        return int((self.width - 2.4) * 7.2 / (0.5 * self.size))
+        # A little over half an em a character in DejaVu Sans; a unit is 7.2 pt.
+        return int((self.width - 2.4) * 7.2 / (0.54 * self.size))
 
     def lines(self, item: Item) -> list[str]:
         # A count never breaks inside its "(n = 12)".
