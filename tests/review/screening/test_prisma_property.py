@@ -22,7 +22,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from review import prisma_export
+from review import prisma_diagram
 from review.models import Conflict, Record, RecordStage
 from review.models.reviews import SourceKind
 from review.models.screening import Stage, StageStatus
@@ -409,18 +409,18 @@ def check_plan(team, client_for, plan):
 
 def render_spied(counts, fmt: str, drawn_from: list) -> bytes:
     """Render through the real exporter, noting the named items of the figure each file is saved from."""
-    real = prisma_export.save
+    real = prisma_diagram.save
 
     def save(fig, fmt):
         drawn_from.append(({text.get_gid(): " ".join(text.get_text().split())
                             for text in fig.axes[0].texts if text.get_gid()}, fmt))
         return real(fig, fmt)
 
-    prisma_export.save = save
+    prisma_diagram.save = save
     try:
         return render(counts, fmt)
     finally:
-        prisma_export.save = real
+        prisma_diagram.save = real
 
 
 def _normal(label: str) -> str:
