@@ -327,7 +327,7 @@ def check_page(html_text: str, dbr: dict, other: dict, data: dict) -> None:
     assert (cell("studies"), cell("reports")) == (data["total_studies"], data["total_reports"])
 
 
-@settings(max_examples=10, deadline=None, database=None,
+@settings(max_examples=8, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(plan=plans())
 def test_every_column_adds_up_in_every_format(team, client_for, plan):
