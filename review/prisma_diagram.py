@@ -36,8 +36,9 @@ BAND, MAIN1, SIDE1, MAIN2, SIDE2 = (1, 4.5), (8, 34), (46, 34), (85, 25), (113, 
 BLUE, YELLOW, GREY = "#a6c8e8", "#ffd966", "#d9d9d9"
 PRISMA_CITATION = "PRISMA 2020 flow diagram (Page et al., BMJ 2021;372:n71)."
 SOURCES_NOTE = "*Records each database and register returned."
+NOT_PRISMA = "\u2020"
 OTHER_NOTE = (
-    "\u2020Not a box of the PRISMA 2020 template, whose other-methods column goes straight to retrieval: "
+    f"{NOT_PRISMA}Not a box of the PRISMA 2020 template, whose other-methods column goes straight to retrieval: "
     "Concord screens these records at title and abstract like the others. Duplicates found within "
     "other-methods sources stay in this column (PRISMA 2020 has no box for them) rather than being "
     "added to the databases column's."
@@ -95,17 +96,17 @@ def _reason_items(prefix: str, reasons: dict[str, int]) -> list[Item]:
     return [total] + [_count(label, n, f"{prefix}-reason-{i}", 1) for i, (label, n) in enumerate(reasons.items())]
 
 
-def _removed_items(prefix: str, column: Column) -> list[Item]:
+def _removed_items(prefix: str, column: Column, mark: str = "") -> list[Item]:
     return [
-        Item("Records removed before screening:"),
+        Item(f"Records removed before screening{mark}:"),
         _count("Duplicate records removed", column.duplicates, f"{prefix}-duplicates", 1),
         _count("Records marked as ineligible by automation tools", column.automation, f"{prefix}-automation", 1),
         _count("Records removed for other reasons", column.removed_other, f"{prefix}-removed-other", 1),
     ]
 
 
-def _screened_items(prefix: str, column: Column) -> list[Item]:
-    items = [_count("Records screened", column.screened, f"{prefix}-screened")]
+def _screened_items(prefix: str, column: Column, mark: str = "") -> list[Item]:
+    items = [_count(f"Records screened{mark}", column.screened, f"{prefix}-screened")]
     if column.awaiting_screening:
         items.append(_count("Records still to screen", column.awaiting_screening, f"{prefix}-awaiting-screening"))
     return items
@@ -139,7 +140,6 @@ def diagram_rows(counts: PrismaCounts) -> list[list[Box]]:
             continue
         other_ident.append(_count(label, sum(sources.values()), f"other-identified-{kind}"))
         other_ident += [_count(name, n, f"other-source-{kind}-{i}", 1) for i, (name, n) in enumerate(sources.items())]
-    screens_other = other.identified_total > 0
     rows = [
         [Box("dbr-identification", *MAIN1, ident), Box("dbr-removed", *SIDE1, _removed_items("dbr", dbr)),
          Box("other-identification", *MAIN2, other_ident)],
@@ -161,15 +161,12 @@ def diagram_rows(counts: PrismaCounts) -> list[list[Box]]:
             _count("from other methods", other.included_reports, "other-included-reports", 1),
         ])],
     ]
-    if screens_other:
-        removed = _removed_items("other", other)
-        removed[0].text = "Records removed before screening\u2020:"
-        rows[0].append(Box("other-removed", *SIDE2, removed, dashed=True))
-        screened = _screened_items("other", other)
-        screened[0].text = "Records screened\u2020" + screened[0].text[len("Records screened"):]
+    if other.identified_total:
+        # Boxes PRISMA 2020 does not have (the footnote says so), drawn dashed and marked.
+        rows[0].append(Box("other-removed", *SIDE2, _removed_items("other", other, NOT_PRISMA), dashed=True))
         rows[1] += [
-            Box("other-screening", *MAIN2, screened, dashed=True),
-            Box("other-excluded", *SIDE2, [_count("Records excluded\u2020", other.records_excluded,
+            Box("other-screening", *MAIN2, _screened_items("other", other, NOT_PRISMA), dashed=True),
+            Box("other-excluded", *SIDE2, [_count(f"Records excluded{NOT_PRISMA}", other.records_excluded,
                                                   "other-records-excluded")], dashed=True),
         ]
     return rows
