@@ -10,7 +10,7 @@ from concord import spreadsheets
 from review import screening_exports, screening_selectors
 from review.blinding import exports_closed, votes_hidden_from
 from review.permissions import ROLE_REQUIRED, get_review_for_user
-from review.prisma import DBR, OTHER, prisma_counts
+from review.prisma import DBR, OTHER, prisma_counts, summary_rows
 from review.prisma_export import CONTENT_TYPES, FORMATS
 from review.prisma_export import render as prisma_render
 from review.screening_agreement import agreement_for
@@ -41,6 +41,7 @@ def prisma_page(request, slug):
     return render(request, "review/screening/prisma.html", {
         "review": review, "membership": membership, "counts": counts, "data": counts.as_dict(),
         "dbr": counts.columns[DBR], "other": counts.columns[OTHER], "formats": FORMATS,
+        "rows": summary_rows(counts),
     })
 
 
