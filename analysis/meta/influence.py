@@ -67,6 +67,7 @@ def _deleted(res: RmaResult, i: int, X: np.ndarray) -> RmaResult | None:
             res.test,
             res.level,
             intercept=res.intercept,
+            control=res.control,
         )
     except RankDeficientError:
         return None

@@ -97,7 +97,16 @@ def regtest(res: RmaResult, model: str = "rma", predictor: str = "sei", ni=None)
     p = res.p
     has_limit = predictor in ("sei", "vi", "ninv", "sqrtninv") and res.int_only
     if model == "rma":
-        fit = _fit(res.yi, res.vi, X, res.model, res.test, res.level, intercept=res.intercept)
+        fit = _fit(
+            res.yi,
+            res.vi,
+            X,
+            res.model,
+            res.test,
+            res.level,
+            intercept=res.intercept,
+            control=res.control,
+        )
         stat, pval = float(fit.zval_beta[p]), float(fit.pval_beta[p])
         coef, se = float(fit.beta[p]), float(fit.se_beta[p])
         ddf = fit.ddf

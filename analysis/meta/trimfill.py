@@ -46,7 +46,7 @@ def _detect_side(res: RmaResult) -> str:
     # metafor: the sign of the slope of sqrt(vi) in the same kind of model. A positive
     # slope means small studies have larger effects, so missing ones are on the left.
     X = np.column_stack([np.ones(res.k), np.sqrt(res.vi)])
-    fit = _fit(res.yi, res.vi, X, res.model, "z", res.level)
+    fit = _fit(res.yi, res.vi, X, res.model, "z", res.level, control=res.control)
     return "right" if fit.beta[1] < 0 else "left"
 
 
@@ -113,7 +113,10 @@ def trimfill(
         if iterations > maxiter:
             raise ValueError("trim and fill did not converge")
         keep = k - k0
-        beta = _fit(y[:keep], v[:keep], ones[:keep], res.model, "z", res.level).estimate
+        trimmed = _fit(
+            y[:keep], v[:keep], ones[:keep], res.model, "z", res.level, control=res.control
+        )
+        beta = trimmed.estimate
         dev = y - beta
         signed = np.sign(dev) * rankdata(np.abs(dev), method="ordinal")
         if estimator == "R0":
@@ -174,6 +177,7 @@ def trimfill(
         measure=res.measure,
         slab=slab,
         ni=ni,
+        control=res.control,
     )
     fill = np.concatenate([np.zeros(k, bool), np.ones(k0, bool)])
     return TrimfillResult(k0, se_k0, side, estimator, p_k0, fit, yi, vi, fill, iterations)
