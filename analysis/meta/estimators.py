@@ -123,8 +123,20 @@ def _dl(y, v, X) -> Tau2Estimate:
     fit = wls(y, 1 / v, X)
     tr_p = fit.tr_pe()
     tau2 = max(0.0, (fit.rss - (k - p)) / tr_p)
-    se = np.sqrt((2 * (k - p) + 4 * tau2 * tr_p + 2 * tau2**2 * fit.tr_pepf()) / tr_p**2)
+    m, tr_pn, tr_ppn = _normalised_traces(y, v, X)
+    se = np.sqrt(2 * (k - p) / m / m + 4 * tau2 * tr_pn / m + 2 * tau2**2 * tr_ppn) / tr_pn
     return Tau2Estimate(tau2, float(se))
+
+
+def _normalised_traces(y, v, X):
+    """``m = max(1/v)`` with ``tr(P)/m`` and ``tr(PP)/m^2`` from the weights ``1/(m v)``.
+
+    The standard errors of DL and HS need ``tr(PP)``, of the order of the squared weights;
+    in units of the largest weight it cannot overflow when some ``v`` are tiny.
+    """
+    m = float(np.max(1 / v))
+    fit = wls(y, 1 / (m * v), X)
+    return m, fit.tr_pe(), fit.tr_pepf()
 
 
 def _he(y, v, X) -> Tau2Estimate:
@@ -149,9 +161,8 @@ def _hs(y, v, X) -> Tau2Estimate:
     w = 1 / v
     fit = wls(y, w, X)
     tau2 = max(0.0, (fit.rss - k) / w.sum())
-    se = np.sqrt(
-        (2 * (k - p) + 4 * tau2 * fit.tr_pe() + 2 * tau2**2 * fit.tr_pepf()) / w.sum() ** 2
-    )
+    m, tr_pn, tr_ppn = _normalised_traces(y, v, X)
+    se = np.sqrt(2 * (k - p) / m / m + 4 * tau2 * tr_pn / m + 2 * tau2**2 * tr_ppn) / (w.sum() / m)
     return Tau2Estimate(tau2, float(se))
 
 
@@ -262,7 +273,8 @@ def _fisher_steps(y, v, X, method: str, control: Control | None = None):
     maxiter = control.iterations()
     for iteration in range(1, maxiter + 1):
         if has_zero and tau2 == 0:
-            return None, iteration
+            # The weight of a study with v = 0 is infinite here; the caller refuses it.
+            return 0.0, iteration
         w = 1 / (v + tau2)
         fit = wls(y, w, X)
         if method == "ML":
@@ -364,6 +376,8 @@ def _fisher_scoring(y, v, X, method: str, control: Control | None = None) -> Tau
             )
         tau2, extra = _safeguarded(y, v, X, method, control)
         iterations += extra
+    if tau2 == 0 and not all_positive:
+        return Tau2Estimate(0.0, np.nan, True, iterations)
 
     if method in ("ML", "REML") and tau2 > 0 and all_positive:
         # metafor's ll0check: Fisher scoring can stall at a local maximum below the

@@ -8,6 +8,7 @@ import numpy as np
 from scipy.special import comb
 from scipy.stats import rankdata
 
+from .estimators import FE_METHODS
 from .model import _fit
 from .results import RmaResult
 
@@ -89,10 +90,17 @@ def trimfill(
     if not res.int_only:
         raise ValueError("trim and fill is defined for intercept-only models")
     if res.k < 2:
-        raise ValueError("trim and fill needs at least two studies")
+        raise ValueError(f"trim and fill needs at least 2 studies ({res.k} given)")
     if estimator not in ("L0", "R0"):
         raise ValueError("estimator must be 'L0' or 'R0'")
     if side is None:
+        if res.model not in FE_METHODS and res.k < 3:
+            # metafor's rule chooses the side by a random-effects regression on sqrt(vi),
+            # which has two coefficients plus tau^2.
+            raise ValueError(
+                "trim and fill after a random-effects model needs at least 3 studies to "
+                f"choose the side ({res.k} given); give side='left' or 'right'"
+            )
         side = _detect_side(res)
     if side not in ("left", "right"):
         raise ValueError("side must be 'left' or 'right'")

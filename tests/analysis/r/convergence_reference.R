@@ -85,8 +85,13 @@ for (k in 1:3) {
     v <- bcg$vi[1:k]
     r <- rma(y, v, method = m, control = ctl)
     reg <- capture(regtest(r))
-    tf <- capture(trimfill(r))
+    tf <- capture(trimfill(r, control = ctl))
     rk <- capture(ranktest(r))
+    tf_given <- lapply(c(left = "left", right = "right"), function(side) {
+      t <- capture(trimfill(r, side = side, control = ctl))
+      if (!is.null(t$error)) t else list(k0 = num(t$k0), beta = num(t$beta), se = num(t$se),
+                                         tau2 = num(t$tau2))
+    })
     small[[length(small) + 1]] <- list(
       k = k, method = m, yi = num(y), vi = num(v),
       rma = fit_fields(r),
@@ -96,6 +101,7 @@ for (k in 1:3) {
       trimfill = if (!is.null(tf$error)) tf else list(
         k0 = num(tf$k0), side = tf$side, beta = num(tf$beta), se = num(tf$se),
         tau2 = num(tf$tau2)),
+      trimfill_left = tf_given$left, trimfill_right = tf_given$right,
       ranktest = if (!is.null(rk$error)) rk else list(tau = num(rk$tau), pval = num(rk$pval))
     )
   }
@@ -121,7 +127,7 @@ out$lm <- list(
   yi = num(bcg$yi), ablat = num(bcg$ablat),
   intercept_only = list(beta = num(coef(lm_fit)[, 1]), se = num(coef(lm_fit)[, 2]),
                         sigma2 = num(lm_fit$sigma^2)),
-  ablat = list(beta = num(coef(lm_reg)[, 1]), se = num(coef(lm_reg)[, 2]),
+  regression = list(beta = num(coef(lm_reg)[, 1]), se = num(coef(lm_reg)[, 2]),
                sigma2 = num(lm_reg$sigma^2)),
   rma_ablat_reml = fit_fields(rma(bcg$yi, 0, mods = bcg$ablat, method = "REML", control = ctl))
 )
