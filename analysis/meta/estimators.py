@@ -228,7 +228,7 @@ def _pm(y, v, X, control: Control) -> Tau2Estimate:
 def _pm_like(tau2, y, v, X, iterations) -> Tau2Estimate:
     k, p = X.shape
     w = 1 / (v + tau2)
-    se = np.sqrt(2 * k**2 / (k - p) / w.sum() ** 2)
+    se = np.sqrt(2 * k**2 / (k - p)) / w.sum()
     return Tau2Estimate(tau2, float(se), True, iterations)
 
 
@@ -241,16 +241,36 @@ def _log_lik(tau2, y, v, X, reml: bool) -> float:
     return float(ll)
 
 
-def _score(tau2: float, y, v, X, method: str) -> float:
-    """Twice the derivative of the (restricted) log-likelihood in tau^2, or EB's equation."""
-    k, p = X.shape
+def _normalised_fit(tau2: float, y, v, X):
+    """The weighted fit at tau^2 with the weights divided by the largest, ``m``.
+
+    Scores and information are sums of squared weights; in units of ``m`` they stay
+    finite when one study's variance is 1e-300 and the rest are of order one.
+    """
     w = 1 / (v + tau2)
-    fit = wls(y, w, X)
+    m = float(np.max(w))
+    return wls(y, w / m, X), m
+
+
+def _score_and_information(tau2: float, y, v, X, method: str) -> tuple[float, float]:
+    """The estimating equation and its expected derivative, both divided by a power of m.
+
+    ML: ``y'PPy - tr(W)`` over ``sum(w^2)``; REML: ``y'PPy - tr(P)`` over ``tr(PP)``; EB:
+    ``Q k / (k - p) - k`` over ``sum(w)``. The ratio is the Fisher-scoring step.
+    """
+    k, p = X.shape
+    fit, m = _normalised_fit(tau2, y, v, X)
     if method == "ML":
-        return fit.rss_pp - w.sum()
+        return fit.rss_pp - fit.w.sum() / m, float(np.sum(fit.w**2))
     if method == "REML":
-        return fit.rss_pp - fit.tr_pe()
-    return fit.rss * k / (k - p) - k
+        return fit.rss_pp - fit.tr_pe() / m, fit.tr_pepf()
+    return fit.rss * k / (k - p) - k / m, float(fit.w.sum())
+
+
+def _score(tau2: float, y, v, X, method: str) -> float:
+    """The estimating equation (twice the derivative of the (restricted) log-likelihood in
+    tau^2, or EB's equation) up to a positive factor: same sign and same roots."""
+    return _score_and_information(tau2, y, v, X, method)[0]
 
 
 def _fisher_steps(y, v, X, method: str, control: Control | None = None):
@@ -264,7 +284,6 @@ def _fisher_steps(y, v, X, method: str, control: Control | None = None):
     as metafor does.
     """
     control = control or Control()
-    k, p = X.shape
     has_zero = bool(np.any(v == 0))
     if control.tau2_init is not None:
         tau2 = control.tau2_init
@@ -275,17 +294,11 @@ def _fisher_steps(y, v, X, method: str, control: Control | None = None):
         if has_zero and tau2 == 0:
             # The weight of a study with v = 0 is infinite here; the caller refuses it.
             return 0.0, iteration
-        w = 1 / (v + tau2)
-        fit = wls(y, w, X)
-        if method == "ML":
-            adj = (fit.rss_pp - w.sum()) / np.sum(w**2)
-        elif method == "REML":
-            adj = (fit.rss_pp - fit.tr_pe()) / fit.tr_pepf()
-        else:
-            adj = (fit.rss * k / (k - p) - k) / w.sum()
-        adj *= control.step_adj
-        if not np.isfinite(adj):
+        score, information = _score_and_information(tau2, y, v, X, method)
+        if not (information > 0 and np.isfinite(score) and np.isfinite(information)):
+            # Underflow at tau^2 = 0 when the variances span ~300 decades.
             return None, iteration
+        adj = score / information * control.step_adj
         if has_zero:
             while tau2 + adj <= 0 and adj != 0:
                 adj /= 2
@@ -386,13 +399,21 @@ def _fisher_scoring(y, v, X, method: str, control: Control | None = None) -> Tau
         if _log_lik(0.0, y, v, X, reml) - _log_lik(tau2, y, v, X, reml) > 1e-8:
             tau2 = 0.0
 
-    w = 1 / (v + tau2)
-    if method == "ML":
-        se = np.sqrt(2 / np.sum(w**2))
-    elif method == "REML":
-        se = np.sqrt(2 / wls(y, w, X).tr_pepf())
+    _, information = _score_and_information(tau2, y, v, X, method)
+    m = float(np.max(1 / (v + tau2)))
+    if information > 0:
+        if method == "EB":
+            se = np.sqrt(2 * k**2 / (k - p)) / information / m
+        else:
+            se = np.sqrt(2 / information) / m
     else:
-        se = np.sqrt(2 * k**2 / (k - p) / w.sum() ** 2)
+        se = np.inf
+    if not np.isfinite(se):
+        raise ValueError(
+            f"{method}: the sampling variances range from {np.min(v):.3g} to {np.max(v):.3g} "
+            "(relative to their scale), too wide for the standard error of tau^2 in double "
+            "precision"
+        )
     return Tau2Estimate(tau2, float(se), True, iterations)
 
 

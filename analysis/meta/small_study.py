@@ -243,8 +243,20 @@ def ranktest(res: RmaResult, exact: bool = True) -> RankTest:
     # In units of the largest variance, so that weights of 1e300 do not overflow the sum.
     s = float(np.max(v))
     w = s / v
-    theta = np.sum(w * y) / np.sum(w)
-    ystar = (y - theta) / np.sqrt(v - s / np.sum(w))
+    total = np.sum(w)
+    theta = np.sum(w * y) / total
+    # v - 1/sum(w) = (sum(w) - w) / (w sum(w)); for the largest weight the difference is
+    # summed directly, since it may be 1e-16 of the total.
+    others = total - w
+    i = int(np.argmax(w))
+    others[i] = np.sum(np.delete(w, i))
+    var_dev = v * (others / total)
+    if not np.all(var_dev > 0):
+        raise ValueError(
+            "ranktest: one study's weight exceeds the others' by more than double precision "
+            f"can resolve (sampling variances from {np.min(v):.3g} to {np.max(v):.3g})"
+        )
+    ystar = (y - theta) / np.sqrt(var_dev)
     tau, pval, used_exact = kendall_test(ystar, v, exact)
     if not np.isfinite(tau):
         what = "sampling variances" if np.ptp(v) == 0 else "standardised effects"
@@ -262,10 +274,10 @@ def _two_by_two(ai, bi, ci, di):
 
 
 def _ols_intercept_test(y, x, name, predictor, k_all):
+    if x.size < 3:
+        raise ValueError(f"{name} test needs at least three informative studies")
     X = np.column_stack([np.ones_like(x), x])
     beta, se, df = _weighted_lm(y, np.ones_like(x), X)
-    if df < 1:
-        raise ValueError(f"{name} test needs at least three informative studies")
     stat = beta[0] / se[0]
     return RegressionTest(
         name=name,

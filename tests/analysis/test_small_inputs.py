@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.meta import ranktest, regtest, rma, trimfill
+from analysis.meta import influence, ranktest, regtest, rma, rma_mh, trimfill
 
 REF = json.loads((Path(__file__).parent / "r" / "convergence_reference.json").read_text())
 RTOL = 1e-8
@@ -156,3 +156,32 @@ def test_diagnostics_refuse_inputs_they_cannot_use():
     two = rma([0.1, 0.5], [0.1, 0.2], method="FE")
     with pytest.raises(ValueError, match=r"regtest needs at least 3 studies for model='lm' \(2"):
         regtest(two, model="lm")
+
+
+def test_deletion_diagnostics_say_when_no_study_can_be_left_out():
+    # metafor returns NA for every deletion statistic here.
+    res = rma([0.3, -0.1, 0.5], [0.04, 0.09, 0.02], mods=[0.0, 1.0, 2.0], method="REML")
+    with pytest.raises(ValueError, match=r"leave-one-out needs at least 4 studies .*3 given"):
+        influence(res)
+
+
+def test_mantel_haenszel_risk_ratio_with_only_events_is_refused():
+    tables = dict(ai=[20, 15], bi=[0, 0], ci=[20, 11], di=[0, 0])
+    with pytest.raises(ValueError, match="risk ratio has no standard error"):
+        rma_mh(measure="RR", **tables)
+    rd = rma_mh(measure="RD", **tables)
+    assert (rd.estimate, rd.se) == (0.0, 0.0)
+
+
+def test_trim_and_fill_on_identical_effects_has_no_se_for_k0():
+    # metafor: k0 = 0 and se.k0 NaN (its variance formula is negative here).
+    tf = trimfill(rma([0.2, 0.2, 0.2], [0.04, 0.09, 0.02], method="FE"), side="left")
+    assert tf.k0 == 0 and np.isnan(tf.se_k0)
+
+
+def test_extreme_variance_ratios_give_a_clear_error_or_an_answer():
+    y, v = [0.3, -0.1, 0.5], [1e-300, 0.1, 0.2]
+    fe = rma(y, v, method="FE")
+    assert fe.estimate == pytest.approx(0.3) and np.isfinite(fe.I2)
+    with pytest.raises(ValueError, match="more than double precision can resolve"):
+        ranktest(fe)
