@@ -45,13 +45,13 @@ def heterogeneity(y: np.ndarray, v: np.ndarray, X: np.ndarray, tau2: float, fixe
     if np.any(v == 0):
         # Q weights by 1/v: undefined with a sampling variance of 0 (metafor reports NA).
         return Heterogeneity(np.nan, df, np.nan, np.nan, np.nan, np.nan)
-    fit = wls(y - y.mean(), 1 / v, X)
-    q = max(0.0, fit.rss)
-    q_p = float(chdtrc(df, q))
-    # tr(P) in units of the largest variance, so that variances of 1e-300 do not overflow
-    # the squared weights inside the trace.
+    # Weights in units of the largest variance, so that variances of 1e-300 do not
+    # overflow the squared weights inside the trace.
     s = float(np.max(v))
-    typical = s * df / wls(y, s / v, X).tr_pe()
+    fit = wls(y - y.mean(), s / v, X)
+    q = max(0.0, fit.rss / s)
+    q_p = float(chdtrc(df, q))
+    typical = s * df / fit.tr_pe()
     if fixed:
         i2 = max(0.0, 100 * (q - df) / q) if q > 0 else 0.0
         h2 = q / df

@@ -55,11 +55,12 @@ class WLSFit:
             # 1 - h_i = sum over the other studies of w x^2, over the total: summed directly
             # for the largest term, which may hold all but 1e-16 of the total.
             u = self.w * self.X[:, 0] ** 2
-            total = np.sum(u)
+            total = u.sum()
             others = total - u
-            i = int(np.argmax(u))
-            others[i] = np.sum(np.delete(u, i))
-            return float(np.sum(we * (others / total)))
+            i = int(u.argmax())
+            if u[i] > 0.5 * total:
+                others[i] = u[:i].sum() + u[i + 1 :].sum()
+            return float(we @ (others / total))
         return float(np.sum(we) - np.sum(we * self.hat()))
 
     def tr_pepf(self, e: np.ndarray | float = 1.0, f: np.ndarray | float = 1.0) -> float:
