@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast test-e2e lint bench setup migrate demo worker clean
+.PHONY: run test test-fast test-e2e lint bench setup migrate demo worker clean screenshots
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ test-fast: setup
 
 test-e2e: setup
 	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
+
+# PNGs of the demo's main pages for the README, in a real Chromium.
+screenshots: setup
+	CONCORD_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/e2e/test_screenshots.py -q $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
