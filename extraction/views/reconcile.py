@@ -19,6 +19,7 @@ from extraction.services.consensus import (
 )
 from extraction.services.reconciliation import consensus_value_set, discrepancy_resolve
 from extraction.views.common import expected, report, require_any_role, review_for, study_of
+from review.diffs import segments
 
 NOT_YET = "Reconciliation opens when both extractors have submitted."
 
@@ -52,11 +53,20 @@ def _reconcile(request, slug, pk, kind):
         return names.get(key, {}).get(text, text)
 
     rows = []
-    for cell in cells_of(consensus):
+    for position, cell in enumerate(cells_of(consensus)):
         a, b = pair["a"].data.get(cell.key), pair["b"].data.get(cell.key)
-        rows.append({"cell": cell, "a": shown(cell.key, a), "b": shown(cell.key, b),
-                     "agree": same(cell.type, a, b), "discrepancy": discrepancies.get(cell.key),
-                     "consensus": shown(cell.key, consensus.data.get(cell.key))})
+        row = {"cell": cell, "a": shown(cell.key, a), "b": shown(cell.key, b), "position": position,
+               "agree": same(cell.type, a, b), "discrepancy": discrepancies.get(cell.key),
+               "consensus": shown(cell.key, consensus.data.get(cell.key))}
+        if not row["agree"]:
+            # The words that differ between the two entries are marked on each side.
+            row["a_parts"], row["b_parts"] = segments(str(row["a"]), str(row["b"]))
+        rows.append(row)
+    # Discrepancies first, the open ones at the top; agreed fields after them, or hidden.
+    only = request.GET.get("show") == "discrepancies"
+    rows.sort(key=lambda r: (r["agree"], bool(r["discrepancy"] and r["discrepancy"].resolved), r["position"]))
+    if only:
+        rows = [r for r in rows if not r["agree"]]
     total = len(discrepancies)
     settled = sum(1 for d in discrepancies.values() if d.resolved)
     assessment = None
@@ -66,7 +76,7 @@ def _reconcile(request, slug, pk, kind):
     return render(request, "extraction/reconcile.html", {
         "review": review, "membership": membership, "study": study, "consensus": consensus, "kind": kind,
         "rows": rows, "pair": pair, "total": total, "settled": settled, "open": total - settled,
-        "resolver": resolver, "assessment": assessment,
+        "resolver": resolver, "assessment": assessment, "only_discrepancies": only,
     })
 
 

@@ -299,3 +299,15 @@ def test_lock_all_agreed_refuses_a_list_that_changed_and_locks_nothing(client_fo
     reconciled.refresh_from_db()
     assert reconciled.status != Consensus.LOCKED
     assert client_for(team.rev1).get(lock_url).status_code == 403
+
+
+def test_reconciliation_shows_discrepancies_first_with_the_differing_words_marked(client_for, team, reconciled):
+    url = reverse("extraction:reconcile_extraction", args=[team.review.slug, reconciled.study_id])
+    response = client_for(team.lead).get(url)
+    rows = response.context["rows"]
+    assert not rows[0]["agree"] and rows[0]["cell"].key == "dose@IVIg"
+    assert all(r["agree"] for r in rows[1:])
+    page = response.content.decode()
+    assert '<mark class="diff">2.5</mark>' in page and '<mark class="diff">2</mark>' in page
+    only = client_for(team.lead).get(url, {"show": "discrepancies"}).context["rows"]
+    assert [r["cell"].key for r in only] == ["dose@IVIg"]
