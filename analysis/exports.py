@@ -140,11 +140,21 @@ def dataset_frame(results: dict) -> pd.DataFrame:
     return records_frame(records)
 
 
+def _flat(row: dict) -> dict:
+    """A row with its natural-scale block as columns named after the back-transformation
+    (``estimate_exp``), after the analysis-scale columns that the CSV keeps as they are."""
+    natural = row.get("natural")
+    out = {k: v for k, v in row.items() if k != "natural"}
+    if isinstance(natural, dict) and natural.get("transform", "identity") != "identity":
+        out.update({f"{k}_{natural['transform']}": v for k, v in natural.items() if k != "transform"})
+    return out
+
+
 def table_frame(results: dict, table: str) -> pd.DataFrame:
     value = results.get(table)
     if not isinstance(value, list):
         return pd.DataFrame()
-    return records_frame(value)
+    return records_frame(_flat(row) for row in value)
 
 
 def analysis_tables(name: str, results: dict) -> dict[str, pd.DataFrame]:

@@ -140,11 +140,22 @@ def run_all(request, slug):
     return redirect("analysis:list", slug=review.slug)
 
 
+def _influence_rows(results) -> list[tuple[dict, dict | None]]:
+    """Each study's diagnostics beside its leave-one-out fit (the estimate without it)."""
+    influence = (results or {}).get("influence")
+    if not isinstance(influence, list):
+        return []
+    leave1out = results.get("leave1out")
+    by_label = {r["label"]: r for r in leave1out} if isinstance(leave1out, list) else {}
+    return [(r, by_label.get(r["label"])) for r in influence]
+
+
 @require_safe
 @login_required
 def analysis_detail(request, slug, pk):
     review, membership = member_review(request, slug)
     status = analysis_status(review_analysis(review, pk))
+    results = status.run.results if status.run else None
     return render(
         request,
         "analysis/detail.html",
@@ -154,7 +165,8 @@ def analysis_detail(request, slug, pk):
             "status": status,
             "analysis": status.analysis,
             "run": status.run,
-            "results": status.run.results if status.run else None,
+            "results": results,
+            "influence_rows": _influence_rows(results),
             "kinds": KINDS,
             "formats": FORMATS,
         },
