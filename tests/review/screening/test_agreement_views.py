@@ -117,3 +117,18 @@ def test_agreement_export_roles_and_formats(client_for, team):
     assert client_for(team.lead).post(url).status_code == 405
     assert client_for(team.lead).get(
         reverse("review:export_agreement", args=[team.review.slug, "ods"])).status_code == 404
+
+
+def test_a_username_that_looks_like_a_formula_is_neutralised(client_for, team, records, vote, make_user):
+    # Django usernames may start with "@", "+" or "-": the only text of this export people type.
+    from review.services.reviews import member_add
+
+    risky = make_user("@SUM_reviewer")
+    member_add(review=team.review, user=risky, roles=["reviewer"], actor=team.lead)
+    _vote_pairs(records[:2], vote, risky, team.rev1, [("include", "include"), ("exclude", "include")])
+    rows = _csv(client_for(team.lead).get(reverse("review:export_agreement", args=[team.review.slug, "csv"])))
+    assert rows[0]["reviewer_a"] == "'@SUM_reviewer"
+    sheet = load_workbook(io.BytesIO(client_for(team.lead).get(
+        reverse("review:export_agreement", args=[team.review.slug, "xlsx"])).content))["Agreement"]
+    cells = [c for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert all(c.data_type != "f" for c in cells) and any(c.value == "'@SUM_reviewer" for c in cells)
