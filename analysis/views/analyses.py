@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from analysis import services
 from analysis.figures import FORMATS, KINDS
 from analysis.forms import AnalysisForm, initial_for
+from analysis.presentation import shown_results
 from analysis.selectors import analysis_status, form_keys, review_statuses
 from analysis.tasks import run_all_analyses
 from analysis.views.common import member_review, review_analysis
@@ -155,7 +156,7 @@ def _influence_rows(results) -> list[tuple[dict, dict | None]]:
 def analysis_detail(request, slug, pk):
     review, membership = member_review(request, slug)
     status = analysis_status(review_analysis(review, pk))
-    results = status.run.results if status.run else None
+    results = shown_results(status.run.results) if status.run else None
     return render(
         request,
         "analysis/detail.html",

@@ -170,3 +170,52 @@ def test_pooled_csv_of_a_proportion_has_an_empty_p_value(team, bcg, client_for):
     body = client_for(team.rev1).get(url("table", team.review, analysis.pk, "csv")).content.decode()
     row = next(csv.DictReader(io.StringIO(body)))
     assert row["pval"] == "" and float(row["estimate_ilogit"]) > 0
+
+
+def _as_stored_before(results: dict) -> dict:
+    """Results as a run stored before issue 12 has them: no null, no natural leave-one-out,
+    a proportion's p-value against a transformed 0."""
+    import copy
+
+    old = copy.deepcopy(results)
+    old["pooled"].pop("null")
+    old["pooled"]["pval"] = 0.001
+    for row in old["leave1out"]:
+        row.pop("natural")
+        row["pval"] = 0.002
+    return old
+
+
+def test_runs_stored_before_are_shown_with_today_s_meaning(team, bcg, client_for):
+    from analysis.models import AnalysisRun
+    from analysis.presentation import shown_results
+    from analysis.run_integrity import run_integrity
+
+    analysis = _proportion(team)
+    run = latest_run(analysis)
+    new = run.results
+    shown = shown_results(_as_stored_before(new))
+    assert shown["pooled"]["pval"] is None and shown["pooled"]["null"] is None
+    assert [r["natural"]["estimate"] for r in shown["leave1out"]] == pytest.approx(
+        [r["natural"]["estimate"] for r in new["leave1out"]])
+    assert all(r["pval"] is None for r in shown["leave1out"])
+    assert shown_results(new) is new  # a new run is shown as stored
+    # Through the pages: an old-style run stored as analysis_run stores one, with its audit
+    # event, so it is a real run of before and not a "tampered" one.
+    from review.services.audit import audit_record
+
+    old = AnalysisRun(analysis=analysis, fingerprint=run.fingerprint, engine_version=run.engine_version,
+                      results=_as_stored_before(new), created_at=run.created_at, created_by=team.lead)
+    old.integrity = run_integrity(old)
+    old.save()
+    audit_record(action="analysis.run", actor=team.lead, review=team.review, obj=old,
+                 new={"analysis": analysis.pk, "fingerprint": old.fingerprint, "k": new["k"]})
+    assert latest_run(analysis).pk == old.pk
+    client = client_for(team.rev1)
+    for page in (url("detail", team.review, analysis.pk), url("report", team.review)):
+        html = client.get(page).content.decode()
+        assert "Tampered" not in html
+        assert "No p-value: a single proportion has no natural null" in html
+    detail = client.get(url("detail", team.review, analysis.pk)).content.decode()
+    table = detail.split('class="leave1out"')[1].split("</table>")[0]
+    assert f'data-value="{new["leave1out"][0]["natural"]["estimate"]!r}"' in table
