@@ -63,7 +63,7 @@ def test_the_lead_s_null_gives_the_p_value_and_centres_the_contours(team, bcg, c
     html = client_for(team.rev1).get(url("detail", team.review, analysis.pk)).content.decode()
     assert "against the null proportion 0.05" in html and "vs 0.05" in html
     fig = figures.figure(results, "funnel")
-    assert "p < 0.01" in texts(fig)
+    assert "p < 0.01" in texts(fig) and "Contours: p against a proportion of 0.05" in texts(fig)
     # The contours' reference line sits at logit(0.05) on the funnel's analysis-scale axis.
     assert any(list(line.get_xdata()) == pytest.approx([logit(0.05)] * 2) for line in fig.axes[0].lines)
     # The forest plot draws the null line at 0.05 on its proportion axis.
