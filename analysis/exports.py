@@ -48,6 +48,9 @@ def pooled_row(pooled: dict) -> dict:
             }
         )
     row.update({name: pooled[name] for name in POOLED_COLUMNS})
+    if "null" in pooled:
+        # A single proportion: what zval and pval test against (empty: no test).
+        row["null_proportion"] = pooled["null"]["value"] if pooled["null"] else None
     return row
 
 

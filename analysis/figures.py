@@ -138,7 +138,9 @@ def figure(results: dict, kind: str):
     # it, as the p-values do; without one there is nothing to be significant against.
     null = _null(results, res)
     contours = [90, 95, 99] if "contours" in spec["small_study_tests"] and null is not None else None
-    null_label = f"a proportion of {spec['null_value']:g}" if is_proportion(spec["measure"]) else "no effect"
+    null_label = "no effect"
+    if is_proportion(spec["measure"]):
+        null_label = f"a proportion of {spec['null_value']:g}" if spec.get("null_value") is not None else None
     return meta.funnel_plot(res, trimfill=tf, contours=contours, refline=null, null_label=null_label)
 
 

@@ -62,6 +62,9 @@ def test_the_lead_s_null_gives_the_p_value_and_centres_the_contours(team, bcg, c
     assert p["zval"] == pytest.approx(z) and p["pval"] == pytest.approx(2 * norm.sf(abs(z)))
     html = client_for(team.rev1).get(url("detail", team.review, analysis.pk)).content.decode()
     assert "against the null proportion 0.05" in html and "vs 0.05" in html
+    body = client_for(team.rev1).get(url("table", team.review, analysis.pk, "csv")).content.decode()
+    row = next(csv.DictReader(io.StringIO(body)))
+    assert float(row["null_proportion"]) == 0.05 and float(row["pval"]) == pytest.approx(p["pval"])
     fig = figures.figure(results, "funnel")
     assert "p < 0.01" in texts(fig) and "Contours: p against a proportion of 0.05" in texts(fig)
     # The contours' reference line sits at logit(0.05) on the funnel's analysis-scale axis.
@@ -169,7 +172,7 @@ def test_pooled_csv_of_a_proportion_has_an_empty_p_value(team, bcg, client_for):
     analysis = _proportion(team)
     body = client_for(team.rev1).get(url("table", team.review, analysis.pk, "csv")).content.decode()
     row = next(csv.DictReader(io.StringIO(body)))
-    assert row["pval"] == "" and float(row["estimate_ilogit"]) > 0
+    assert row["pval"] == "" and float(row["estimate_ilogit"]) > 0 and row["null_proportion"] == ""
 
 
 def _as_stored_before(results: dict) -> dict:
@@ -216,6 +219,12 @@ def test_runs_stored_before_are_shown_with_today_s_meaning(team, bcg, client_for
         html = client.get(page).content.decode()
         assert "Tampered" not in html
         assert "No p-value: a single proportion has no natural null" in html
+    # The downloads match the page: no p-value against a transformed 0, natural columns there.
+    pooled = next(csv.DictReader(io.StringIO(
+        client.get(url("table", team.review, analysis.pk, "csv")).content.decode())))
+    assert pooled["pval"] == ""
+    review_rows = list(csv.DictReader(io.StringIO(client.get(url("review_table", team.review, "csv")).content.decode())))
+    assert next(r for r in review_rows if r["analysis"] == analysis.name)["pval"] == ""
     detail = client.get(url("detail", team.review, analysis.pk)).content.decode()
     table = detail.split('class="leave1out"')[1].split("</table>")[0]
     assert f'data-value="{new["leave1out"][0]["natural"]["estimate"]!r}"' in table
