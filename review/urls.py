@@ -71,4 +71,5 @@ urlpatterns = [
     path("<slug:slug>/prisma.<str:fmt>", screening_reports.prisma_download, name="prisma_download"),
     path("<slug:slug>/exports/included.<str:fmt>", screening_reports.export_included, name="export_included"),
     path("<slug:slug>/exports/votes.csv", screening_reports.export_votes, name="export_votes"),
+    path("<slug:slug>/exports/agreement.<str:fmt>", screening_reports.export_agreement, name="export_agreement"),
 ]
