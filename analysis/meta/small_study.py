@@ -49,6 +49,11 @@ class RegressionTest:
     ci_lb: float = np.nan
     ci_ub: float = np.nan
 
+    @property
+    def zval(self) -> float:
+        """metafor's name for ``statistic`` (a t value when ``ddf`` is finite)."""
+        return self.statistic
+
 
 @dataclass(frozen=True)
 class RankTest:
