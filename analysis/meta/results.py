@@ -78,6 +78,8 @@ class RmaResult:
     measure: str | None = None
     slab: tuple[str, ...] | None = None
     ni: np.ndarray | None = None
+    # The estimators' settings (an ``estimators.Control``), reused by every refit.
+    control: object | None = None
 
     @property
     def estimate(self) -> float:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from analysis import services
 from analysis.figures import FORMATS, KINDS
 from analysis.forms import AnalysisForm, initial_for
+from analysis.presentation import shown_results
 from analysis.selectors import analysis_status, form_keys, review_statuses
 from analysis.tasks import run_all_analyses
 from analysis.views.common import member_review, review_analysis
@@ -140,11 +141,22 @@ def run_all(request, slug):
     return redirect("analysis:list", slug=review.slug)
 
 
+def _influence_rows(results) -> list[tuple[dict, dict | None]]:
+    """Each study's diagnostics beside its leave-one-out fit (the estimate without it)."""
+    influence = (results or {}).get("influence")
+    if not isinstance(influence, list):
+        return []
+    leave1out = results.get("leave1out")
+    by_label = {r["label"]: r for r in leave1out} if isinstance(leave1out, list) else {}
+    return [(r, by_label.get(r["label"])) for r in influence]
+
+
 @require_safe
 @login_required
 def analysis_detail(request, slug, pk):
     review, membership = member_review(request, slug)
     status = analysis_status(review_analysis(review, pk))
+    results = shown_results(status.run.results) if status.run else None
     return render(
         request,
         "analysis/detail.html",
@@ -154,7 +166,8 @@ def analysis_detail(request, slug, pk):
             "status": status,
             "analysis": status.analysis,
             "run": status.run,
-            "results": status.run.results if status.run else None,
+            "results": results,
+            "influence_rows": _influence_rows(results),
             "kinds": KINDS,
             "formats": FORMATS,
         },

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from analysis.figures import FORMATS, KINDS
+from analysis.presentation import shown_results
 from analysis.report import characteristics, risk_of_bias
 from analysis.selectors import review_statuses
 from analysis.views.common import member_review
@@ -16,6 +17,7 @@ from extraction.selectors import locked_consensus
 def review_report(request, slug):
     review, membership = member_review(request, slug)
     locked = locked_consensus(review)
+    statuses = review_statuses(review)
     return render(
         request,
         "analysis/report.html",
@@ -24,7 +26,8 @@ def review_report(request, slug):
             "membership": membership,
             "characteristics": characteristics(review, locked),
             "risk_of_bias": risk_of_bias(locked),
-            "statuses": review_statuses(review),
+            "statuses": statuses,
+            "sections": [(s, shown_results(s.run.results) if s.run else None) for s in statuses],
             "kinds": KINDS,
             "formats": FORMATS,
         },
