@@ -20,8 +20,8 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.special import chdtrc, ndtr, ndtri, stdtr, stdtrit
 
-from .estimators import FE_METHODS
-from .model import alpha_from_level
+from .estimators import FE_METHODS, Control
+from .model import _fit, alpha_from_level
 from .prefix_sums import PrefixSums
 from .results import RmaResult, Transformed
 from .transforms import back_transform, transform_name
@@ -93,7 +93,7 @@ def _order(order, k: int, decreasing: bool) -> np.ndarray:
     return np.argsort(-ranks if decreasing else ranks, kind="stable")
 
 
-def _closed_form(method: str, P: PrefixSums) -> np.ndarray:
+def _closed_form(method: str, P: PrefixSums, tau2_init: float | None = None) -> np.ndarray:
     n = P.n
     df = np.maximum(n - 1, 1)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -104,7 +104,7 @@ def _closed_form(method: str, P: PrefixSums) -> np.ndarray:
         elif method == "HS":
             tau2 = (P.q_fe - n) / P.s1_fe
         else:  # SJ, started from the variance of the outcomes
-            t0 = P.rss_unweighted / n
+            t0 = P.rss_unweighted / n if tau2_init is None else np.full(n.size, tau2_init)
             m = P.moments(t0, np.arange(n.size), 1)
             rss = m[:, 0, 2] - m[:, 0, 1] ** 2 / m[:, 0, 0]
             tau2 = t0 * np.maximum(rss, 0.0) / df
@@ -113,7 +113,7 @@ def _closed_form(method: str, P: PrefixSums) -> np.ndarray:
     return tau2
 
 
-def _iterative(method: str, P: PrefixSums) -> np.ndarray:
+def _iterative(method: str, P: PrefixSums, control) -> np.ndarray:
     """tau^2 of every prefix by Fisher scoring (ML, REML, EB; Newton's method for PM),
     all prefixes together, with Newton steps once a prefix is near its root; a prefix
     that has not settled after ``_MAXITER`` steps is finished on its own by Brent's
@@ -127,9 +127,9 @@ def _iterative(method: str, P: PrefixSums) -> np.ndarray:
         # metafor's starting value, the Hedges estimate: where the likelihood has a
         # local maximum at 0 and another inside, the start decides which is found,
         # and each prefix must come out as rma (and metafor) fit it.
-        tau2 = _closed_form("HE", P)
+        tau2 = _closed_form("HE", P) if control.tau2_init is None else np.full(k, control.tau2_init)
     done = np.zeros(k, dtype=bool)
-    done[0] = True  # one study: tau^2 = 0
+    done[0], tau2[0] = True, 0.0  # one study: tau^2 = 0
     if method == "PM":
         done |= P.q_fe <= n - 1  # the generalised Q is below its expectation at 0
     for _ in range(_MAXITER):
@@ -160,7 +160,7 @@ def _iterative(method: str, P: PrefixSums) -> np.ndarray:
                 slope = -rss_pp * nr / (nr - 1)
             else:
                 score, info, slope = rss - (nr - 1), rss_pp, -rss_pp
-            adj = score / info
+            adj = score / info * (1.0 if method == "PM" else control.step_adj)
             # Near a root, Newton's step reaches the root Fisher scoring is heading
             # for, quadratically instead of linearly.
             near = (np.abs(adj) <= 1e-2 * t) & (slope < 0)
@@ -334,6 +334,11 @@ def cumul(res: RmaResult, order=None, *, decreasing: bool = False) -> CumulResul
     if not res.int_only:
         raise ValueError("cumul needs a model without moderators (an intercept-only fit)")
     idx = _order(order, res.k, decreasing)
+    control = getattr(res, "control", None) or Control()
+    if np.any(res.vi == 0) or control.maxiter is not None:
+        # A study with vi = 0 has an infinite weight wherever tau^2 = 0, and a cap on the
+        # iterations is a property of each fit: refit prefix by prefix, as metafor does.
+        return _one_by_one(res, idx, control)
     # Centring keeps the sums of squares small against their differences.
     centre = float(np.sum(res.yi / res.vi) / np.sum(1 / res.vi))
     y = res.yi[idx] - centre
@@ -344,24 +349,54 @@ def cumul(res: RmaResult, order=None, *, decreasing: bool = False) -> CumulResul
     if fixed:
         tau2 = np.zeros(res.k)
     elif model in ("DL", "HE", "HS", "SJ"):
-        tau2 = _closed_form(model, P)
+        tau2 = _closed_form(model, P, control.tau2_init)
     else:
-        tau2 = _iterative(model, P)
+        tau2 = _iterative(model, P, control)
     converged = np.isfinite(tau2)
     out = _summaries(
         np.where(converged, tau2, 0.0), P, fixed, res.test, alpha_from_level(res.level), centre
     )
     for name in out:
         out[name][~converged] = np.nan
+    return _result(res, idx, out, converged)
+
+
+def _result(res: RmaResult, idx, out: dict, converged) -> CumulResult:
     return CumulResult(
         **out,
         k=np.arange(1, res.k + 1),
         order=idx,
         converged=converged,
         level=res.level,
-        model=model,
+        model=res.model,
         test=res.test,
         measure=res.measure,
         slab=None if res.slab is None else tuple(res.slab[i] for i in idx),
         ni=None if res.ni is None else res.ni[idx],
     )
+
+
+def _one_by_one(res: RmaResult, idx, control) -> CumulResult:
+    """Each prefix fitted by ``rma``'s own code; a prefix it refuses is a NaN row with
+    ``converged`` False (metafor's NA)."""
+    names = ("estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "Q", "Q_p", "tau2", "I2", "H2")
+    out = {name: np.full(res.k, np.nan) for name in names}
+    converged = np.zeros(res.k, dtype=bool)
+    y, v = res.yi[idx], res.vi[idx]
+    for i in range(res.k):
+        try:
+            fit = _fit(
+                y[: i + 1],
+                v[: i + 1],
+                np.ones((i + 1, 1)),
+                res.model,
+                res.test,
+                res.level,
+                control=control,
+            )
+        except ValueError:  # ConvergenceError included
+            continue
+        for name in names:
+            out[name][i] = getattr(fit, name)
+        converged[i] = True
+    return _result(res, idx, out, converged)

@@ -70,28 +70,10 @@ def case_id(case):
     return f"{case['name']}-{case['mods_name']}-{case['method']}-{case['test']}-{case['level']}"
 
 
-# rma's ML estimator stops on an absolute step of 1e-10, so for this meta-regression
-# (tau^2 = 0.0027) it is 6e-8 off metafor's converged value; the relative stopping rule of
-# issue 13 item 1 closes the gap, and these marks must then go.
-ESTIMATOR_GAP = pytest.mark.xfail(
-    strict=True, reason="rma ML tau^2 converged to an absolute 1e-10 only (issue 13 item 1)"
-)
-GAP_CASES = {"molloy2014-meanage_quality-ML-z-95", "molloy2014-meanage_quality-ML-knha-95"}
-
-
-def marked(cases, gap=GAP_CASES):
-    return [
-        pytest.param(c, marks=ESTIMATOR_GAP, id=case_id(c))
-        if case_id(c) in gap
-        else pytest.param(c, id=case_id(c))
-        for c in cases
-    ]
-
-
 CASES = REF["fits"]
 
 
-@pytest.mark.parametrize("case", marked(CASES))
+@pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_fitted_residuals_and_fit_statistics(case):
     res, want, rtol = fit(case), case["result"], rtol_of(case)
     close(res.tau2, want["tau2"], rtol, "tau2")
@@ -116,7 +98,7 @@ def test_fitted_residuals_and_fit_statistics(case):
 CONFINT_CASES = [c for c in CASES if "confint" in c["result"]]
 
 
-@pytest.mark.parametrize("case", marked(CONFINT_CASES))
+@pytest.mark.parametrize("case", CONFINT_CASES, ids=case_id)
 def test_confint_q_profile(case):
     res, want = fit(case), case["result"]["confint"]
     ci = confint(res)
@@ -156,8 +138,7 @@ def _check_prediction(got: PredictResult, want, rtol, what):
         close(getattr(got, name), want[name], rtol, f"{what} {name}", atol=rtol * scale)
 
 
-# Knapp-Hartung's scaling of the variance absorbs the tau^2 gap in these predictions.
-@pytest.mark.parametrize("case", marked(CASES, {"molloy2014-meanage_quality-ML-z-95"}))
+@pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_predict(case):
     res, want, rtol = fit(case), case["result"], rtol_of(case)
     if "predict" in want:
@@ -181,7 +162,7 @@ CUMUL_CASES = [c for c in CASES if "cumul" in c["result"]]
 CUMUL_FIELDS = ("estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "Q", "Q_p", "tau2", "I2", "H2")
 
 
-@pytest.mark.parametrize("case", marked(CUMUL_CASES))
+@pytest.mark.parametrize("case", CUMUL_CASES, ids=case_id)
 def test_cumul(case):
     res, want, rtol = fit(case), case["result"], rtol_of(case)
     runs = [(cumul(res), want["cumul"])]
@@ -291,3 +272,36 @@ def test_cumul_with_negligible_sampling_variances(method, tau2):
     assert got.tau2[-1] == pytest.approx(tau2, rel=1e-12)
     assert got.tau2[1] == pytest.approx(0.0225 if method == "ML" else 0.045, rel=1e-12)
     assert got.estimate[-1] == pytest.approx(0.1, rel=1e-9)
+
+
+def test_cumul_with_a_zero_sampling_variance_is_refitted_prefix_by_prefix():
+    yi, vi = [0.1, 0.3, 0.5, 0.2], [0.0, 0.02, 0.03, 0.01]
+    got = cumul(rma(yi, vi, method="REML"))
+    # one study of variance 0 and tau^2 = 0: rma refuses it, metafor gives NA
+    assert list(got.converged) == [False, True, True, True]
+    assert np.isnan(got.estimate[0])
+    for i in (1, 2, 3):
+        want = rma(yi[: i + 1], vi[: i + 1], method="REML")
+        assert got.estimate[i] == pytest.approx(want.estimate, rel=1e-12)
+        assert got.tau2[i] == pytest.approx(want.tau2, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("method", "control"),
+    [
+        ("REML", {"tau2_init": 0.5}),
+        ("ML", {"step_adj": 0.5}),
+        ("EB", {"tau2_init": 0.0}),
+        ("SJ", {"tau2_init": 0.1}),
+        ("REML", {"maxiter": 50}),
+    ],
+)
+def test_cumul_keeps_the_fits_control(method, control):
+    rng = np.random.default_rng(3)
+    vi = rng.uniform(0.01, 0.2, 40)
+    yi = rng.normal(0.2, np.sqrt(vi + 0.05))
+    got = cumul(rma(yi, vi, method=method, control=control))
+    for i in (2, 9, 39):
+        want = rma(yi[: i + 1], vi[: i + 1], method=method, control=control)
+        assert got.tau2[i] == pytest.approx(want.tau2, rel=1e-8, abs=1e-14)
+        assert got.estimate[i] == pytest.approx(want.estimate, rel=1e-10)
