@@ -14,13 +14,14 @@ tau^2 = 0 is not higher is applied where it can matter.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import brentq
 from scipy.special import chdtrc, ndtr, ndtri, stdtr, stdtrit
 
-from .estimators import FE_METHODS, Control
+from .estimators import FE_METHODS, Control, data_scale
 from .model import _fit, alpha_from_level
 from .prefix_sums import PrefixSums
 from .results import RmaResult, Transformed
@@ -96,9 +97,9 @@ def _order(order, k: int, decreasing: bool) -> np.ndarray:
 def _closed_form(method: str, P: PrefixSums, tau2_init: float | None = None) -> np.ndarray:
     n = P.n
     df = np.maximum(n - 1, 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         if method == "DL":
-            tau2 = (P.q_fe - (n - 1)) / (P.s1_fe - P.s2_fe / P.s1_fe)
+            tau2 = (P.q_fe - (n - 1)) / (P.s1_fe - P.s2_over_s1)
         elif method == "HE":
             tau2 = (P.rss_unweighted - P.sum_v * (1 - 1 / n)) / df
         elif method == "HS":
@@ -108,7 +109,8 @@ def _closed_form(method: str, P: PrefixSums, tau2_init: float | None = None) -> 
             m = P.moments(t0, np.arange(n.size), 1)
             rss = m[:, 0, 2] - m[:, 0, 1] ** 2 / m[:, 0, 0]
             tau2 = t0 * np.maximum(rss, 0.0) / df
-    tau2 = np.maximum(np.nan_to_num(tau2, nan=0.0), 0.0)
+    # NaN where the sums left double precision: those prefixes are refitted by rma
+    tau2 = np.where(np.isfinite(tau2), np.maximum(tau2, 0.0), np.nan)
     tau2[0] = 0.0
     return tau2
 
@@ -228,6 +230,16 @@ def _polish(method: str, guess: float, y, v) -> float:
     def f(t):
         return _row_score(method, t, y, v)
 
+    with np.errstate(all="ignore"):
+        try:
+            return _bracketed_root(f, method, guess, v)
+        except ValueError:  # a non-finite score: beyond double precision
+            return np.nan
+
+
+def _bracketed_root(f, method: str, guess: float, v) -> float:
+    if not np.isfinite(f(0.0)):
+        return np.nan
     if f(0.0) <= 0 and (method in ("PM", "EB") or guess == 0):
         return 0.0
     lo = guess / 2 if guess > 0 else 0.0
@@ -280,7 +292,7 @@ def _summaries(tau2, P: PrefixSums, fixed: bool, test: str, alpha: float, centre
             i2 = np.where(q > 0, np.maximum(0.0, 100 * (q - (n - 1)) / q), 0.0)
             h2 = q / (n - 1)
         else:
-            typical = (n - 1) / (P.s1_fe - P.s2_fe / P.s1_fe)
+            typical = (n - 1) / (P.s1_fe - P.s2_over_s1)
             i2 = 100 * tau2 / (typical + tau2)
             h2 = tau2 / typical + 1
     i2[0], h2[0] = 0.0, 1.0
@@ -339,13 +351,18 @@ def cumul(res: RmaResult, order=None, *, decreasing: bool = False) -> CumulResul
         # A study with vi = 0 has an infinite weight wherever tau^2 = 0, and a cap on the
         # iterations is a property of each fit: refit prefix by prefix, as metafor does.
         return _one_by_one(res, idx, control)
-    # Centring keeps the sums of squares small against their differences.
-    centre = float(np.sum(res.yi / res.vi) / np.sum(1 / res.vi))
-    y = res.yi[idx] - centre
-    v = res.vi[idx]
+    # As rma's estimators: work on y / sqrt(s) and v / s, so that sums and tolerances are
+    # of order one in any units; and centred, which keeps sums of squares small against
+    # their differences.
+    scale = data_scale(res.yi, res.vi, np.ones((res.k, 1)))
+    root = np.sqrt(scale)
+    v = res.vi[idx] / scale
+    centre = float(np.sum(res.yi[idx] / root / v) / np.sum(1 / v))
+    y = res.yi[idx] / root - centre
     model = res.model
     fixed = model in FE_METHODS
-    P = PrefixSums(y, v, powers=3 if model in ("ML", "REML") else 2, anchor=res.tau2)
+    control = control.scaled(scale)
+    P = PrefixSums(y, v, powers=3 if model in ("ML", "REML") else 2, anchor=res.tau2 / scale)
     if fixed:
         tau2 = np.zeros(res.k)
     elif model in ("DL", "HE", "HS", "SJ"):
@@ -353,11 +370,18 @@ def cumul(res: RmaResult, order=None, *, decreasing: bool = False) -> CumulResul
     else:
         tau2 = _iterative(model, P, control)
     converged = np.isfinite(tau2)
-    out = _summaries(
-        np.where(converged, tau2, 0.0), P, fixed, res.test, alpha_from_level(res.level), centre
-    )
-    for name in out:
-        out[name][~converged] = np.nan
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = _summaries(
+            np.where(converged, tau2, 0.0), P, fixed, res.test, alpha_from_level(res.level), centre
+        )
+    for name in ("estimate", "se", "ci_lb", "ci_ub"):
+        out[name] = out[name] * root
+    out["tau2"] = out["tau2"] * scale
+    # Where the joint computation failed (sums beyond double precision when the
+    # variances span hundreds of decades), rma's own fit of that prefix decides.
+    converged &= np.all([np.isfinite(out[name]) for name in _FIELDS], axis=0)
+    for i in np.flatnonzero(~converged):
+        converged[i] = _refit(out, i, res, idx, getattr(res, "control", None))
     return _result(res, idx, out, converged)
 
 
@@ -376,27 +400,29 @@ def _result(res: RmaResult, idx, out: dict, converged) -> CumulResult:
     )
 
 
+_FIELDS = ("estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "Q", "Q_p", "tau2", "I2", "H2")
+
+
 def _one_by_one(res: RmaResult, idx, control) -> CumulResult:
     """Each prefix fitted by ``rma``'s own code; a prefix it refuses is a NaN row with
     ``converged`` False (metafor's NA)."""
-    names = ("estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "Q", "Q_p", "tau2", "I2", "H2")
-    out = {name: np.full(res.k, np.nan) for name in names}
-    converged = np.zeros(res.k, dtype=bool)
-    y, v = res.yi[idx], res.vi[idx]
-    for i in range(res.k):
-        try:
-            fit = _fit(
-                y[: i + 1],
-                v[: i + 1],
-                np.ones((i + 1, 1)),
-                res.model,
-                res.test,
-                res.level,
-                control=control,
-            )
-        except ValueError:  # ConvergenceError included
-            continue
-        for name in names:
-            out[name][i] = getattr(fit, name)
-        converged[i] = True
+    out = {name: np.full(res.k, np.nan) for name in _FIELDS}
+    converged = np.array([_refit(out, i, res, idx, control) for i in range(res.k)], dtype=bool)
     return _result(res, idx, out, converged)
+
+
+def _refit(out: dict, i: int, res: RmaResult, idx, control) -> bool:
+    """Fill row i with ``rma``'s fit of the first i + 1 studies; NaN and False if refused."""
+    y, v = res.yi[idx[: i + 1]], res.vi[idx[: i + 1]]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            fit = _fit(y, v, np.ones((i + 1, 1)), res.model, res.test, res.level, control=control)
+        values = {name: float(getattr(fit, name)) for name in _FIELDS}
+    except ValueError:  # ConvergenceError included
+        values = {}
+    # Q, I^2 and H^2 are NaN by definition when a study has vi = 0 (metafor: NA)
+    ok = bool(values) and all(np.isfinite(values[name]) for name in _FIELDS[:6])
+    for name in _FIELDS:
+        out[name][i] = values[name] if ok else np.nan
+    return ok

@@ -40,7 +40,7 @@ def _running_rss(y, w) -> np.ndarray:
     s = np.cumsum(w)
     mean = np.cumsum(w * y) / s
     inc = np.zeros_like(y)
-    inc[1:] = w[1:] * s[:-1] / s[1:] * (y[1:] - mean[:-1]) ** 2
+    inc[1:] = w[1:] * (s[:-1] / s[1:]) * (y[1:] - mean[:-1]) ** 2
     return np.maximum(np.cumsum(inc), 0.0)
 
 
@@ -72,7 +72,11 @@ class PrefixSums:
         w0 = 1 / v
         self.q_fe = _running_rss(y, w0)
         self.s1_fe = self.plain[0, :, 0]
-        self.s2_fe = np.cumsum(w0 * w0)
+        # sum(w^2) / sum(w) through w / max(w): no overflow for variances near 1e-300
+        top = w0.max()
+        with np.errstate(over="ignore"):
+            self.s2_fe = np.cumsum(w0 * w0)
+        self.s2_over_s1 = top * np.cumsum((w0 / top) ** 2) / np.cumsum(w0 / top)
         self.rss_unweighted = _running_rss(y, np.ones_like(y))
         self.sum_v = np.cumsum(v)
         self.vmin = float(v.min())
@@ -113,6 +117,13 @@ class PrefixSums:
         todo = np.flatnonzero(~zero)
         if todo.size == 0:
             return out
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            # non-finite sums (variances hundreds of decades apart) reach the caller,
+            # which refits those prefixes one by one
+            self._series(out, t, rows, todo, powers)
+        return out
+
+    def _series(self, out, t, rows, todo, powers) -> None:
         cell = self._cell(t[todo])
         for g in np.unique(cell):
             in_cell = todo[cell == g]
@@ -124,7 +135,6 @@ class PrefixSums:
             for band in np.unique(band_of):
                 sel = in_cell[band_of == band]
                 self._expand(out, sel, rows[sel], t[sel], sc, table, powers)
-        return out
 
     def _expand(self, out, sel, r, t, sc, table, powers) -> None:
         """The series for the prefixes ``r`` (positions ``sel`` in ``out``) of one cell."""

@@ -131,6 +131,28 @@ NAN_ALLOWED = {
         "QM": lambda r: r.mixed is None,
         "QM_p": lambda r: r.mixed is None,
     },
+    # A prefix rma refuses (one study of variance 0) is a row of NaN, as metafor's NA.
+    "CumulResult": {
+        f: (
+            lambda r, f=f: (
+                not r.converged.all() or (f in ("Q", "Q_p", "I2", "H2") and _input_vi_zero())
+            )
+        )
+        for f in (
+            "estimate",
+            "se",
+            "zval",
+            "pval",
+            "ci_lb",
+            "ci_ub",
+            "Q",
+            "Q_p",
+            "tau2",
+            "I2",
+            "H2",
+        )
+    },
+    "PredictResult": {"ddf": lambda r: True},  # NaN for a z test, t df otherwise
     "MHResult": {
         **{f: (lambda r: r.measure != "OR") for f in ("CMH", "CMH_p", "CO", "CO_p")},
         **{f: (lambda r: r.measure != "OR" or r.k_yi < 2) for f in ("BD", "BD_p", "TA", "TA_p")},
@@ -256,6 +278,12 @@ def _calls_for(name, fn):
             calls.append((label, (), accepted))
             s1 = {key: val for key, val in accepted.items() if key not in ("q1", "q3")}
             calls.append((f"{label}-S1", (), s1))
+        return calls
+    if first == "steps":
+        calls = []
+        for label, res in FITS:
+            if res.int_only and res.measure is not None:
+                calls.append((label, (meta.cumul(res),), {}))
         return calls
     if first == "fig":
         res = meta.rma(*STUDIES["k2"])
