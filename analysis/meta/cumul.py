@@ -9,7 +9,10 @@ expansion (see ``PrefixSums``); tau^2 comes from prefix sums for the closed-form
 estimators, and from Fisher scoring (Newton's method for Paule-Mandel) run on all
 prefixes together for the iterative ones. A prefix whose iteration has not settled is
 finished on its own by Brent's method, and metafor's check that the likelihood at
-tau^2 = 0 is not higher is applied where it can matter.
+tau^2 = 0 is not higher is applied where it can matter. The data are scaled as for
+``rma``'s estimators; a prefix whose sums still leave double precision, every prefix
+when a study has vi = 0, and every prefix of a fit with ``control={"maxiter": ...}`` are
+fitted one by one by ``rma``'s own code.
 """
 
 from __future__ import annotations
