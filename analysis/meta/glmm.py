@@ -37,6 +37,7 @@ from scipy.special import expit, gammaln, logsumexp, xlogy
 from scipy.stats import chi2, norm
 
 from .errors import ConvergenceError
+from .heterogeneity_q import QHeterogeneityFields
 
 __all__ = ["GLMMResult", "rma_glmm"]
 
@@ -48,7 +49,7 @@ _H_STEP = 1e-3
 
 
 @dataclass(frozen=True)
-class GLMMResult:
+class GLMMResult(QHeterogeneityFields):
     """Fit of :func:`rma_glmm`, with metafor's names for what ``rma.glmm`` reports.
 
     ``Q``, ``Q_df`` and ``Q_p`` repeat the Wald-type heterogeneity test so plotting code
