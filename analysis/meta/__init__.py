@@ -22,11 +22,15 @@ from .conversions import (
 from .effect_sizes import MEASURES, EffectSizes, escalc
 from .errors import ConvergenceError
 from .glmm import GLMMResult, rma_glmm
+from .glmm_subgroups import GLMMSubgroupResult, glmm_subgroup
+from .heterogeneity_q import QHeterogeneity, q_heterogeneity
 from .influence import InfluenceResult, Leave1outResult, influence, leave1out, outliers
 from .mantel_haenszel import MHResult, rma_mh
 from .model import rma
 from .peto import PetoResult, rma_peto
 from .plots import forest_plot, funnel_plot, save_figure
+from .prediction_interval import PI_TYPES
+from .proportion_ci import ProportionCI, clopper_pearson, proportion_ci, wilson
 from .results import RmaResult, Transformed
 from .small_study import RankTest, RegressionTest, harbord, peters, ranktest, regtest
 from .subgroups import SubgroupResult, subgroup
@@ -38,11 +42,15 @@ __all__ = [
     "ConvergenceError",
     "EffectSizes",
     "GLMMResult",
+    "GLMMSubgroupResult",
     "InfluenceResult",
     "Leave1outResult",
     "MHResult",
     "MeanSD",
+    "PI_TYPES",
     "PetoResult",
+    "ProportionCI",
+    "QHeterogeneity",
     "RankTest",
     "RegressionTest",
     "RmaResult",
@@ -50,9 +58,11 @@ __all__ = [
     "Transformed",
     "TrimfillResult",
     "back_transform",
+    "clopper_pearson",
     "escalc",
     "forest_plot",
     "funnel_plot",
+    "glmm_subgroup",
     "harbord",
     "hozo",
     "hozo_mean",
@@ -63,6 +73,8 @@ __all__ = [
     "median_to_mean_sd",
     "outliers",
     "peters",
+    "proportion_ci",
+    "q_heterogeneity",
     "ranktest",
     "regtest",
     "rma",
@@ -76,4 +88,5 @@ __all__ = [
     "trimfill",
     "wan_mean",
     "wan_sd",
+    "wilson",
 ]
