@@ -264,13 +264,12 @@ def wald_table(beta, vb, level: float) -> dict:
         "ci_lb_beta": beta - crit * se,
         "ci_ub_beta": beta + crit * se,
     }
-    p = beta.size
-    if p > 1:
-        b = beta[1:]
-        qm = float(b @ np.linalg.solve(vb[1:, 1:], b))
-        out.update(QM=qm, QM_df=p - 1, QM_p=float(chdtrc(p - 1, qm)))
-    else:
-        out.update(QM=np.nan, QM_df=0, QM_p=np.nan)
+    # As metafor: the omnibus test leaves out the intercept, unless it is the only
+    # coefficient (then QM = z^2 of the intercept).
+    btt = slice(1, None) if beta.size > 1 else slice(None)
+    b = beta[btt]
+    qm = float(b @ np.linalg.solve(vb[btt, btt], b))
+    out.update(QM=qm, QM_df=b.size, QM_p=float(chdtrc(b.size, qm)))
     return out
 
 
