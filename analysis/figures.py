@@ -12,7 +12,7 @@ import io
 import numpy as np
 from django.db import transaction
 
-from analysis import meta
+from analysis import meta, pooling
 from analysis.compute import fit_kwargs
 from analysis.run_integrity import run_integrity
 
@@ -55,8 +55,46 @@ def _subgroup_fit(results: dict, res, yi, vi, labels):
     )
 
 
+def _counts(results: dict, labels) -> dict:
+    """The studies' escalc inputs (events and totals), for the count-based models and the
+    proportion intervals."""
+    return pooling.counts_of([s["inputs"] for s in results["studies"]])
+
+
+def _forest_options(results: dict, counts: dict) -> dict:
+    spec = results["spec"]
+    options = {"i2": spec.get("i2_convention", "tau2")}
+    if "xi" in counts and spec["measure"] in ("PR", "PLN", "PLO", "PAS", "PFT"):
+        options.update(xi=counts["xi"], study_ci=spec.get("study_ci", "clopper-pearson"))
+    return options
+
+
+def _other_forest(results: dict, labels):
+    """Forest plot of a Mantel-Haenszel, Peto or GLMM analysis, refitted from the counts."""
+    spec = results["spec"]
+    counts = _counts(results, labels)
+    main = pooling.with_labels(pooling.fit(spec, counts, labels), counts, labels)
+    options = _forest_options(results, counts)
+    if spec["measure"] == "PLO":
+        options.pop("xi", None)  # a GLMM fit carries its own counts
+    sub = results.get("subgroups") or {}
+    subgroups = None
+    if "groups" in sub and len(sub["groups"]) >= 2:
+        index = {label: i for i, label in enumerate(labels)}
+        keep = [index[label] for label in sub["studies"]]
+        part = {n: v[keep] for n, v in counts.items()}
+        subgroups = pooling.subgroups(spec, part, sub["studies"], sub["labels"])
+        if len(keep) != len(labels):
+            main = pooling.with_labels(
+                pooling.fit(spec, part, sub["studies"]), part, sub["studies"]
+            )
+    return meta.forest_plot(main, subgroups=subgroups, **options)
+
+
 def figure(results: dict, kind: str):
     res, yi, vi, labels = _fit(results)
+    if kind == "forest" and pooling.pooling_of(results["spec"]) != "iv":
+        return _other_forest(results, labels)
     if kind == "forest":
         subgroups = _subgroup_fit(results, res, yi, vi, labels)
         if subgroups is not None and len(sub_labels := results["subgroups"]["studies"]) != len(
@@ -73,7 +111,11 @@ def figure(results: dict, kind: str):
                 ni=res.ni[keep],
                 **fit_kwargs(results["spec"]),
             )
-        return meta.forest_plot(res, subgroups=subgroups)
+        options = _forest_options(results, _counts(results, labels))
+        if subgroups is not None and "xi" in options:
+            keep = [labels.index(lab) for lab in results["subgroups"]["studies"]]
+            options["xi"] = options["xi"][keep] if len(keep) != len(labels) else options["xi"]
+        return meta.forest_plot(res, subgroups=subgroups, **options)
     tf = None
     if "trimfill" in results["spec"]["small_study_tests"] and res.k >= 3:
         try:
