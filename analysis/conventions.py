@@ -49,6 +49,8 @@ PI_NAMES = {
     "t": "prediction interval t(k−p)",
     "hts": "prediction interval t(k−2)",
 }
+# Short forms for table cells.
+PI_SHORT = {"z": "z", "t": "t(k−p)", "hts": "t(k−2)"}
 STUDY_CI_CHOICES = [
     ("clopper-pearson", "Clopper–Pearson (exact), as R's meta"),
     ("wilson", "Wilson score"),

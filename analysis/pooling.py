@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from analysis import meta
-from analysis.conventions import I2_NAMES, PI_NAMES, POOLING_NAMES, pi_type
+from analysis.conventions import I2_NAMES, PI_NAMES, PI_SHORT, POOLING_NAMES, pi_type
 from analysis.meta.glmm_subgroups import q_between
 from analysis.meta.plots._common import i2_from_tau2
 
@@ -120,12 +120,15 @@ def conventions(res, spec: dict) -> dict:
         "I2_shown_ci_lb": _f(lb),
         "I2_shown_ci_ub": _f(ub),
         "I2_label": "from Q" if q_based else "from τ²",
+        # What the fit's own "I2" is, whichever is shown.
+        "I2_source": "from τ²" if i2_from_tau2(res) else "from Q",
         "I2_name": I2_NAMES["Q"] if q_based else I2_NAMES["tau2"],
         "pooling": pooling_of(spec),
         "model_name": POOLING_NAMES[pooling_of(spec)],
         "common_effect": pooling_of(spec) in COMMON_EFFECT or model_code(res) == "FE",
         "pi_type": pi,
         "pi_name": PI_NAMES.get(pi, ""),
+        "pi_short": PI_SHORT.get(pi, ""),
     }
 
 
