@@ -85,11 +85,13 @@ def logistic_fit(x, n, X) -> tuple[np.ndarray, np.ndarray, float]:
         current = new
     else:
         raise ConvergenceError("the logistic regression did not converge (separated data?)")
-    if np.max(np.abs(beta)) > 30:
+    p = expit(X @ beta)
+    # Coefficients running off to infinity show as fitted probabilities of exactly 0 or 1
+    # (the scale of the moderators does not matter to this check).
+    if np.any((p < 1e-12) | (p > 1 - 1e-12)):
         raise ConvergenceError(
             "the logistic regression has no finite estimate: the events separate the data"
         )
-    p = expit(X @ beta)
     info = X.T @ (X * (n * p * (1 - p))[:, None])
     return beta, np.linalg.inv(info), current
 

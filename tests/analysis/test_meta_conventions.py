@@ -286,3 +286,20 @@ def test_glmm_refuses_unknown_method_and_too_few_studies():
         rma_glmm([3, 4], [10, 12], mods=[1.0, 2.0])
     with pytest.raises(ValueError, match="collinear"):
         rma_glmm([3, 4, 5], [10, 12, 14], mods=[1.0, 1.0, 1.0])
+
+
+def test_glmm_common_effect_is_invariant_to_shifting_a_moderator():
+    years = np.array([2000.0, 2005, 2010, 2012])
+    x, n = [2, 3, 5, 6], [10, 12, 9, 11]
+    raw = rma_glmm(x, n, method="FE", mods=years)
+    centred = rma_glmm(x, n, method="FE", mods=years - years.mean())
+    assert raw.beta[1] == pytest.approx(centred.beta[1], rel=1e-9)
+    assert raw.beta[0] + raw.beta[1] * years.mean() == pytest.approx(centred.beta[0], rel=1e-9)
+    assert raw.se_beta[1] == pytest.approx(centred.se_beta[1], rel=1e-8)
+
+
+def test_glmm_common_effect_refuses_separated_data():
+    from analysis.meta import ConvergenceError
+
+    with pytest.raises(ConvergenceError, match="separated"):
+        rma_glmm([0, 0, 0], [10, 12, 9], method="FE")
