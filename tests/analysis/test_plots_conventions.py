@@ -88,3 +88,10 @@ def test_mantel_haenszel_and_peto_plots_are_common_effect_with_i2_from_q():
         heterogeneity = next(t for t in shown if t.startswith("Heterogeneity"))
         assert heterogeneity.startswith(f"Heterogeneity: I\u00b2 from Q = {res.I2:.1f}%")
         assert np.isfinite(res.I2_Q)
+
+
+def test_prediction_interval_row_names_a_t_critical_value():
+    es = escalc("PLO", xi=XI, ni=NI, slab=SLAB)
+    assert "Prediction interval" in texts(forest_plot(rma(es)))
+    assert "Prediction interval, t(k\u22122)" in texts(forest_plot(rma(es, pi_type="hts")))
+    assert "Prediction interval, t(k\u2212p)" in texts(forest_plot(rma(es, test="knha")))

@@ -167,11 +167,11 @@ def test_glmm_of_proportions_with_hts_interval_and_clopper_pearson(team, bcg, cl
     assert (first["ci_lb"], first["ci_ub"]) == (cp.ci_lb[0], cp.ci_ub[0])
     html = client_for(team.rev1).get(url("detail", team.review, analysis.pk)).content.decode()
     assert "Model: GLMM (random effects)." in html
-    assert "The prediction interval t(k−2) (Higgins, Thompson &amp; Spiegelhalter 2009)." in html
+    assert "Prediction interval t(k−2) (Higgins, Thompson &amp; Spiegelhalter 2009)." in html
     assert '<small class="muted pi-type">t(k−2)</small>' in html
     svg = client_for(team.rev1).get(url("plot", team.review, analysis.pk, "forest", "svg"))
     text = b"".join(svg.streaming_content if svg.streaming else [svg.content]).decode()
-    assert "Clopper–Pearson" in text and "GLMM" in text
+    assert "Clopper–Pearson" in text and "GLMM" in text and "Prediction interval, t(k−2)" in text
 
 
 def test_common_effect_glmm(team, bcg):

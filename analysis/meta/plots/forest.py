@@ -102,6 +102,10 @@ def _model_label(res) -> str:
     return f"Random-effects model ({model})" if model else "Random-effects model"
 
 
+# The critical value of a prediction interval other than the normal one, named on the plot.
+_PI_SUFFIX = {"t": ", t(k\u2212p)", "hts": ", t(k\u22122)"}
+
+
 def _pooled_rows(
     res,
     scale: Scale,
@@ -133,7 +137,9 @@ def _pooled_rows(
         rows.append(
             _Row(
                 "pi",
-                ("   " if indent else "") + "Prediction interval",
+                ("   " if indent else "")
+                + "Prediction interval"
+                + _PI_SUFFIX.get(getattr(res, "pi_type", None), ""),
                 np.nan,
                 plb,
                 pub,
