@@ -125,6 +125,8 @@ def _studies(data: DataSet, es, res, level: float, spec: dict | None = None) -> 
                 "conversions": list(row.conversions),
             }
         )
+        if proportions is not None:
+            out[-1]["ci_label"] = meta.proportion_ci_label(proportions.method)
     return out
 
 

@@ -30,7 +30,13 @@ from .model import rma
 from .peto import PetoResult, rma_peto
 from .plots import forest_plot, funnel_plot, save_figure
 from .prediction_interval import PI_TYPES
-from .proportion_ci import ProportionCI, clopper_pearson, proportion_ci, wilson
+from .proportion_ci import (
+    ProportionCI,
+    clopper_pearson,
+    proportion_ci,
+    proportion_ci_label,
+    wilson,
+)
 from .results import RmaResult, Transformed
 from .small_study import RankTest, RegressionTest, harbord, peters, ranktest, regtest
 from .subgroups import SubgroupResult, subgroup
@@ -74,6 +80,7 @@ __all__ = [
     "outliers",
     "peters",
     "proportion_ci",
+    "proportion_ci_label",
     "q_heterogeneity",
     "ranktest",
     "regtest",

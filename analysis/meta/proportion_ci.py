@@ -24,7 +24,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import betaincinv, ndtri
 
-__all__ = ["PROPORTION_CI_METHODS", "ProportionCI", "clopper_pearson", "proportion_ci", "wilson"]
+__all__ = [
+    "PROPORTION_CI_METHODS",
+    "ProportionCI",
+    "clopper_pearson",
+    "proportion_ci",
+    "proportion_ci_label",
+    "wilson",
+]
 
 PROPORTION_CI_METHODS = ("clopper-pearson", "wilson")
 PROPORTION_CI_LABELS = {
@@ -113,3 +120,8 @@ def proportion_ci(xi, ni, method: str = "clopper-pearson", level: float = 95) ->
         f"unknown proportion interval {method!r}; expected one of "
         f"{', '.join(PROPORTION_CI_METHODS)}"
     )
+
+
+def proportion_ci_label(method: str) -> str:
+    """The interval's name as pages and plots show it."""
+    return PROPORTION_CI_LABELS[method]

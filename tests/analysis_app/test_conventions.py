@@ -169,6 +169,7 @@ def test_glmm_of_proportions_with_hts_interval_and_clopper_pearson(team, bcg, cl
     assert "Model: GLMM (random effects)." in html
     assert "Prediction interval t(k−2) (Higgins, Thompson &amp; Spiegelhalter 2009)." in html
     assert '<small class="muted pi-type">t(k−2)</small>' in html
+    assert "Estimate [CI, Clopper–Pearson (exact)]" in html
     svg = client_for(team.rev1).get(url("plot", team.review, analysis.pk, "forest", "svg"))
     text = b"".join(svg.streaming_content if svg.streaming else [svg.content]).decode()
     assert "Clopper–Pearson" in text and "GLMM" in text and "Prediction interval, t(k−2)" in text
