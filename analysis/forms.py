@@ -14,6 +14,8 @@ from analysis.conditions import (
     parse_variants,
     variant_text,
 )
+from analysis.forms_conventions import FIELDSET as CONVENTIONS_FIELDSET
+from analysis.forms_conventions import ConventionFields
 from analysis.models import (
     CONVERSION_CHOICES,
     MEASURE_CHOICES,
@@ -27,7 +29,7 @@ from analysis.services import EDITABLE
 PRESETS = (PRESET_ABSTRACTS, PRESET_RETROSPECTIVE, PRESET_OUTLIERS)
 
 
-class AnalysisForm(forms.Form):
+class AnalysisForm(ConventionFields, forms.Form):
     name = forms.CharField(max_length=200)
     outcome = forms.CharField(max_length=60, help_text="Key of the outcome in the extraction form.")
     timepoint = forms.CharField(max_length=60, required=False)
@@ -121,6 +123,7 @@ class AnalysisForm(forms.Form):
             ),
         ),
         ("Small-study effects", ("small_study_tests",)),
+        CONVENTIONS_FIELDSET,
         ("Presentation", ("favours_left", "favours_right", "null_value")),
     )
 
