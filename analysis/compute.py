@@ -18,6 +18,7 @@ from analysis.collect import DataSet
 from analysis.measures import MEASURE_INPUTS
 
 NO_STUDIES = "No study has locked data for this analysis yet."
+VARIANT_DROPS_ALL = "This sensitivity analysis leaves out every study."
 TWO_BY_TWO_ONLY = "Needs 2×2 data (a binary outcome in two arms)."
 NO_VALUES = "No study reports this field."
 
@@ -165,7 +166,7 @@ def _variant(spec: dict, variant: dict, data: DataSet | None, main: DataSet, res
         kept = {r.study_id for r in data.rows}
         out["dropped"] = [r.label for r in main.rows if r.study_id not in kept]
     if data.k == 0:
-        return {**out, "error": NO_STUDIES}
+        return {**out, "error": VARIANT_DROPS_ALL}
     es = effect_sizes(spec["measure"], data)
     out["pooled"] = pooled(meta.rma(es, **fit_kwargs(spec)))
     return out

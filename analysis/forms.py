@@ -1,9 +1,15 @@
-"""The analysis editor: plain fields, with sensitivity variants and exclusions as text."""
+"""The analysis editor.
+
+Outcome, arms, time point, subgroup field and the presets' fields are chosen from what the
+locked data hold (``analysis.availability``), never typed; conditions stay text, one per
+line, and each field they name must be one the locked data have.
+"""
 
 from __future__ import annotations
 
 from django import forms
 
+from analysis.availability import IN_WHERE, Availability, missing_label
 from analysis.conditions import (
     OUTLIERS,
     PRESET_ABSTRACTS,
@@ -14,6 +20,7 @@ from analysis.conditions import (
     parse_variants,
     variant_text,
 )
+from analysis.measures import MEASURE_INPUTS
 from analysis.models import (
     CONVERSION_CHOICES,
     MEASURE_CHOICES,
@@ -21,24 +28,47 @@ from analysis.models import (
     RE_METHOD_CHOICES,
     SMALL_STUDY_TESTS,
     TEST_CHOICES,
+    Analysis,
 )
 from analysis.services import EDITABLE
 
 PRESETS = (PRESET_ABSTRACTS, PRESET_RETROSPECTIVE, PRESET_OUTLIERS)
+# Where a preset's field is chosen, for an error about it.
+PRESET_FIELDS = {PRESET_ABSTRACTS: "abstracts_field", PRESET_RETROSPECTIVE: "design_field"}
+# What a selection is checked against the locked data with.
+SELECTION = (
+    "outcome",
+    "timepoint",
+    "arm1",
+    "arm2",
+    "measure",
+    "conversion",
+    "assumed_correlation",
+    "subgroup_field",
+    "exclude",
+)
 
 
 class AnalysisForm(forms.Form):
     name = forms.CharField(max_length=200)
-    outcome = forms.CharField(max_length=60, help_text="Key of the outcome in the extraction form.")
-    timepoint = forms.CharField(max_length=60, required=False)
+    outcome = forms.CharField(
+        max_length=60,
+        widget=forms.Select,
+        help_text="Outcomes of the locked form versions, each with the locked studies that have data for it.",
+    )
+    timepoint = forms.CharField(label="Time point", max_length=60, required=False, widget=forms.Select)
     arm1 = forms.CharField(
-        label="Experimental arm (or the single group)", max_length=60, required=False
+        label="Experimental arm (or the single group)",
+        max_length=60,
+        required=False,
+        widget=forms.Select,
     )
     arm2 = forms.CharField(
         label="Control arm",
         max_length=60,
         required=False,
-        help_text="Empty for measures of one group (proportions, single means, mean change).",
+        widget=forms.Select,
+        help_text="None for measures of one group (proportions, single means, mean change).",
     )
     measure = forms.ChoiceField(label="Effect measure", choices=MEASURE_CHOICES)
     method = forms.ChoiceField(label="Model", choices=METHOD_CHOICES, initial="auto")
@@ -61,21 +91,31 @@ class AnalysisForm(forms.Form):
     subgroup_field = forms.CharField(
         max_length=300,
         required=False,
-        help_text="Key of any extraction field, e.g. route or population.",
+        widget=forms.Select,
+        help_text="Any field of the locked form versions, e.g. route or population.",
     )
     exclude = forms.CharField(
         label="Leave out studies where",
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        help_text="One condition per line: field op value, op one of =, !=, contains, <, >.",
+        help_text="One condition per line: field op value, op one of =, !=, contains, <, >; "
+        "the fields are listed below the form.",
     )
     drop_abstracts = forms.BooleanField(label=PRESET_ABSTRACTS, required=False)
     abstracts_field = forms.CharField(
-        label="Publication type field", max_length=300, required=False, initial="publication_type"
+        label="Publication type field",
+        max_length=300,
+        required=False,
+        initial="publication_type",
+        widget=forms.Select,
     )
     drop_retrospective = forms.BooleanField(label=PRESET_RETROSPECTIVE, required=False)
     design_field = forms.CharField(
-        label="Study design field", max_length=300, required=False, initial="design"
+        label="Study design field",
+        max_length=300,
+        required=False,
+        initial="design",
+        widget=forms.Select,
     )
     drop_outliers = forms.BooleanField(
         label=PRESET_OUTLIERS,
@@ -111,6 +151,43 @@ class AnalysisForm(forms.Form):
         ),
         ("Small-study effects", ("small_study_tests",)),
     )
+
+    # Editor field -> (what "nothing" means there, or None when a choice is required).
+    KEY_FIELDS = {
+        "outcome": "Choose an outcome",
+        "arm1": "None (the outcome is not recorded per arm)",
+        "arm2": "None (one group)",
+        "timepoint": "None (the outcome is not recorded per time point)",
+        "subgroup_field": "No subgroups",
+        "abstracts_field": None,
+        "design_field": None,
+    }
+
+    def __init__(self, *args, available: Availability | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.available = available
+        offered = {
+            "outcome": available.outcome_choices() if available else [],
+            "arm1": available.arm_choices() if available else [],
+            "arm2": available.arm_choices() if available else [],
+            "timepoint": available.timepoint_choices() if available else [],
+        }
+        fields = available.field_choices() if available else []
+        for name, empty in self.KEY_FIELDS.items():
+            choices = list(offered.get(name, fields))
+            # A key stored before the editor offered choices, or one the data no longer
+            # hold, stays visible (and is refused at save) rather than silently replaced.
+            current = self._current(name)
+            if current and current not in {key for key, _ in choices}:
+                choices.append((current, missing_label(current)))
+            if empty is not None:
+                choices.insert(0, ("", empty))
+            self.fields[name].widget.choices = choices
+
+    def _current(self, name: str) -> str:
+        if self.is_bound:
+            return str(self.data.get(self.add_prefix(name), "") or "")
+        return str(self.initial.get(name, self.fields[name].initial) or "")
 
     def fieldsets(self):
         return [(legend, [self[name] for name in names]) for legend, names in self.FIELDSETS]
@@ -155,7 +232,41 @@ class AnalysisForm(forms.Form):
         data["sensitivity"] = presets + [
             v for v in data["sensitivity"] if v["label"] not in PRESETS
         ]
+        if self.available is not None:
+            self._refuse_what_is_missing(data)
         return data
+
+    def _refuse_what_is_missing(self, data: dict) -> None:
+        """Refuse a selection the locked data cannot fill, naming what is missing."""
+        available = self.available
+        analysis = Analysis(
+            review=available.review,
+            **{name: data[name] for name in SELECTION if name in data},
+        )
+        for name, message in available.selection_problems(analysis).items():
+            self.add_error(name, message)
+        if data.get("subgroup_field"):
+            problem = available.field_problem(data["subgroup_field"])
+            if problem:
+                self.add_error("subgroup_field", problem)
+        for line, condition in enumerate(data["exclude"], start=1):
+            problem = available.field_problem(condition["field"])
+            if problem:
+                self.add_error("exclude", IN_WHERE.format(message=problem.rstrip("."), where=f"line {line}"))
+        for variant in data["sensitivity"]:
+            for condition in variant.get("conditions", []):
+                problem = available.field_problem(condition["field"])
+                if problem:
+                    where = PRESET_FIELDS.get(variant["label"], "sensitivity")
+                    self.add_error(where, IN_WHERE.format(message=problem.rstrip("."), where=variant["label"]))
+        if self.errors:
+            return
+        spec = MEASURE_INPUTS[analysis.measure]
+        if spec.two_arms != bool(analysis.arm2):
+            return  # the service names the arm to add or leave out
+        collected = available.collect(analysis)
+        if collected.k == 0:
+            self.add_error(None, available.why_empty(analysis, collected))
 
     def values(self) -> dict:
         """The cleaned form as the service's ``values``."""

@@ -85,20 +85,3 @@ def review_statuses(review) -> list[AnalysisStatus]:
         _sync_stale(run, inputs)
         out.append(AnalysisStatus(a, run, inputs, run is not None and run.pk in tampered))
     return out
-
-
-def form_keys(review) -> dict:
-    """Names the editor offers: the current extraction form's outcomes, arms, time points
-    and study-level fields (any cell key may still be typed)."""
-    from extraction.services.forms import current_form
-
-    form = current_form(review)
-    if form is None:
-        return {"outcomes": [], "arms": [], "timepoints": [], "fields": []}
-    schema = form.schema
-    return {
-        "outcomes": [(o["key"], f"{o['name']} ({o['type']})") for o in schema["outcomes"]],
-        "arms": schema["arms"],
-        "timepoints": schema["timepoints"],
-        "fields": [(f["key"], f["label"]) for s in schema["sections"] for f in s["fields"]],
-    }

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from analysis import figures
+from analysis.availability import availability
 from analysis.collect import review_studies
 from analysis.compute import compute
 from analysis.engine import engine_version
@@ -142,9 +143,17 @@ def analysis_run(
     """
     if actor is not None:
         _require_lead(analysis.review, actor)
+    if locked is None:
+        locked = locked_consensus(analysis.review, kind="extraction")
+    if studies is None:
+        studies = review_studies(analysis.review)
     inputs = gather(analysis, locked=locked, studies=studies)
     refuse_tampered(inputs.main.tampered)
     results = compute(analysis.spec(), inputs.main, inputs.variants)
+    if inputs.main.k == 0:
+        # Said precisely: which outcome, arm or time point the locked studies lack.
+        available = availability(analysis.review, locked=locked, studies=studies)
+        results["error"] = available.why_empty(analysis, inputs.main)
     forest = funnel = ""
     if with_figures and figures.has_figures(results):
         forest = figures.render(results, "forest", "svg").decode()

@@ -8,9 +8,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from analysis import services
+from analysis.availability import availability
 from analysis.figures import FORMATS, KINDS
 from analysis.forms import AnalysisForm, initial_for
-from analysis.selectors import analysis_status, form_keys, review_statuses
+from analysis.selectors import analysis_status, review_statuses
 from analysis.tasks import run_all_analyses
 from analysis.views.common import member_review, review_analysis
 from extraction.selectors import locked_consensus
@@ -37,7 +38,7 @@ def analysis_list(request, slug):
 
 
 def _save(request, review, membership, analysis=None):
-    form = AnalysisForm(request.POST)
+    form = AnalysisForm(request.POST, available=availability(review))
     if form.is_valid():
         try:
             if analysis is None:
@@ -72,7 +73,7 @@ def _editor(request, review, membership, form, analysis=None, status=200):
             "membership": membership,
             "form": form,
             "analysis": analysis,
-            "keys": form_keys(review),
+            "available": form.available,
         },
         status=status,
     )
@@ -84,7 +85,7 @@ def analysis_new(request, slug):
     review, membership = member_review(request, slug, lead=True)
     if request.method == "POST":
         return _save(request, review, membership)
-    return _editor(request, review, membership, AnalysisForm())
+    return _editor(request, review, membership, AnalysisForm(available=availability(review)))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -94,9 +95,8 @@ def analysis_edit(request, slug, pk):
     analysis = review_analysis(review, pk)
     if request.method == "POST":
         return _save(request, review, membership, analysis)
-    return _editor(
-        request, review, membership, AnalysisForm(initial=initial_for(analysis)), analysis
-    )
+    form = AnalysisForm(initial=initial_for(analysis), available=availability(review))
+    return _editor(request, review, membership, form, analysis)
 
 
 @require_POST
