@@ -93,6 +93,10 @@ class Analysis(models.Model):
     sensitivity = models.JSONField(default=list, blank=True)
     small_study_tests = models.JSONField(default=list, blank=True)
     position = models.PositiveIntegerField(default=0)
+    # The printable report: None until the lead chooses, and then an analysis goes in only
+    # when its latest run pooled something; a failed or empty one goes in only if chosen.
+    in_report = models.BooleanField("in the report", null=True, blank=True, default=None)
+    report_order = models.PositiveIntegerField("order in the report", default=0)
     # Bumped on every edit so that an edit made on a stale page is refused.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -85,3 +85,40 @@ def review_statuses(review) -> list[AnalysisStatus]:
         _sync_stale(run, inputs)
         out.append(AnalysisStatus(a, run, inputs, run is not None and run.pk in tampered))
     return out
+
+
+LEFT_OUT_NOT_CHOSEN = "left out by the lead"
+LEFT_OUT_NOT_RUN = "not run yet"
+LEFT_OUT_FAILED = "its run pooled nothing ({error})"
+
+
+def in_report(status: AnalysisStatus) -> tuple[bool, str]:
+    """Whether the analysis goes into the printable report, and if not, why.
+
+    The lead's choice decides; until there is one, an analysis goes in when its latest run
+    pooled something, so a failed or empty analysis never slips in unchosen.
+    """
+    chosen = status.analysis.in_report
+    if chosen is not None:
+        return chosen, "" if chosen else LEFT_OUT_NOT_CHOSEN
+    if status.run is None:
+        return False, LEFT_OUT_NOT_RUN
+    if "pooled" not in status.run.results:
+        return False, LEFT_OUT_FAILED.format(error=status.run.results.get("error", ""))
+    return True, ""
+
+
+def report_order(statuses: list[AnalysisStatus]) -> list[AnalysisStatus]:
+    return sorted(statuses, key=lambda s: (s.analysis.report_order, s.analysis.position, s.analysis.pk))
+
+
+def report_statuses(review) -> tuple[list[AnalysisStatus], list[tuple[AnalysisStatus, str]]]:
+    """The analyses of the printable report in the lead's order, and those left out with why."""
+    chosen, left_out = [], []
+    for status in report_order(review_statuses(review)):
+        included, why = in_report(status)
+        if included:
+            chosen.append(status)
+        else:
+            left_out.append((status, why))
+    return chosen, left_out

@@ -30,6 +30,7 @@ STALE_EDIT = "Someone changed this analysis since you opened it; reload the page
 NEEDS_CONTROL_ARM = "This effect measure compares two arms: choose the control arm."
 NEEDS_ONE_ARM = "This effect measure describes one group: leave the control arm empty."
 SAME_ARMS = "The two arms must differ."
+NOT_IN_REVIEW = "Analysis {pk} is not one of this review's analyses."
 
 EDITABLE = (
     "name",
@@ -126,6 +127,39 @@ def analysis_delete(*, analysis: Analysis, actor) -> None:
         old={"name": analysis.name, **analysis.spec()},
     )
     analysis.delete()
+
+
+@transaction.atomic
+def report_arrange(*, review, actor, choices: dict[int, tuple[bool, int]]) -> None:
+    """Set which analyses go into the printable report and in what order.
+
+    ``choices`` maps an analysis id to (in the report, order); an analysis not named keeps
+    its choice. Orders are renumbered 1, 2, ... in the order given (ties by position), so the
+    report reads as the lead arranged it.
+    """
+    _require_lead(review, actor)
+    analyses = {a.pk: a for a in review.analyses.select_for_update().order_by("position", "id")}
+    unknown = [pk for pk in choices if pk not in analyses]
+    if unknown:
+        raise ValidationError(NOT_IN_REVIEW.format(pk=unknown[0]))
+    old = {str(pk): [a.in_report, a.report_order] for pk, a in analyses.items()}
+    ranked = sorted(
+        analyses.values(),
+        key=lambda a: (choices[a.pk][1] if a.pk in choices else a.report_order, a.position, a.pk),
+    )
+    for number, a in enumerate(ranked, start=1):
+        if a.pk in choices:
+            a.in_report = bool(choices[a.pk][0])
+        a.report_order = number
+    Analysis.objects.bulk_update(ranked, ["in_report", "report_order"])
+    audit_record(
+        action="analysis.report_arranged",
+        actor=actor,
+        review=review,
+        obj=review,
+        old=old,
+        new={str(a.pk): [a.in_report, a.report_order] for a in ranked},
+    )
 
 
 def refuse_tampered(tampered) -> None:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", analyses.analysis_new, name="new"),
     path("run/", analyses.run_all, name="run_all"),
     path("report/", report.review_report, name="report"),
+    path("report/arrange/", analyses.report_arrange, name="report_arrange"),
     path("pooled.<str:fmt>", downloads.review_table, name="review_table"),
     path("<int:pk>/", analyses.analysis_detail, name="detail"),
     path("<int:pk>/edit/", analyses.analysis_edit, name="edit"),

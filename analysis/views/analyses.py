@@ -11,7 +11,7 @@ from analysis import services
 from analysis.availability import availability
 from analysis.figures import FORMATS, KINDS
 from analysis.forms import AnalysisForm, initial_for
-from analysis.selectors import analysis_status, review_statuses
+from analysis.selectors import analysis_status, in_report, report_order, review_statuses
 from analysis.tasks import run_all_analyses
 from analysis.views.common import member_review, review_analysis
 from extraction.selectors import locked_consensus
@@ -20,21 +20,44 @@ RAN = "Computed {name} from the locked data."
 RAN_ALL = "Recomputing {count} analyses from the locked data in the background; reload this page in a moment."
 SAVED = "Saved {name}. Run it to see the results."
 DELETED = "Deleted {name}."
+ARRANGED = "Saved which analyses the report shows, and in what order."
+BAD_ORDER = "The order of {name} must be a whole number from 1."
 
 
 @require_safe
 @login_required
 def analysis_list(request, slug):
     review, membership = member_review(request, slug)
+    statuses = review_statuses(review)
     return render(
         request,
         "analysis/list.html",
         {
             "review": review,
             "membership": membership,
-            "statuses": review_statuses(review),
+            "statuses": statuses,
+            "report_rows": [(s, *in_report(s)) for s in report_order(statuses)],
         },
     )
+
+
+@require_POST
+@login_required
+def report_arrange(request, slug):
+    """The lead's choice of analyses for the printable report, from the list page."""
+    review, _ = member_review(request, slug, lead=True)
+    choices = {}
+    for analysis in review.analyses.all():
+        order = request.POST.get(f"order_{analysis.pk}")
+        if order is None:
+            continue  # not on the page the lead submitted: its choice stays
+        if not order.strip().isdigit() or int(order) < 1:
+            messages.error(request, BAD_ORDER.format(name=analysis.name))
+            return redirect("analysis:list", slug=review.slug)
+        choices[analysis.pk] = (f"in_report_{analysis.pk}" in request.POST, int(order))
+    services.report_arrange(review=review, actor=request.user, choices=choices)
+    messages.success(request, ARRANGED)
+    return redirect("analysis:list", slug=review.slug)
 
 
 def _save(request, review, membership, analysis=None):

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_safe
 
 from analysis.figures import FORMATS, KINDS
 from analysis.report import characteristics, risk_of_bias
-from analysis.selectors import review_statuses
+from analysis.selectors import report_statuses
 from analysis.views.common import member_review
 from extraction.selectors import locked_consensus
 
@@ -16,6 +16,7 @@ from extraction.selectors import locked_consensus
 def review_report(request, slug):
     review, membership = member_review(request, slug)
     locked = locked_consensus(review)
+    statuses, left_out = report_statuses(review)
     return render(
         request,
         "analysis/report.html",
@@ -24,7 +25,8 @@ def review_report(request, slug):
             "membership": membership,
             "characteristics": characteristics(review, locked),
             "risk_of_bias": risk_of_bias(locked),
-            "statuses": review_statuses(review),
+            "statuses": statuses,
+            "left_out": left_out,
             "kinds": KINDS,
             "formats": FORMATS,
         },
