@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/run/", analyses.analysis_run, name="run"),
     path("<int:pk>/pooled.<str:fmt>", downloads.table, name="table"),
     path("<int:pk>/data.csv", downloads.dataset, name="dataset"),
-    # After the two above: "pooled.csv" and "data.csv" would also match "<kind>.<fmt>".
+    path("<int:pk>/reproduce.R", downloads.reproduce, name="reproduce"),
+    # After the three above: "pooled.csv", "data.csv" and "reproduce.R" would also match "<kind>.<fmt>".
     path("<int:pk>/<str:kind>.<str:fmt>", downloads.plot, name="plot"),
 ]

@@ -11,6 +11,7 @@ from analysis import services
 from analysis.availability import availability
 from analysis.figures import FORMATS, KINDS
 from analysis.forms import AnalysisForm, initial_for
+from analysis.r_code import csv_name, r_code
 from analysis.selectors import analysis_status, in_report, report_order, review_statuses
 from analysis.tasks import run_all_analyses
 from analysis.views.common import member_review, review_analysis
@@ -168,6 +169,10 @@ def run_all(request, slug):
 def analysis_detail(request, slug, pk):
     review, membership = member_review(request, slug)
     status = analysis_status(review_analysis(review, pk))
+    code = ""
+    if status.run is not None:
+        name = status.analysis.name
+        code = r_code(name=name, results=status.run.results, csv_name=csv_name(name))
     return render(
         request,
         "analysis/detail.html",
@@ -178,6 +183,7 @@ def analysis_detail(request, slug, pk):
             "analysis": status.analysis,
             "run": status.run,
             "results": status.run.results if status.run else None,
+            "r_code": code,
             "kinds": KINDS,
             "formats": FORMATS,
         },

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from analysis.figures import FORMATS, KINDS
+from analysis.r_code import csv_name, r_code
 from analysis.report import characteristics, risk_of_bias
 from analysis.selectors import report_statuses
 from analysis.views.common import member_review
@@ -27,6 +28,11 @@ def review_report(request, slug):
             "risk_of_bias": risk_of_bias(locked),
             "statuses": statuses,
             "left_out": left_out,
+            "appendix": [
+                (s, r_code(name=s.analysis.name, results=s.run.results, csv_name=csv_name(s.analysis.name)))
+                for s in statuses
+                if s.run is not None and "pooled" in s.run.results
+            ],
             "kinds": KINDS,
             "formats": FORMATS,
         },
