@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from analysis.collect import MISSING, NOT_LOCKED, DataSet, collect, review_studies
 from analysis.compute import NO_STUDIES
+from analysis.conditions import condition_text, holds
 from analysis.measures import MEASURE_INPUTS
 from extraction.formspec import cells, display
 from extraction.selectors import LockedData, locked_consensus
@@ -28,6 +29,7 @@ NO_TIMEPOINTS = "No locked study has time point {timepoint!r} for outcome {key!r
 NO_TIMEPOINT = "No locked study has time point {timepoint!r} for outcome {key!r}."
 NO_FIELD = "No locked study has field {key!r}."
 NO_FIELD_VALUE = "No locked study has a value for field {key!r}."
+NO_MATCH = "No locked study has {condition}: the condition leaves out none."
 IN_WHERE = "{message} ({where})."
 NO_COMPLETE = "None of the {n} locked studies has all the data this analysis needs: {detail}."
 MISSING_CELLS = "{count} miss {cells}"
@@ -88,6 +90,8 @@ class Availability:
     fields: dict[str, FieldData] = field(default_factory=dict)
     # Outcome cells by key, with the locked studies that hold a value (conditions may name them).
     outcome_cells: dict[str, set] = field(default_factory=dict)
+    # Every cell's locked value per study, to tell whether a condition meets any study.
+    values: dict[str, dict] = field(default_factory=dict)
 
     # Choices for the editor: (key, label with the count of locked studies).
     def outcome_choices(self) -> list[tuple[str, str]]:
@@ -117,6 +121,22 @@ class Availability:
         if studies is None:
             return NO_FIELD.format(key=key)
         return "" if studies else NO_FIELD_VALUE.format(key=key)
+
+    def condition_problem(self, condition: dict) -> str:
+        """What is wrong with a condition that drops studies: a field the locked data lack,
+        or no locked study meeting it (a typo that would silently drop nothing)."""
+        problem = self.field_problem(condition["field"])
+        if problem:
+            return problem
+        stored = self.values.get(condition["field"], {}).values()
+        if not any(holds(condition, value) for value in stored):
+            return NO_MATCH.format(condition=condition_text(condition))
+        return ""
+
+    def value_suggestions(self, limit: int = 200) -> list[str]:
+        """Values the locked studies hold in study-level fields, for the editor's conditions."""
+        seen = dict.fromkeys(v for f in self.fields.values() for v in f.values)
+        return list(seen)[:limit]
 
     def selection_problems(self, analysis) -> dict[str, str]:
         """Per editor field, what the locked data lack for this selection of outcome, arms
@@ -255,6 +275,7 @@ def availability(review, *, locked: LockedData | None = None, studies=None) -> A
             c = by_key.get(key)
             if c is None or _empty(value):
                 continue
+            out.values.setdefault(c.key, {})[s.study_id] = value
             if not c.component:
                 f = out.fields[c.key]
                 f.studies.add(s.study_id)

@@ -11,11 +11,13 @@ from django import forms
 
 from analysis.availability import IN_WHERE, Availability, missing_label
 from analysis.conditions import (
+    OPS,
     OUTLIERS,
     PRESET_ABSTRACTS,
     PRESET_OUTLIERS,
     PRESET_RETROSPECTIVE,
     condition_text,
+    parse_condition,
     parse_conditions,
     parse_variants,
     variant_text,
@@ -33,6 +35,12 @@ from analysis.models import (
 from analysis.services import EDITABLE
 
 PRESETS = (PRESET_ABSTRACTS, PRESET_RETROSPECTIVE, PRESET_OUTLIERS)
+OP_WORDS = {"=": "equals", "!=": "differs from", "contains": "contains", "<": "is below", ">": "is above"}
+OP_CHOICES = [(op, OP_WORDS[op]) for op in OPS]
+NEEDS_VALUE = "Enter the value to compare {field} with."
+NEEDS_FIELD = "Choose the field this value is compared with."
+NEEDS_LABEL = "Give the new sensitivity analysis a label."
+NOT_A_NUMBER = "'is below' and 'is above' compare numbers; {value!r} is not a number."
 # Where a preset's field is chosen, for an error about it.
 PRESET_FIELDS = {PRESET_ABSTRACTS: "abstracts_field", PRESET_RETROSPECTIVE: "design_field"}
 # What a selection is checked against the locked data with.
@@ -101,6 +109,13 @@ class AnalysisForm(forms.Form):
         help_text="One condition per line: field op value, op one of =, !=, contains, <, >; "
         "the fields are listed below the form.",
     )
+    add_exclude_field = forms.CharField(
+        label="Add a condition: leave out studies where", max_length=300, required=False, widget=forms.Select
+    )
+    add_exclude_op = forms.ChoiceField(label="Comparison", choices=OP_CHOICES, required=False)
+    add_exclude_value = forms.CharField(
+        label="Value", max_length=300, required=False, widget=forms.TextInput(attrs={"list": "field-values"})
+    )
     drop_abstracts = forms.BooleanField(label=PRESET_ABSTRACTS, required=False)
     abstracts_field = forms.CharField(
         label="Publication type field",
@@ -128,6 +143,16 @@ class AnalysisForm(forms.Form):
         required=False,
         help_text="One per line: 'Label: condition; condition' drops the studies meeting any condition.",
     )
+    add_variant_label = forms.CharField(
+        label="Add a sensitivity analysis: its label", max_length=200, required=False
+    )
+    add_variant_field = forms.CharField(
+        label="It leaves out studies where", max_length=300, required=False, widget=forms.Select
+    )
+    add_variant_op = forms.ChoiceField(label="Comparison", choices=OP_CHOICES, required=False)
+    add_variant_value = forms.CharField(
+        label="Value", max_length=300, required=False, widget=forms.TextInput(attrs={"list": "field-values"})
+    )
     small_study_tests = forms.MultipleChoiceField(
         choices=SMALL_STUDY_TESTS, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -141,12 +166,19 @@ class AnalysisForm(forms.Form):
             (
                 "subgroup_field",
                 "exclude",
+                "add_exclude_field",
+                "add_exclude_op",
+                "add_exclude_value",
                 "drop_abstracts",
                 "abstracts_field",
                 "drop_retrospective",
                 "design_field",
                 "drop_outliers",
                 "sensitivity",
+                "add_variant_label",
+                "add_variant_field",
+                "add_variant_op",
+                "add_variant_value",
             ),
         ),
         ("Small-study effects", ("small_study_tests",)),
@@ -161,11 +193,15 @@ class AnalysisForm(forms.Form):
         "subgroup_field": "No subgroups",
         "abstracts_field": None,
         "design_field": None,
+        "add_exclude_field": "Choose a field",
+        "add_variant_field": "Choose a field",
     }
 
     def __init__(self, *args, available: Availability | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.available = available
+        # Conditions built from the chosen field, comparison and value -> their editor field.
+        self._added: dict[int, str] = {}
         offered = {
             "outcome": available.outcome_choices() if available else [],
             "arm1": available.arm_choices() if available else [],
@@ -232,9 +268,44 @@ class AnalysisForm(forms.Form):
         data["sensitivity"] = presets + [
             v for v in data["sensitivity"] if v["label"] not in PRESETS
         ]
+        added = self._chosen_condition(data, "add_exclude")
+        if added:
+            data["exclude"] = [*data["exclude"], added]
+            self._added[id(added)] = "add_exclude_field"
+        added = self._chosen_condition(data, "add_variant")
+        if added:
+            label = (data.get("add_variant_label") or "").strip()
+            if not label:
+                self.add_error("add_variant_label", NEEDS_LABEL)
+            else:
+                variant = {"label": label, "kind": "exclude", "conditions": [added]}
+                data["sensitivity"] = [*data["sensitivity"], variant]
+                self._added[id(added)] = "add_variant_field"
+        if self.errors:
+            return data
         if self.available is not None:
             self._refuse_what_is_missing(data)
         return data
+
+    def _chosen_condition(self, data: dict, prefix: str) -> dict | None:
+        """The condition built from a chosen field, comparison and value, if any."""
+        field = data.get(f"{prefix}_field") or ""
+        value = (data.get(f"{prefix}_value") or "").strip()
+        op = data.get(f"{prefix}_op") or "="
+        if not field:
+            if value:
+                self.add_error(f"{prefix}_field", NEEDS_FIELD)
+            return None
+        if not value:
+            self.add_error(f"{prefix}_value", NEEDS_VALUE.format(field=field))
+            return None
+        if op in ("<", ">"):
+            try:
+                parse_condition(f"{field} {op} {value}")
+            except ValueError:
+                self.add_error(f"{prefix}_value", NOT_A_NUMBER.format(value=value))
+                return None
+        return {"field": field, "op": op, "value": value}
 
     def _refuse_what_is_missing(self, data: dict) -> None:
         """Refuse a selection the locked data cannot fill, naming what is missing."""
@@ -250,14 +321,16 @@ class AnalysisForm(forms.Form):
             if problem:
                 self.add_error("subgroup_field", problem)
         for line, condition in enumerate(data["exclude"], start=1):
-            problem = available.field_problem(condition["field"])
-            if problem:
+            problem = available.condition_problem(condition)
+            if problem and id(condition) in self._added:
+                self.add_error(self._added[id(condition)], problem)
+            elif problem:
                 self.add_error("exclude", IN_WHERE.format(message=problem.rstrip("."), where=f"line {line}"))
         for variant in data["sensitivity"]:
             for condition in variant.get("conditions", []):
-                problem = available.field_problem(condition["field"])
+                problem = available.condition_problem(condition)
                 if problem:
-                    where = PRESET_FIELDS.get(variant["label"], "sensitivity")
+                    where = self._added.get(id(condition)) or PRESET_FIELDS.get(variant["label"], "sensitivity")
                     self.add_error(where, IN_WHERE.format(message=problem.rstrip("."), where=variant["label"]))
         if self.errors:
             return

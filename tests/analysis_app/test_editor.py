@@ -247,3 +247,67 @@ def test_the_choices_are_the_leads(locked, client_for):
     assert client_for(locked.rev1).get(url("new", locked.review)).status_code == 403
     assert _post(client_for(locked.rev1), locked.review).status_code == 403
     assert client_for(locked.outsider).get(url("new", locked.review)).status_code == 404
+
+
+def test_conditions_are_built_by_choosing_a_field_and_a_value(locked, client_for):
+    client = client_for(locked.lead)
+    page = _page(client.get(url("new", locked.review)))
+    assert '<select name="add_exclude_field"' in page and '<select name="add_variant_field"' in page
+    assert '<option value="Conference abstract">' in page  # a value the locked studies hold
+    response = _post(
+        client,
+        locked.review,
+        add_exclude_field="publication_type",
+        add_exclude_op="contains",
+        add_exclude_value="abstract",
+        add_variant_label="Intravenous only",
+        add_variant_field="route",
+        add_variant_op="!=",
+        add_variant_value="IV",
+    )
+    assert response.status_code == 302
+    saved = Analysis.objects.get(name="Complete response")
+    assert saved.exclude == [{"field": "publication_type", "op": "contains", "value": "abstract"}]
+    assert saved.sensitivity == [
+        {
+            "label": "Intravenous only",
+            "kind": "exclude",
+            "conditions": [{"field": "route", "op": "!=", "value": "IV"}],
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("over", "message"),
+    [
+        (
+            {"add_exclude_field": "route", "add_exclude_value": "IM"},
+            "No locked study has route = IM: the condition leaves out none.",
+        ),
+        (
+            {"exclude": "route = IX"},
+            "No locked study has route = IX: the condition leaves out none (line 1).",
+        ),
+        ({"add_exclude_value": "IV"}, "Choose the field this value is compared with."),
+        ({"add_exclude_field": "route"}, "Enter the value to compare route with."),
+        (
+            {"add_variant_field": "route", "add_variant_value": "IV"},
+            "Give the new sensitivity analysis a label.",
+        ),
+        (
+            {"add_exclude_field": "route", "add_exclude_op": "<", "add_exclude_value": "IV"},
+            "'is below' and 'is above' compare numbers; 'IV' is not a number.",
+        ),
+    ],
+)
+def test_a_condition_that_meets_no_locked_study_or_is_incomplete_is_refused(
+    locked, client_for, over, message
+):
+    response = _post(client_for(locked.lead), locked.review, **over)
+    assert response.status_code == 400
+    assert message in _page(response)
+
+
+def test_a_chosen_value_meets_studies_whatever_its_case(locked, client_for):
+    over = {"add_variant_label": "SC", "add_variant_field": "route", "add_variant_value": "sc "}
+    assert _post(client_for(locked.lead), locked.review, **over).status_code == 302
