@@ -115,6 +115,14 @@ class Availability:
             for f in self.fields.values()
         ]
 
+    def counts_by_outcome(self) -> dict:
+        """Per outcome, its arms and time points with their locked-study counts (for the
+        editor's script)."""
+        return {
+            o.key: {"arms": dict(o.arm_counts()), "timepoints": dict(o.timepoint_counts())}
+            for o in self.outcomes.values()
+        }
+
     def field_problem(self, key: str) -> str:
         data = self.fields.get(key)
         studies = data.studies if data is not None else self.outcome_cells.get(key)

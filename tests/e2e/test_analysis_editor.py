@@ -31,7 +31,10 @@ def test_lead_builds_an_analysis_from_the_form_runs_it_and_finds_it_in_the_repor
     ]
     page.get_by_label("Name").fill(NAME)
     outcome.select_option("tb")
-    page.get_by_label("Experimental arm (or the single group)").select_option("BCG")
+    arm1 = page.get_by_label("Experimental arm (or the single group)")
+    # Once the outcome is chosen, the arms count that outcome's locked data.
+    assert "BCG: 13 locked studies with tb" in arm1.locator("option").all_inner_texts()
+    arm1.select_option("BCG")
     page.get_by_label("Control arm").select_option("Control")
     page.get_by_label("Effect measure").select_option("RD")
     page.get_by_label("Model:", exact=True).select_option("DL")
