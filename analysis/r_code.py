@@ -53,6 +53,8 @@ META_CALLS = {
     "PFT": ("metaprop", "PFT", ("xi", "ni")),
     "MN": ("metamean", "MRAW", ("ni", "mi", "sdi")),
 }
+# metagen's label for the measures it pools from yi and vi (OR: shown back-transformed).
+META_GEN_SM = {"PETO": "OR"}
 
 _SYNTACTIC = re.compile(r"^[A-Za-z][A-Za-z0-9._]*$")
 
@@ -175,6 +177,34 @@ def _sensitivity(spec: dict, results: dict, lines: list[str]) -> None:
     lines.append("res_sens")
 
 
+def _small_study(results: dict, lines: list[str]) -> None:
+    tests = results.get("small_study") or {}
+    calls = []
+    egger = tests.get("egger")
+    if egger and "error" not in egger:
+        calls += [
+            "egger <- regtest(res)  # Egger's regression test",
+            "egger",
+            f"# Concord: statistic {r_number(egger['statistic'])}, p {r_number(egger['pval'])}",
+        ]
+    begg = tests.get("begg")
+    if begg and "error" not in begg:
+        calls += [
+            "begg <- ranktest(res)  # Begg's rank correlation",
+            "begg",
+            f"# Concord: Kendall's tau {r_number(begg['tau'])}, p {r_number(begg['pval'])}",
+        ]
+    tf = tests.get("trimfill")
+    if tf and "error" not in tf:
+        calls += [
+            "tf <- trimfill(res)",
+            "tf",
+            f"# Concord: {tf['k0']} imputed on the {tf['side']}, estimate {r_number(tf['pooled']['estimate'])}",
+        ]
+    if calls:
+        lines += ["", "# Small-study effects, as the run tested them.", *calls]
+
+
 def _meta(spec: dict, results: dict, model: str) -> list[str]:
     measure = spec["measure"]
     fixed = model in FIXED
@@ -190,7 +220,8 @@ def _meta(spec: dict, results: dict, model: str) -> list[str]:
         )
     call = META_CALLS.get(measure)
     if call is None:
-        head = f"meta::metagen(TE = yi, seTE = sqrt(vi), data = dat, studlab = study, sm = {r_string(measure)}"
+        sm = META_GEN_SM.get(measure, measure)
+        head = f"meta::metagen(TE = yi, seTE = sqrt(vi), data = dat, studlab = study, sm = {r_string(sm)}"
     else:
         function, sm, args = call
         extra = ', method = "Inverse"' if function in ("metabin", "metaprop") else ""
@@ -250,6 +281,13 @@ def r_code(*, name: str, results: dict, csv_name: str) -> str:
         ]
     _subgroups(spec, results, lines)
     _sensitivity(spec, results, lines)
+    _small_study(results, lines)
+    lines += [
+        "",
+        "# Leave-one-out and influence diagnostics (analysis scale).",
+        "leave1out(res)",
+        "influence(res)",
+    ]
     lines += _meta(spec, results, model)
     return "\n".join(lines) + "\n"
 

@@ -27,6 +27,9 @@ if (exists("res_sub")) for (g in names(res_sub)) { .show(paste0("sub:", g), res_
 if (exists("q_between")) { cat("q_between", sprintf("%.17g", q_between$QE), sep = "\t"); cat("\n") }
 if (exists("res_mixed")) { cat("qm", sprintf("%.17g", res_mixed$QM), sep = "\t"); cat("\n") }
 if (exists("res_sens")) for (g in names(res_sens)) { .show(paste0("sens:", g), res_sens[[g]]); cat("\n") }
+if (exists("egger")) { cat("egger", sprintf("%.17g", c(egger$zval, egger$pval)), sep = "\t"); cat("\n") }
+if (exists("begg")) { cat("begg", sprintf("%.17g", c(begg$tau, begg$pval)), sep = "\t"); cat("\n") }
+if (exists("tf")) { cat("trimfill", sprintf("%.17g", c(tf$k0, tf$b[1])), sep = "\t"); cat("\n") }
 """
 
 
@@ -49,11 +52,8 @@ def _run_r(tmp_path, client, analysis) -> dict[str, list[float]]:
     out = {}
     for line in done.stdout.splitlines():
         tag, *values = line.split("\t")
-        if (
-            values
-            and tag in ("main", "natural", "q_between", "qm")
-            or tag.startswith(("sub:", "sens:"))
-        ):
+        known = ("main", "natural", "q_between", "qm", "egger", "begg", "trimfill")
+        if values and (tag in known or tag.startswith(("sub:", "sens:"))):
             out[tag] = [float(v) for v in values]
     return out
 
@@ -87,6 +87,14 @@ def check_against_r(tmp_path, client, analysis):
     for variant in results.get("sensitivity", []):
         if variant.get("pooled"):
             _close(out[f"sens:{variant['label']}"], _pooled(variant["pooled"]), variant["label"])
+    tests = results.get("small_study") or {}
+    if "statistic" in tests.get("egger", {}):
+        _close(out["egger"], [tests["egger"]["statistic"], tests["egger"]["pval"]], "Egger")
+    if "tau" in tests.get("begg", {}):
+        _close(out["begg"], [tests["begg"]["tau"], tests["begg"]["pval"]], "Begg")
+    if "k0" in tests.get("trimfill", {}):
+        tf = tests["trimfill"]
+        _close(out["trimfill"], [tf["k0"], tf["pooled"]["estimate"]], "trim and fill")
     return out
 
 
@@ -100,6 +108,7 @@ def test_r_code_of_each_demo_analysis_reproduces_concords_numbers(
     if measure == "RR":  # subgroups by allocation and two sensitivity analyses were checked
         assert {"sub:random", "sub:alternate", "sub:systematic", "qm", "q_between"} <= set(out)
         assert sum(tag.startswith("sens:") for tag in out) == 2
+        assert {"egger", "begg", "trimfill"} <= set(out)
 
 
 T = "@6 months"
@@ -202,6 +211,7 @@ def _spec(measure, **over):
         "measure": measure,
         "subgroup_field": "route",
         "sensitivity": [{"label": "Drop influential outliers", "kind": "outliers"}],
+        "small_study_tests": ["egger", "begg", "trimfill"],
     }
     if inputs.outcome_type == "change":
         spec["assumed_correlation"] = 0.5
