@@ -43,6 +43,8 @@ NEEDS_LABEL = "Give the new sensitivity analysis a label."
 NOT_A_NUMBER = "'is below' and 'is above' compare numbers; {value!r} is not a number."
 # Where a preset's field is chosen, for an error about it.
 PRESET_FIELDS = {PRESET_ABSTRACTS: "abstracts_field", PRESET_RETROSPECTIVE: "design_field"}
+PRESET_SWITCHES = {"abstracts_field": "drop_abstracts", "design_field": "drop_retrospective"}
+NEEDS_PRESET_FIELD = "Choose the field that records the {what}."
 # What a selection is checked against the locked data with.
 SELECTION = (
     "outcome",
@@ -191,8 +193,8 @@ class AnalysisForm(forms.Form):
         "arm2": "None (one group)",
         "timepoint": "None (the outcome is not recorded per time point)",
         "subgroup_field": "No subgroups",
-        "abstracts_field": None,
-        "design_field": None,
+        "abstracts_field": "Choose a field",
+        "design_field": "Choose a field",
         "add_exclude_field": "Choose a field",
         "add_variant_field": "Choose a field",
     }
@@ -209,6 +211,13 @@ class AnalysisForm(forms.Form):
             "timepoint": available.timepoint_choices() if available else [],
         }
         fields = available.field_choices() if available else []
+        for name, preset in PRESET_SWITCHES.items():
+            # The presets' usual field names are only a suggestion: when the locked data do
+            # not have them and the preset is off, nothing is preselected.
+            if not self.is_bound and not self.initial.get(preset):
+                keys = {key for key, _ in fields}
+                if self.initial.get(name, self.fields[name].initial) not in keys:
+                    self.initial[name] = ""
         for name, empty in self.KEY_FIELDS.items():
             choices = list(offered.get(name, fields))
             # A key stored before the editor offered choices, or one the data no longer
@@ -246,7 +255,9 @@ class AnalysisForm(forms.Form):
             return data
         presets = []
         if data.get("drop_abstracts"):
-            field = data.get("abstracts_field") or "publication_type"
+            field = data.get("abstracts_field") or ""
+            if not field:
+                self.add_error("abstracts_field", NEEDS_PRESET_FIELD.format(what="publication type"))
             presets.append(
                 {
                     "label": PRESET_ABSTRACTS,
@@ -255,7 +266,9 @@ class AnalysisForm(forms.Form):
                 }
             )
         if data.get("drop_retrospective"):
-            field = data.get("design_field") or "design"
+            field = data.get("design_field") or ""
+            if not field:
+                self.add_error("design_field", NEEDS_PRESET_FIELD.format(what="study design"))
             presets.append(
                 {
                     "label": PRESET_RETROSPECTIVE,

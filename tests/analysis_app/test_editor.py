@@ -311,3 +311,13 @@ def test_a_condition_that_meets_no_locked_study_or_is_incomplete_is_refused(
 def test_a_chosen_value_meets_studies_whatever_its_case(locked, client_for):
     over = {"add_variant_label": "SC", "add_variant_field": "route", "add_variant_value": "sc "}
     assert _post(client_for(locked.lead), locked.review, **over).status_code == 302
+
+
+def test_a_presets_usual_field_is_suggested_only_where_the_locked_data_have_it(locked, client_for):
+    client = client_for(locked.lead)
+    page = _page(client.get(url("new", locked.review)))
+    assert '<option value="publication_type" selected>' in page
+    assert "design (missing" not in page  # the form has no design field: nothing preselected
+    response = _post(client, locked.review, drop_retrospective="on", design_field="")
+    assert response.status_code == 400
+    assert "Choose the field that records the study design." in _page(response)

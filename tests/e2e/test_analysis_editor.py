@@ -39,6 +39,7 @@ def test_lead_builds_an_analysis_from_the_form_runs_it_and_finds_it_in_the_repor
     page.get_by_label("Effect measure").select_option("RD")
     page.get_by_label("Model:", exact=True).select_option("DL")
     page.get_by_label("Subgroup field").select_option(label="Allocation (allocation): 13 locked studies")
+    page.screenshot(path="/tmp/concord-e2e-analysis-editor.png", full_page=True)
     page.get_by_role("button", name="Save").click()
     page.get_by_text(f"Saved {NAME}. Run it to see the results.").wait_for()
 
@@ -64,4 +65,6 @@ def test_lead_builds_an_analysis_from_the_form_runs_it_and_finds_it_in_the_repor
     assert float(effect.get_attribute("data-pooled-estimate")) == pooled["estimate"]
     appendix = page.locator("section.r-appendix")
     assert NAME in appendix.inner_text()
+    # The plots finish loading before the server goes away with the test database.
+    page.wait_for_load_state("networkidle")
     page.screenshot(path="/tmp/concord-e2e-analysis-editor-report.png", full_page=True)
