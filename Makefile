@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast test-e2e lint bench setup migrate demo worker clean
+.PHONY: run test test-fast test-e2e lint bench setup migrate demo worker clean screenshots
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,11 +23,15 @@ demo: migrate
 	DEBUG=1 $(BIN)/python manage.py load_demo
 
 # Serves the demo on SQLite with the background worker beside the server; Ctrl-C stops both.
+# DEBUG is off, so people see Concord's own error pages; CONCORD_LOCAL_HTTP allows plain
+# HTTP on this computer and keeps a secret key in .concord-local-secret.
+LOCAL := CONCORD_LOCAL_HTTP=1
 run: demo
+	@$(LOCAL) $(BIN)/python manage.py collectstatic --noinput -v 0
 	@echo "Concord: http://$(HOST):$(PORT)/  (log in with a demo user above)"
-	@DEBUG=1 $(BIN)/python manage.py db_worker --no-reload --interval 0.5 & worker=$$!; \
+	@$(LOCAL) $(BIN)/python manage.py db_worker --no-reload --interval 0.5 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(LOCAL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 worker: migrate
 	DEBUG=1 $(BIN)/python manage.py db_worker
@@ -40,6 +44,10 @@ test-fast: setup
 
 test-e2e: setup
 	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
+
+# PNGs of the demo's main pages for the README, in a real Chromium.
+screenshots: setup
+	CONCORD_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/e2e/test_screenshots.py -q $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

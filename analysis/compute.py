@@ -16,6 +16,8 @@ from scipy.stats import norm
 from analysis import meta
 from analysis.collect import DataSet
 from analysis.measures import MEASURE_INPUTS
+from analysis.meta.transforms import transform_name
+from analysis.nulls import is_proportion, leave1out_pvals, null_test
 
 NO_STUDIES = "No study has locked data for this analysis yet."
 VARIANT_DROPS_ALL = "This sensitivity analysis leaves out every study."
@@ -42,7 +44,9 @@ def effect_sizes(measure: str, data: DataSet) -> meta.EffectSizes:
     return meta.escalc(measure, slab=labels, **data.columns())
 
 
-def pooled(res: meta.RmaResult) -> dict:
+def pooled(res: meta.RmaResult, null: float | None = None) -> dict:
+    """The pooled row; for a single proportion the test is against ``null`` or there is none
+    (``analysis.nulls``)."""
     out = {
         "k": res.k,
         "model": res.model,
@@ -62,6 +66,10 @@ def pooled(res: meta.RmaResult) -> dict:
         "Q_p": _f(res.Q_p),
         "converged": bool(res.converged),
     }
+    if is_proportion(res.measure):
+        out["null"] = null_test(res, null)
+        out["zval"] = out["null"]["zval"] if out["null"] else None
+        out["pval"] = out["null"]["pval"] if out["null"] else None
     t = res.transformed()
     out["natural"] = {
         "transform": t.transform,
@@ -136,7 +144,12 @@ def _subgroups(spec: dict, data: DataSet, es) -> dict:
         "labels": groups,
         "studies": [data.rows[i].label for i in keep],
         "without_value": without,
-        "groups": {str(g): pooled(r) for g, r in sg.groups.items()},
+        "groups": {str(g): pooled(r, spec.get("null_value")) for g, r in sg.groups.items()},
+        # Each study's weight within its own subgroup's fit: what the forest plot's squares
+        # show, beside the overall weights of the studies table.
+        "weights": {
+            str(label): _f(w) for r in sg.groups.values() for label, w in zip(r.slab, r.weights, strict=True)
+        },
         "Q_between": _f(sg.Q_between),
         "Q_between_df": int(sg.Q_between_df),
         "Q_between_p": _f(sg.Q_between_p),
@@ -168,16 +181,30 @@ def _variant(spec: dict, variant: dict, data: DataSet | None, main: DataSet, res
     if data.k == 0:
         return {**out, "error": VARIANT_DROPS_ALL}
     es = effect_sizes(spec["measure"], data)
-    out["pooled"] = pooled(meta.rma(es, **fit_kwargs(spec)))
+    out["pooled"] = pooled(meta.rma(es, **fit_kwargs(spec)), spec.get("null_value"))
     return out
 
 
-def _leave1out(res) -> list[dict]:
+def _leave1out(res, null: float | None = None) -> list[dict]:
+    """Each fit without one study, on the analysis scale (as exported) and the natural one
+    (as shown beside the natural-scale pooled estimate)."""
     l1o = meta.leave1out(res)
-    names = ("estimate", "ci_lb", "ci_ub", "pval", "Q", "Q_p", "tau2", "I2")
-    return [
-        {"label": res.slab[i], **{n: _f(getattr(l1o, n)[i]) for n in names}} for i in range(res.k)
-    ]
+    names = ("estimate", "ci_lb", "ci_ub", "Q", "Q_p", "tau2", "I2")
+    pvals = leave1out_pvals(res, l1o, null)
+    transform = transform_name(res.measure)
+    out = []
+    for i in range(res.k):
+        # PFT back-transforms at the harmonic mean n of the studies that fit used.
+        ni = np.delete(res.ni, i) if res.ni is not None else None
+        natural = meta.back_transform(res.measure, [l1o.estimate[i], l1o.ci_lb[i], l1o.ci_ub[i]], ni=ni)
+        out.append({
+            "label": res.slab[i],
+            **{n: _f(getattr(l1o, n)[i]) for n in names},
+            "pval": _f(pvals[i]),
+            "natural": {"transform": transform, "estimate": _f(natural[0]), "ci_lb": _f(natural[1]),
+                        "ci_ub": _f(natural[2])},
+        })
+    return out
 
 
 def _influence(res, inf) -> list[dict]:
@@ -231,7 +258,7 @@ def _small_study(spec: dict, data: DataSet, res) -> dict:
                 else {"error": TWO_BY_TWO_ONLY}
             )
     if "trimfill" in tests:
-        out["trimfill"] = _guard(lambda: _trimfill(meta.trimfill(res)))
+        out["trimfill"] = _guard(lambda: _trimfill(meta.trimfill(res), spec.get("null_value")))
     return out
 
 
@@ -239,8 +266,8 @@ def _rank(test) -> dict:
     return {"tau": _f(test.tau), "pval": _f(test.pval), "exact": bool(test.exact), "k": test.k}
 
 
-def _trimfill(tf) -> dict:
-    return {"k0": int(tf.k0), "side": tf.side, "estimator": tf.estimator, "pooled": pooled(tf.fit)}
+def _trimfill(tf, null: float | None = None) -> dict:
+    return {"k0": int(tf.k0), "side": tf.side, "estimator": tf.estimator, "pooled": pooled(tf.fit, null)}
 
 
 def compute(spec: dict, main: DataSet, variants: list[tuple[dict, DataSet | None]]) -> dict:
@@ -265,7 +292,7 @@ def compute(spec: dict, main: DataSet, variants: list[tuple[dict, DataSet | None
     except (ValueError, meta.ConvergenceError) as exc:
         return {**results, "error": _name_study(str(exc), main)}
     results["n_total"] = _f(sum(r.n for r in main.rows))
-    results["pooled"] = pooled(res)
+    results["pooled"] = pooled(res, spec.get("null_value"))
     results["studies"] = _studies(main, es, res, spec["level"])
     if spec["subgroup_field"]:
         results["subgroups"] = _guard(_subgroups, spec, main, es)
@@ -278,7 +305,7 @@ def compute(spec: dict, main: DataSet, variants: list[tuple[dict, DataSet | None
         for variant, data in variants
     ]
     if res.k >= 2:
-        results["leave1out"] = _guard(_leave1out, res)
+        results["leave1out"] = _guard(_leave1out, res, spec.get("null_value"))
     if inf is not None:
         results["influence"] = _influence(res, inf)
     results["small_study"] = _small_study(spec, main, res)

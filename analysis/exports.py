@@ -1,7 +1,9 @@
 """Tables of a run as pandas frames, written as CSV or XLSX by ``concord.spreadsheets``.
 
 Numbers are written at full precision (no rounding), so an export equals the engine's
-output; rounding is for pages and papers.
+output; rounding is for pages and papers. Frames are built by ``concord.frames.records_frame``:
+a row without a column (an error row without ``Q_df``) leaves it empty instead of turning
+the whole column into floats (``3.0`` degrees of freedom).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from concord import spreadsheets
+from concord.frames import records_frame
 
 TABLE_FORMATS = ("csv", "xlsx")
 CONTENT_TYPES = {
@@ -45,6 +48,9 @@ def pooled_row(pooled: dict) -> dict:
             }
         )
     row.update({name: pooled[name] for name in POOLED_COLUMNS})
+    if "null" in pooled:
+        # A single proportion: what zval and pval test against (empty: no test).
+        row["null_proportion"] = pooled["null"]["value"] if pooled["null"] else None
     return row
 
 
@@ -57,7 +63,7 @@ def review_pooled_frame(items: list[tuple[str, dict]]) -> pd.DataFrame:
             rows.append({**base, **pooled_row(results["pooled"])})
         else:
             rows.append({**base, "k": results["k"], "error": results.get("error", "")})
-    return pd.DataFrame.from_records(rows)
+    return records_frame(rows)
 
 
 def analysis_pooled_frame(name: str, results: dict) -> pd.DataFrame:
@@ -103,7 +109,7 @@ def analysis_pooled_frame(name: str, results: dict) -> pd.DataFrame:
         else:
             row["error"] = variant.get("error", "")
         rows.append(row)
-    return pd.DataFrame.from_records(rows)
+    return records_frame(rows)
 
 
 # metafor's argument order, group 1 then group 2: PostgreSQL's jsonb does not keep key order,
@@ -134,14 +140,24 @@ def dataset_frame(results: dict) -> pd.DataFrame:
                 "conversion": "; ".join(s["conversions"]),
             }
         )
-    return pd.DataFrame.from_records(records)
+    return records_frame(records)
+
+
+def _flat(row: dict) -> dict:
+    """A row with its natural-scale block as columns named after the back-transformation
+    (``estimate_exp``), after the analysis-scale columns that the CSV keeps as they are."""
+    natural = row.get("natural")
+    out = {k: v for k, v in row.items() if k != "natural"}
+    if isinstance(natural, dict) and natural.get("transform", "identity") != "identity":
+        out.update({f"{k}_{natural['transform']}": v for k, v in natural.items() if k != "transform"})
+    return out
 
 
 def table_frame(results: dict, table: str) -> pd.DataFrame:
     value = results.get(table)
     if not isinstance(value, list):
         return pd.DataFrame()
-    return pd.DataFrame.from_records(value)
+    return records_frame(_flat(row) for row in value)
 
 
 def analysis_tables(name: str, results: dict) -> dict[str, pd.DataFrame]:
@@ -150,7 +166,5 @@ def analysis_tables(name: str, results: dict) -> dict[str, pd.DataFrame]:
         "studies": dataset_frame(results),
         "leave-one-out": table_frame(results, "leave1out"),
         "influence": table_frame(results, "influence"),
-        "excluded": pd.DataFrame.from_records(
-            results.get("left_out", []), columns=["study_id", "label", "reason"]
-        ),
+        "excluded": records_frame(results.get("left_out", []), columns=["study_id", "label", "reason"]),
     }

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from analysis import meta
 from analysis.compute import fit_kwargs
+from analysis.nulls import is_proportion, null_on_scale
 from analysis.run_integrity import run_integrity
 
 FORMATS = ("svg", "png", "pdf")
@@ -55,8 +56,54 @@ def _subgroup_fit(results: dict, res, yi, vi, labels):
     )
 
 
+def _whole(value) -> str:
+    if value is None:
+        return ""
+    value = float(value)
+    return str(int(value)) if value.is_integer() else f"{value:g}"
+
+
+def _mean_sd_n(m, sd, n) -> str:
+    if m is None:
+        return ""
+    return f"{float(m):.2f} ({float(sd):.2f}) {_whole(n)}" if sd is not None else f"{float(m):.2f} {_whole(n)}"
+
+
+def study_columns(results: dict) -> list[tuple[str, dict[str, str]]]:
+    """The forest plot's data columns from each study's escalc inputs: events/total per arm
+    for 2x2 data and single proportions, mean (SD) n per arm for continuous outcomes."""
+    spec = results["spec"]
+    studies = results["studies"]
+    arm1 = spec.get("arm1") or "Group"
+    arm2 = spec.get("arm2") or "Control"
+
+    def column(header, text):
+        return (header, {s["label"]: text(s["inputs"]) for s in studies})
+
+    first = studies[0]["inputs"] if studies else {}
+    if {"ai", "n1i", "ci", "n2i"} <= set(first):
+        return [column(f"{arm1} events/total", lambda i: f"{_whole(i['ai'])}/{_whole(i['n1i'])}"),
+                column(f"{arm2} events/total", lambda i: f"{_whole(i['ci'])}/{_whole(i['n2i'])}")]
+    if {"xi", "ni"} <= set(first):
+        return [column(f"{arm1} events/total", lambda i: f"{_whole(i['xi'])}/{_whole(i['ni'])}")]
+    if {"m1i", "n1i", "m2i", "n2i"} <= set(first):
+        return [column(f"{arm1} mean (SD) n", lambda i: _mean_sd_n(i["m1i"], i.get("sd1i"), i["n1i"])),
+                column(f"{arm2} mean (SD) n", lambda i: _mean_sd_n(i["m2i"], i.get("sd2i"), i["n2i"]))]
+    if {"mi", "ni"} <= set(first):
+        return [column(f"{arm1} mean (SD) n", lambda i: _mean_sd_n(i["mi"], i.get("sdi"), i["ni"]))]
+    return []
+
+
+def _null(results: dict, res) -> float | None:
+    """The lead's null proportion (analysis scale), None for a proportion without one, and
+    no effect (0 on the analysis scale) for every other measure."""
+    spec = results["spec"]
+    return null_on_scale(spec["measure"], spec.get("null_value"), res.ni)
+
+
 def figure(results: dict, kind: str):
     res, yi, vi, labels = _fit(results)
+    spec = results["spec"]
     if kind == "forest":
         subgroups = _subgroup_fit(results, res, yi, vi, labels)
         if subgroups is not None and len(sub_labels := results["subgroups"]["studies"]) != len(
@@ -73,17 +120,28 @@ def figure(results: dict, kind: str):
                 ni=res.ni[keep],
                 **fit_kwargs(results["spec"]),
             )
-        return meta.forest_plot(res, subgroups=subgroups)
+        favours = (spec.get("favours_left", ""), spec.get("favours_right", ""))
+        return meta.forest_plot(
+            res, subgroups=subgroups, columns=study_columns(results),
+            favours=favours if any(favours) else None,
+            null=spec.get("null_value") if is_proportion(spec["measure"]) else None,
+        )
     tf = None
     if "trimfill" in results["spec"]["small_study_tests"] and res.k >= 3:
         try:
             tf = meta.trimfill(res)
         except (ValueError, meta.ConvergenceError):
             tf = None
-    # Shaded where a study would be significant at 10%, 5% and 1% against no effect
-    # (Peters et al. 2008): missing studies in the white zone point to publication bias.
-    contours = [90, 95, 99] if "contours" in results["spec"]["small_study_tests"] else None
-    return meta.funnel_plot(res, trimfill=tf, contours=contours)
+    # Shaded where a study would be significant at 10%, 5% and 1% against the analysis's
+    # null (Peters et al. 2008): missing studies in the white zone point to publication
+    # bias. A single proportion has a null only if the lead set one, and the contours use
+    # it, as the p-values do; without one there is nothing to be significant against.
+    null = _null(results, res)
+    contours = [90, 95, 99] if "contours" in spec["small_study_tests"] and null is not None else None
+    null_label = "no effect"
+    if is_proportion(spec["measure"]):
+        null_label = f"a proportion of {spec['null_value']:g}" if spec.get("null_value") is not None else None
+    return meta.funnel_plot(res, trimfill=tf, contours=contours, refline=null, null_label=null_label)
 
 
 def render(results: dict, kind: str, fmt: str) -> bytes:

@@ -159,6 +159,17 @@ class AnalysisForm(forms.Form):
         choices=SMALL_STUDY_TESTS, required=False, widget=forms.CheckboxSelectMultiple
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Presentation: none of these changes the fit.
+    favours_left = forms.CharField(
+        label="Favours (left of the null line)", max_length=60, required=False,
+        help_text="Forest plot label under the left side, e.g. 'Control' for a ratio where below 1 favours control.",
+    )
+    favours_right = forms.CharField(label="Favours (right of the null line)", max_length=60, required=False)
+    null_value = forms.FloatField(
+        label="Null proportion", required=False, min_value=0.0001, max_value=0.9999,
+        help_text="Single proportions only: the value the pooled proportion is tested against (and the "
+        "contour-enhanced funnel centred on). Empty: no p-value.",
+    )
 
     FIELDSETS = (
         ("What to pool", ("name", "outcome", "timepoint", "arm1", "arm2", "measure")),
@@ -184,6 +195,7 @@ class AnalysisForm(forms.Form):
             ),
         ),
         ("Small-study effects", ("small_study_tests",)),
+        ("Presentation", ("favours_left", "favours_right", "null_value")),
     )
 
     # Editor field -> (what "nothing" means there, or None when a choice is required).

@@ -58,6 +58,9 @@ SMALL_STUDY_TESTS = [
 ]
 
 
+PRESENTATION = ("favours_left", "favours_right", "null_value")
+
+
 class Analysis(models.Model):
     """One pooled analysis of an outcome, with its subgroup and sensitivity analyses.
 
@@ -92,6 +95,11 @@ class Analysis(models.Model):
     exclude = models.JSONField(default=list, blank=True)
     sensitivity = models.JSONField(default=list, blank=True)
     small_study_tests = models.JSONField(default=list, blank=True)
+    # Presentation: what the forest plot's sides mean, and the null of a single proportion
+    # (no p-value and no contours without one: 0.5 on the logit scale is nobody's null).
+    favours_left = models.CharField("label left of the null line", max_length=60, blank=True)
+    favours_right = models.CharField("label right of the null line", max_length=60, blank=True)
+    null_value = models.FloatField("null proportion", null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
     # The printable report: None until the lead chooses, and then an analysis goes in only
     # when its latest run pooled something; a failed or empty one goes in only if chosen.
@@ -131,6 +139,11 @@ class Analysis(models.Model):
                 | models.Q(assumed_correlation__gte=-1, assumed_correlation__lte=1),
                 name="analysis_correlation_in_range",
             ),
+            models.CheckConstraint(
+                condition=models.Q(null_value__isnull=True)
+                | models.Q(null_value__gt=0, null_value__lt=1),
+                name="analysis_null_value_in_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -154,6 +167,8 @@ class Analysis(models.Model):
             "exclude": self.exclude,
             "sensitivity": self.sensitivity,
             "small_study_tests": self.small_study_tests,
+            # Only when set, so that analyses without them keep the fingerprint of their runs.
+            **{name: getattr(self, name) for name in PRESENTATION if getattr(self, name) not in ("", None)},
         }
 
 

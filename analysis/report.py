@@ -34,9 +34,23 @@ def characteristics(review, locked: LockedData) -> Table:
     )
 
 
+STAR = "★"
+
+
+def stars(count: int) -> str:
+    return STAR * count if count else "0"
+
+
 def risk_of_bias(locked: LockedData) -> list[dict]:
     """Per instrument, per study: the domain judgements and the overall judgement of the
-    locked appraisal consensus, scored by the instrument's own algorithm."""
+    locked appraisal consensus, scored by the instrument's own algorithm.
+
+    Newcastle–Ottawa is reported as it is scored, in stars: each domain's stars (of 4, 2 and
+    3), the total of 9, and the overall as the AHRQ conversion (good, fair, poor) of
+    ``extraction.instruments.nos.ahrq_rating``. Its per-domain low/high levels exist only to
+    colour traffic-light plots; a referee reading "Low" for a NOS domain would take it for a
+    RoB judgement, so the table shows the stars, coloured by that level.
+    """
     by_instrument: dict[str, dict] = {}
     for s in locked.for_kind("appraisal"):
         instrument = INSTRUMENTS.get(s.instrument)
@@ -48,20 +62,37 @@ def risk_of_bias(locked: LockedData) -> list[dict]:
                 "name": instrument.name,
                 "domains": [d.short or d.label for d in instrument.domains],
                 "rows": [],
+                "stars": s.instrument in STARRED,
             },
         )
         assessment = instrument.score(s.data)
         judgements = [assessment.domains.get(d.key) for d in instrument.domains]
+        if block["stars"]:
+            shown = [
+                (j or "", f"{stars(assessment.scores[d.key])} ({assessment.scores[d.key]}/{STAR_MAX[d.key]})"
+                 if j else "—")
+                for d, j in zip(instrument.domains, judgements, strict=True)
+            ]
+        else:
+            shown = [(j or "", JUDGEMENT_LABELS.get(j, "—") if j else "—") for j in judgements]
+        overall = JUDGEMENT_LABELS.get(assessment.overall, "—")
+        if block["stars"] and assessment.overall:
+            overall = f"{overall} (AHRQ), {assessment.scores['total']}/9 {STAR}"
         block["rows"].append(
-            {
-                "label": s.label,
-                "judgements": [
-                    (j or "", JUDGEMENT_LABELS.get(j, "—") if j else "—") for j in judgements
-                ],
-                "overall": (
-                    assessment.overall or "",
-                    JUDGEMENT_LABELS.get(assessment.overall, "—"),
-                ),
-            }
+            {"label": s.label, "judgements": shown, "overall": (assessment.overall or "", overall)}
         )
+    for block in by_instrument.values():
+        if block["stars"]:
+            block["note"] = AHRQ_NOTE
     return list(by_instrument.values())
+
+
+STARRED = ("nos_cohort", "nos_case_control")
+# Most stars a domain can earn: selection 4, comparability 2, outcome or exposure 3.
+STAR_MAX = {"selection": 4, "comparability": 2, "outcome": 3, "exposure": 3}
+AHRQ_NOTE = (
+    "Stars per domain (selection of 4, comparability of 2, outcome or exposure of 3). Overall: "
+    "AHRQ conversion: good = 3–4 stars in selection and 1–2 in comparability and 2–3 in "
+    "outcome/exposure; fair = 2 in selection and 1–2 in comparability and 2–3 in "
+    "outcome/exposure; poor = 0–1 in selection or 0 in comparability or 0–1 in outcome/exposure."
+)

@@ -19,6 +19,7 @@ from analysis.engine import engine_version
 from analysis.inputs import gather
 from analysis.measures import MEASURE_INPUTS
 from analysis.models import Analysis, AnalysisRun
+from analysis.nulls import PROPORTIONS
 from analysis.run_integrity import results_fingerprint, run_integrity
 from extraction.selectors import locked_consensus
 from review.permissions import ROLE_REQUIRED
@@ -49,7 +50,11 @@ EDITABLE = (
     "exclude",
     "sensitivity",
     "small_study_tests",
+    "favours_left",
+    "favours_right",
+    "null_value",
 )
+NULL_FOR_PROPORTIONS = "A null value applies to a single proportion; leave it empty for {measure}."
 
 
 def _now() -> dt.datetime:
@@ -70,6 +75,8 @@ def _check_arms(analysis: Analysis) -> None:
         raise ValidationError({"arm2": NEEDS_ONE_ARM})
     if two_arms and analysis.arm1 == analysis.arm2:
         raise ValidationError({"arm2": SAME_ARMS})
+    if analysis.null_value is not None and analysis.measure not in PROPORTIONS:
+        raise ValidationError({"null_value": NULL_FOR_PROPORTIONS.format(measure=analysis.measure)})
 
 
 @transaction.atomic

@@ -1,10 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="review:list", permanent=False)),
+    # Browsers ask for /favicon.ico whatever the page says; the icon itself is a static file.
+    path("favicon.ico", RedirectView.as_view(url=static("concord/favicon.svg"), permanent=True)),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
@@ -15,3 +18,7 @@ urlpatterns = [
     path("reviews/<slug:slug>/analysis/", include("analysis.urls")),
     path("reviews/<slug:slug>/extraction/", include("extraction.urls")),
 ]
+
+handler400 = "concord.errors.bad_request"
+handler403 = "concord.errors.permission_denied"
+handler404 = "concord.errors.page_not_found"

@@ -39,6 +39,10 @@ class ExtractionConfig(AppConfig):
         from review.blinding import register_work_source
 
         register_work_source(ExtractionWork())
+        from extraction import home
+        from review import home as review_home
+
+        review_home.register(todos=home.todos, steps=home.steps)
         from extraction import lock_guards
         from extraction.models import Consensus, Discrepancy, FormVersion
         from review import study_locks

@@ -16,6 +16,7 @@ urlpatterns = [
     path("studies/<int:pk>/appraise/reconcile/", reconcile.reconcile_appraisal, name="reconcile_appraisal"),
     path("discrepancies/<int:pk>/resolve/", reconcile.resolve, name="resolve"),
     path("consensus/<int:pk>/lock/", reconcile.lock, name="lock"),
+    path("lock-agreed/<str:kind>/", reconcile.lock_agreed, name="lock_agreed"),
     path("consensus/<int:pk>/unlock/", reconcile.unlock, name="unlock"),
     path("consensus/<int:pk>/correct/", reconcile.correct, name="correct"),
     path("outputs/", outputs.outputs, name="outputs"),

@@ -112,8 +112,10 @@ class ReviewAdmin(admin.ModelAdmin):
     form = ReviewForm
     list_display = ["title", "slug", "created_at"]
     search_fields = ["title", "slug"]
-    fields = [*REVIEW_SETTINGS_FIELDS, "opened_version", "slug", "version", "created_at", "created_by"]
-    readonly_fields = ["slug", "version", "created_at", "created_by"]
+    fields = [*REVIEW_SETTINGS_FIELDS, "opened_version", "slug", "version", "created_at", "created_by",
+              "archived_at", "archived_by"]
+    # Archiving is the lead's audited action in the application (review_archive).
+    readonly_fields = ["slug", "version", "created_at", "created_by", "archived_at", "archived_by"]
     inlines = [MembershipInline]
 
     def has_add_permission(self, request):

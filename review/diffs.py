@@ -14,7 +14,7 @@ COMPARED_FIELDS = [
 ]
 
 
-def _segments(a: str, b: str) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]]:
+def segments(a: str, b: str) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]]:
     """Each side as (text, differs) runs; the template escapes the text."""
     ta, tb = _TOKEN.findall(a), _TOKEN.findall(b)
     left, right = [], []
@@ -32,6 +32,6 @@ def record_differences(a, b) -> list[dict]:
         va, vb = (va(), vb()) if callable(va) else (va, vb)
         va = "" if va is None else str(va)
         vb = "" if vb is None else str(vb)
-        left, right = _segments(va, vb)
+        left, right = segments(va, vb)
         rows.append({"label": label, "left": left, "right": right, "same": va.strip().lower() == vb.strip().lower()})
     return rows

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.text import slugify
 
 from review.models import ExclusionReason, Review, SearchSource
 from review.models.reviews import Role
@@ -18,6 +19,26 @@ class ReviewCreateForm(forms.ModelForm):
         ]
         widgets = {f: forms.Textarea(attrs={"rows": 2}) for f in
                    ["population", "intervention", "comparator", "outcomes", "study_designs"]}
+        help_texts = {"slug": "The review's address: filled from the title as you type; letters, digits and hyphens."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left empty, the address is made from the title (concord.js fills it as one types).
+        self.fields["slug"].required = False
+        self.fields["slug"].widget.attrs["data-slug-from"] = "id_title"
+
+    def clean_slug(self):
+        typed = self.cleaned_data.get("slug")
+        if typed:
+            return typed
+        base = slugify(self.cleaned_data.get("title", ""))[:70].strip("-")
+        if not base:
+            raise forms.ValidationError("Give the review an address (letters, digits and hyphens).")
+        slug, n = base, 1
+        while Review.objects.filter(slug=slug).exists():
+            n += 1
+            slug = f"{base}-{n}"
+        return slug
 
 
 class ReviewSettingsForm(forms.ModelForm):

@@ -22,6 +22,7 @@ urlpatterns = [
     path("new/", reviews.review_new, name="new"),
     path("<slug:slug>/", reviews.review_detail, name="detail"),
     path("<slug:slug>/settings/", reviews.review_settings, name="settings"),
+    path("<slug:slug>/archive/", reviews.review_archive_view, name="archive"),
     path("<slug:slug>/members/", members.member_list, name="members"),
     path("<slug:slug>/members/<int:pk>/roles/", members.member_roles, name="member_roles"),
     path("<slug:slug>/members/<int:pk>/remove/", members.member_remove_view, name="member_remove"),
@@ -70,4 +71,5 @@ urlpatterns = [
     path("<slug:slug>/prisma.<str:fmt>", screening_reports.prisma_download, name="prisma_download"),
     path("<slug:slug>/exports/included.<str:fmt>", screening_reports.export_included, name="export_included"),
     path("<slug:slug>/exports/votes.csv", screening_reports.export_votes, name="export_votes"),
+    path("<slug:slug>/exports/agreement.<str:fmt>", screening_reports.export_agreement, name="export_agreement"),
 ]

@@ -7,6 +7,7 @@ Names and conventions follow R's metafor so that every number can be checked aga
 
 # conversions, glmm and plots belong to another engineer; their public names are
 # re-exported here explicitly. When one of them gains a public name, add it here too.
+from .confint import ConfintResult, Interval, confint
 from .conversions import (
     MeanSD,
     hozo,
@@ -19,14 +20,17 @@ from .conversions import (
     wan_mean,
     wan_sd,
 )
+from .cumul import CumulResult, cumul
 from .effect_sizes import MEASURES, EffectSizes, escalc
 from .errors import ConvergenceError
+from .fitstats import FitStats
 from .glmm import GLMMResult, rma_glmm
 from .influence import InfluenceResult, Leave1outResult, influence, leave1out, outliers
 from .mantel_haenszel import MHResult, rma_mh
 from .model import rma
 from .peto import PetoResult, rma_peto
-from .plots import forest_plot, funnel_plot, save_figure
+from .plots import cumul_forest_plot, forest_plot, funnel_plot, save_figure
+from .predict import PredictResult, predict
 from .results import RmaResult, Transformed
 from .small_study import RankTest, RegressionTest, harbord, peters, ranktest, regtest
 from .subgroups import SubgroupResult, subgroup
@@ -35,14 +39,19 @@ from .trimfill import TrimfillResult, trimfill
 
 __all__ = [
     "MEASURES",
+    "ConfintResult",
     "ConvergenceError",
+    "CumulResult",
     "EffectSizes",
+    "FitStats",
     "GLMMResult",
     "InfluenceResult",
+    "Interval",
     "Leave1outResult",
     "MHResult",
     "MeanSD",
     "PetoResult",
+    "PredictResult",
     "RankTest",
     "RegressionTest",
     "RmaResult",
@@ -50,6 +59,9 @@ __all__ = [
     "Transformed",
     "TrimfillResult",
     "back_transform",
+    "confint",
+    "cumul",
+    "cumul_forest_plot",
     "escalc",
     "forest_plot",
     "funnel_plot",
@@ -63,6 +75,7 @@ __all__ = [
     "median_to_mean_sd",
     "outliers",
     "peters",
+    "predict",
     "ranktest",
     "regtest",
     "rma",

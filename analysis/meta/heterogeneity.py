@@ -28,7 +28,8 @@ def heterogeneity(y: np.ndarray, v: np.ndarray, X: np.ndarray, tau2: float, fixe
     the "typical" within-study variance ``s2 = (k - p) / tr(P)``, which for an
     intercept-only model is ``(k - 1) sum(w) / (sum(w)^2 - sum(w^2))``. For a fixed-effect
     model ``I2 = max(0, 100 (Q - df) / Q)`` and ``H2 = Q / df``. With k = p (one study)
-    metafor reports Q = 0, p = 1, I2 = 0, H2 = 1.
+    metafor reports Q = 0, p = 1, I2 = 0, H2 = 1. With a sampling variance of 0, Q, its
+    p-value, I2 and H2 are NaN (metafor: NA).
 
     References
     ----------
@@ -41,10 +42,16 @@ def heterogeneity(y: np.ndarray, v: np.ndarray, X: np.ndarray, tau2: float, fixe
     if k <= p:
         return Heterogeneity(0.0, 0, 1.0, 0.0, 1.0, 0.0)
     df = k - p
-    fit = wls(y - y.mean(), 1 / v, X)
-    q = max(0.0, fit.rss)
+    if np.any(v == 0):
+        # Q weights by 1/v: undefined with a sampling variance of 0 (metafor reports NA).
+        return Heterogeneity(np.nan, df, np.nan, np.nan, np.nan, np.nan)
+    # Weights in units of the largest variance, so that variances of 1e-300 do not
+    # overflow the squared weights inside the trace.
+    s = float(np.max(v))
+    fit = wls(y - y.mean(), s / v, X)
+    q = max(0.0, fit.rss / s)
     q_p = float(chdtrc(df, q))
-    typical = df / fit.tr_pe()
+    typical = s * df / fit.tr_pe()
     if fixed:
         i2 = max(0.0, 100 * (q - df) / q) if q > 0 else 0.0
         h2 = q / df

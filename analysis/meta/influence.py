@@ -67,6 +67,7 @@ def _deleted(res: RmaResult, i: int, X: np.ndarray) -> RmaResult | None:
             res.test,
             res.level,
             intercept=res.intercept,
+            control=res.control,
         )
     except RankDeficientError:
         return None
@@ -78,7 +79,13 @@ def _deletion_fits(res: RmaResult, X: np.ndarray) -> list[RmaResult | None]:
     needed = res.p if res.model == "FE" else res.p + 1
     # An intercept-only model can be fitted to one study (tau^2 = 0), as metafor does.
     if res.k - 1 < needed and not (res.int_only and res.k == 2):
-        return [None] * res.k
+        # Every refit is impossible and every deletion statistic would be NaN (metafor's
+        # NA): say so instead.
+        raise ValueError(
+            f"leave-one-out needs at least {needed + 1} studies for this model "
+            f"({res.p} coefficient(s){'' if res.model == 'FE' else ' and tau^2'}; "
+            f"{res.k} given)"
+        )
     return [_deleted(res, i, X) for i in range(res.k)]
 
 
@@ -139,7 +146,8 @@ def influence(res: RmaResult) -> InfluenceResult:
     hat = np.where(hat > 1 - 10 * np.finfo(float).eps, 1.0, hat)
     pred_full = X @ res.beta
     vb_full_inv = np.linalg.inv(res.vb)
-    det_full = np.linalg.det(res.vb)
+    # Log-determinants: with variances of 1e-300 the determinants themselves underflow.
+    logdet_full = np.linalg.slogdet(res.vb)[1]
 
     nan = np.full(k, np.nan)
     rstudent, dffits, cook_d, cov_r = nan.copy(), nan.copy(), nan.copy(), nan.copy()
@@ -157,7 +165,7 @@ def influence(res: RmaResult) -> InfluenceResult:
         dfb = res.beta - r.beta
         dfbs[i] = dfb / np.sqrt(r.s2w * np.diag(vb_del))
         cook_d[i] = float(dfb @ vb_full_inv @ dfb)
-        cov_r[i] = np.linalg.det(r.vb) / det_full
+        cov_r[i] = np.exp(np.linalg.slogdet(r.vb)[1] - logdet_full)
         resid = y[i] - delpred
         if abs(resid) < 100 * np.finfo(float).eps:
             resid = 0.0

@@ -250,7 +250,7 @@ def _risk_ratio(ai, bi, ci, di):
     R, S = (ai * n2 / N).sum(), (ci * n1 / N).sum()
     # Greenland and Robins (1985).
     var = ((n1 / N) * (n2 / N) * (ai + ci) - (ai / N) * ci).sum() / (R * S)
-    return R / S, float(np.sqrt(var))
+    return R / S, float(np.sqrt(var)) if var > 0 else 0.0
 
 
 def _risk_difference(ai, bi, ci, di):
@@ -342,6 +342,12 @@ def rma_mh(
         estimate = float(np.log(ratio))
     else:
         estimate, se = _risk_difference(a, b, c, d)
+    if measure == "RR" and not se > 0:
+        # Every table has only events: metafor returns log RR 0 with a NaN standard error.
+        raise ValueError(
+            "the Mantel-Haenszel risk ratio has no standard error: every participant of "
+            "every table had the event"
+        )
     zval, pval, lb, ub = wald(estimate, se, level)
 
     k_yi = int(yi.shape[0])

@@ -6,8 +6,15 @@ import numpy as np
 from scipy.special import chdtrc, fdtrc, ndtr, ndtri, stdtr, stdtrit
 
 from .effect_sizes import EffectSizes
-from .errors import MSG_EMPTY, as_study_array, check_positive
-from .estimators import FE_METHODS, RE_METHODS, Tau2Estimate, estimate_tau2
+from .errors import MSG_EMPTY, as_study_array, check_non_negative
+from .estimators import (
+    FE_METHODS,
+    RE_METHODS,
+    Control,
+    Tau2Estimate,
+    estimate_tau2,
+    make_control,
+)
 from .heterogeneity import heterogeneity, i2_from_q
 from .results import RmaResult
 from .wls import wls
@@ -59,6 +66,7 @@ def _fit(
     measure=None,
     slab=None,
     ni=None,
+    control: Control | None = None,
 ) -> RmaResult:
     """Fit one model on validated arrays; shared by ``rma`` and the diagnostics."""
     k, p = X.shape
@@ -69,8 +77,9 @@ def _fit(
     elif fixed:
         est = Tau2Estimate(0.0, np.nan, True, 0)
     else:
-        est = estimate_tau2(model, y, v, X)
+        est = estimate_tau2(model, y, v, X, control)
     tau2 = est.tau2
+    _check_finite_weights(v, tau2, model)
     w = 1 / (v + tau2)
     fit = wls(y, w, X)
     beta, vb = fit.beta, fit.A
@@ -150,11 +159,29 @@ def _fit(
         measure=measure,
         slab=slab,
         ni=ni,
+        control=control,
     )
+
+
+def _check_finite_weights(v: np.ndarray, tau2: float, model: str) -> None:
+    # As metafor ("Division by zero when computing the inverse variance weights").
+    zero = np.flatnonzero(v + tau2 == 0)
+    if zero.size:
+        raise ValueError(
+            f"study {int(zero[0])}: field 'vi' is 0 and tau^2 is 0 ({model}), so its weight "
+            "would be infinite; a sampling variance of 0 needs a random-effects model with "
+            "tau^2 > 0"
+        )
 
 
 def choose_model(y: np.ndarray, v: np.ndarray, X: np.ndarray, re_method: str) -> str:
     """The "auto" rule: fixed effect when I^2 (from Q) is 0, ``re_method`` otherwise."""
+    zero = np.flatnonzero(v == 0)
+    if zero.size:
+        raise ValueError(
+            f"study {int(zero[0])}: field 'vi' is 0; method 'auto' chooses by Cochran's Q, "
+            "which needs positive sampling variances"
+        )
     het = heterogeneity(y, v, X, 0.0, fixed=True)
     return "FE" if i2_from_q(het.Q, het.Q_df) == 0 else re_method
 
@@ -172,14 +199,19 @@ def rma(
     measure: str | None = None,
     ni=None,
     re_method: str = "REML",
+    control: dict | None = None,
 ) -> RmaResult:
     """Fit a fixed-effect, random-effects or mixed-effects meta-analytic model.
 
     Parameters
     ----------
     yi, vi : array_like
-        Effect sizes and sampling variances (positive). ``yi`` may instead be an
-        ``EffectSizes`` from ``escalc``, which also supplies ``measure``, ``slab``, ``ni``.
+        Effect sizes and sampling variances. ``yi`` may instead be an ``EffectSizes``
+        from ``escalc``, which also supplies ``measure``, ``slab``, ``ni``. A single
+        ``vi`` is used for every study. As in metafor a sampling variance may be 0 with
+        HE, SJ, ML, REML or EB (``rma(yi, 0)`` is the ordinary least-squares fit, as R's
+        ``lm``, with tau^2 the residual variance); Q, I^2 and H^2 are then NaN, as
+        metafor's NA.
     method : str
         ``"FE"``/``"EE"`` (fixed/equal effects), a tau^2 estimator (``"DL"``, ``"HE"``,
         ``"HS"``, ``"SJ"``, ``"ML"``, ``"REML"``, ``"EB"``, ``"PM"``), or ``"auto"``: fixed
@@ -193,6 +225,11 @@ def rma(
         Moderators (k rows); an intercept is added unless ``intercept=False``.
     measure : str, optional
         Measure code, used by ``transformed()``.
+    control : dict, optional
+        Settings of the iterative estimators, metafor's ``control`` with underscores:
+        ``threshold`` (default 1e-10; relative to tau^2), ``maxiter`` (1000),
+        ``tau2_init`` (HE for ML/REML/EB, the variance of the outcomes for SJ) and
+        ``step_adj`` (1). Any other key raises ``ValueError``. See ``Control``.
 
     Returns
     -------
@@ -239,13 +276,16 @@ def rma(
     if test not in TESTS:
         raise ValueError(f"unknown test {test!r}; expected 'z' or 'knha'")
     alpha_from_level(level)
+    control = make_control(control)
 
     y = as_study_array("yi", yi)
     k = y.shape[0]
     if k == 0:
         raise ValueError(MSG_EMPTY)
+    if np.ndim(vi) == 0:
+        vi = np.full(k, vi, dtype=float)
     v = as_study_array("vi", vi, k)
-    check_positive("vi", v)
+    check_non_negative("vi", v)
     if ni is not None:
         ni = as_study_array("ni", ni, k)
     if slab is not None:
@@ -264,4 +304,4 @@ def rma(
             raise ValueError(
                 f"{k} studies are too few to estimate {p} coefficient(s) with method {model}"
             )
-    return _fit(y, v, X, model, test, level, method, intercept, measure, slab, ni)
+    return _fit(y, v, X, model, test, level, method, intercept, measure, slab, ni, control)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import fitstats
 from .transforms import PFT_CAUTION, back_transform, transform_name
 
 
@@ -77,6 +78,8 @@ class RmaResult:
     measure: str | None = None
     slab: tuple[str, ...] | None = None
     ni: np.ndarray | None = None
+    # The estimators' settings (an ``estimators.Control``), reused by every refit.
+    control: object | None = None
 
     @property
     def estimate(self) -> float:
@@ -109,6 +112,47 @@ class RmaResult:
     @property
     def int_only(self) -> bool:
         return self.p == 1 and self.intercept
+
+    @property
+    def fitted(self) -> np.ndarray:
+        """Fitted values ``X beta`` (metafor's ``fitted``)."""
+        return fitstats.fitted_values(self)
+
+    @property
+    def residuals(self) -> np.ndarray:
+        """Raw residuals ``yi - X beta`` (metafor's ``residuals``)."""
+        return fitstats.residuals(self)
+
+    @property
+    def fit_stats(self) -> dict[str, fitstats.FitStats]:
+        """Log-likelihood, deviance, AIC, BIC and AICc under ML and under REML."""
+        return fitstats.fit_stats(self)
+
+    @property
+    def parms(self) -> int:
+        """Number of estimated parameters: coefficients, plus tau^2 if estimated."""
+        return fitstats.n_parameters(self)
+
+    @property
+    def loglik(self) -> float:
+        """Restricted log-likelihood for REML fits, the ML log-likelihood otherwise."""
+        return fitstats.reported_fit_stats(self).loglik
+
+    @property
+    def deviance(self) -> float:
+        return fitstats.reported_fit_stats(self).deviance
+
+    @property
+    def aic(self) -> float:
+        return fitstats.reported_fit_stats(self).aic
+
+    @property
+    def bic(self) -> float:
+        return fitstats.reported_fit_stats(self).bic
+
+    @property
+    def aicc(self) -> float:
+        return fitstats.reported_fit_stats(self).aicc
 
     def transformed(self) -> Transformed:
         """Estimate, confidence and prediction interval on the natural scale.

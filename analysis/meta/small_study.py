@@ -9,14 +9,21 @@ from scipy.stats import kendalltau, norm, t
 
 from .effect_sizes import escalc
 from .errors import as_study_array, check_non_negative
+from .estimators import FE_METHODS
 from .model import _fit, alpha_from_level
 from .results import RmaResult
-from .wls import wls
+from .wls import RankDeficientError, wls
 
 # The exact null distribution costs O(n^3); beyond this the normal approximation is
 # indistinguishable for a p-value.
 EXACT_KENDALL_MAX_N = 1000
 PREDICTORS = ("sei", "vi", "ni", "ninv", "sqrtni", "sqrtninv")
+MSG_TOO_FEW = "{test} needs at least {needed} studies{why} ({k} given)"
+MSG_COLLINEAR = (
+    "regtest: the predictor {predictor!r} is constant or collinear with the moderators, "
+    "so its coefficient cannot be estimated"
+)
+MSG_ZERO_VI = "study {index}: field 'vi' is 0, which {test} cannot use (it weights by 1/vi)"
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,11 @@ class RegressionTest:
     est: float = np.nan
     ci_lb: float = np.nan
     ci_ub: float = np.nan
+
+    @property
+    def zval(self) -> float:
+        """metafor's name for ``statistic`` (a t value when ``ddf`` is finite)."""
+        return self.statistic
 
 
 @dataclass(frozen=True)
@@ -95,9 +107,40 @@ def regtest(res: RmaResult, model: str = "rma", predictor: str = "sei", ni=None)
         raise ValueError(f"unknown predictor {predictor!r}")
     X = np.column_stack([res.X, _predictor(res, predictor, ni)])
     p = res.p
+    # As metafor: the predictor is one more coefficient, and a random-effects model needs
+    # one study more than it has coefficients; the lm version needs a residual df.
+    fixed = model == "rma" and res.model in FE_METHODS
+    needed = X.shape[1] + (0 if fixed else 1)
+    if res.k < needed:
+        why = (
+            " with a fixed-effect model"
+            if fixed
+            else (" with a random-effects model" if model == "rma" else " for model='lm'")
+        )
+        raise ValueError(MSG_TOO_FEW.format(test="regtest", needed=needed, why=why, k=res.k))
+    if model == "lm":
+        zero = np.flatnonzero(res.vi == 0)
+        if zero.size:
+            raise ValueError(MSG_ZERO_VI.format(index=int(zero[0]), test="regtest(model='lm')"))
     has_limit = predictor in ("sei", "vi", "ninv", "sqrtninv") and res.int_only
+    try:
+        return _regtest(res, X, p, model, predictor, has_limit)
+    except RankDeficientError:
+        raise ValueError(MSG_COLLINEAR.format(predictor=predictor)) from None
+
+
+def _regtest(res, X, p, model, predictor, has_limit) -> RegressionTest:
     if model == "rma":
-        fit = _fit(res.yi, res.vi, X, res.model, res.test, res.level, intercept=res.intercept)
+        fit = _fit(
+            res.yi,
+            res.vi,
+            X,
+            res.model,
+            res.test,
+            res.level,
+            intercept=res.intercept,
+            control=res.control,
+        )
         stat, pval = float(fit.zval_beta[p]), float(fit.pval_beta[p])
         coef, se = float(fit.beta[p]), float(fit.se_beta[p])
         ddf = fit.ddf
@@ -197,10 +240,32 @@ def ranktest(res: RmaResult, exact: bool = True) -> RankTest:
     Kendall, M. G. (1938). A new measure of rank correlation. Biometrika, 30(1/2), 81-93.
     """
     y, v = res.yi, res.vi
-    w = 1 / v
-    theta = np.sum(w * y) / np.sum(w)
-    ystar = (y - theta) / np.sqrt(v - 1 / np.sum(w))
+    if res.k < 2:
+        raise ValueError(MSG_TOO_FEW.format(test="ranktest", needed=2, why="", k=res.k))
+    zero = np.flatnonzero(v == 0)
+    if zero.size:
+        raise ValueError(MSG_ZERO_VI.format(index=int(zero[0]), test="ranktest"))
+    # In units of the largest variance, so that weights of 1e300 do not overflow the sum.
+    s = float(np.max(v))
+    w = s / v
+    total = np.sum(w)
+    theta = np.sum(w * y) / total
+    # v - 1/sum(w) = (sum(w) - w) / (w sum(w)); for the largest weight the difference is
+    # summed directly, since it may be 1e-16 of the total.
+    others = total - w
+    i = int(np.argmax(w))
+    others[i] = np.sum(np.delete(w, i))
+    var_dev = v * (others / total)
+    if not np.all(var_dev > 0):
+        raise ValueError(
+            "ranktest: one study's weight exceeds the others' by more than double precision "
+            f"can resolve (sampling variances from {np.min(v):.3g} to {np.max(v):.3g})"
+        )
+    ystar = (y - theta) / np.sqrt(var_dev)
     tau, pval, used_exact = kendall_test(ystar, v, exact)
+    if not np.isfinite(tau):
+        what = "sampling variances" if np.ptp(v) == 0 else "standardised effects"
+        raise ValueError(f"ranktest: Kendall's tau is undefined because the {what} are all equal")
     return RankTest(tau=float(tau), pval=float(pval), exact=used_exact, k=res.k)
 
 
@@ -214,10 +279,10 @@ def _two_by_two(ai, bi, ci, di):
 
 
 def _ols_intercept_test(y, x, name, predictor, k_all):
+    if x.size < 3:
+        raise ValueError(f"{name} test needs at least three informative studies")
     X = np.column_stack([np.ones_like(x), x])
     beta, se, df = _weighted_lm(y, np.ones_like(x), X)
-    if df < 1:
-        raise ValueError(f"{name} test needs at least three informative studies")
     stat = beta[0] / se[0]
     return RegressionTest(
         name=name,

@@ -68,3 +68,30 @@ def back_transform(measure: str | None, values, ni=None) -> np.ndarray:
             raise ValueError("the PFT back-transformation needs the study sample sizes (ni)")
         return ipft_hm(t, ni)
     return t
+
+
+def to_measure_scale(measure: str | None, value: float, ni=None) -> float:
+    """A natural-scale proportion ``value`` on the analysis scale of a proportion ``measure``.
+
+    The inverse of ``back_transform`` for PR, PLN, PLO, PAS and PFT; PFT uses the
+    Freeman-Tukey double arcsine at the harmonic mean of ``ni``, the sample size at which
+    ``ipft_hm`` back-transforms, so a null drawn on the natural scale sits where the pooled
+    estimate would have to be to equal it.
+    """
+    p = float(value)
+    if not 0 < p < 1:
+        raise ValueError(f"a null proportion must lie strictly between 0 and 1, not {value}")
+    if measure == "PR":
+        return p
+    if measure == "PLN":
+        return float(np.log(p))
+    if measure == "PLO":
+        return float(np.log(p / (1 - p)))
+    if measure == "PAS":
+        return float(np.arcsin(np.sqrt(p)))
+    if measure == "PFT":
+        if ni is None:
+            raise ValueError("the PFT transformation needs the study sample sizes (ni)")
+        nhm = 1 / np.mean(1 / np.asarray(ni, dtype=float))
+        return float(_pft(p, nhm))
+    raise ValueError(f"{measure} is not a measure of a single proportion")

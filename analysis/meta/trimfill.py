@@ -8,8 +8,10 @@ import numpy as np
 from scipy.special import comb
 from scipy.stats import rankdata
 
+from .estimators import FE_METHODS
 from .model import _fit
 from .results import RmaResult
+from .wls import RankDeficientError
 
 MAXITER = 100
 
@@ -20,7 +22,8 @@ class TrimfillResult:
 
     Attributes
     ----------
-    k0, se_k0 : estimated number of missing studies and its standard error.
+    k0, se_k0 : estimated number of missing studies and its standard error (NaN when
+        the L0 variance formula turns negative, as in metafor).
     side : side on which studies were judged missing ("left" or "right").
     estimator : "L0" or "R0".
     p_k0 : for R0, the p-value of the test that no studies are missing (else NaN).
@@ -46,7 +49,13 @@ def _detect_side(res: RmaResult) -> str:
     # metafor: the sign of the slope of sqrt(vi) in the same kind of model. A positive
     # slope means small studies have larger effects, so missing ones are on the left.
     X = np.column_stack([np.ones(res.k), np.sqrt(res.vi)])
-    fit = _fit(res.yi, res.vi, X, res.model, "z", res.level)
+    try:
+        fit = _fit(res.yi, res.vi, X, res.model, "z", res.level, control=res.control)
+    except RankDeficientError:
+        raise ValueError(
+            "trim and fill chooses the side by a regression on the standard errors, which "
+            "are constant (or nearly so) here; give side='left' or 'right'"
+        ) from None
     return "right" if fit.beta[1] < 0 else "left"
 
 
@@ -89,10 +98,17 @@ def trimfill(
     if not res.int_only:
         raise ValueError("trim and fill is defined for intercept-only models")
     if res.k < 2:
-        raise ValueError("trim and fill needs at least two studies")
+        raise ValueError(f"trim and fill needs at least 2 studies ({res.k} given)")
     if estimator not in ("L0", "R0"):
         raise ValueError("estimator must be 'L0' or 'R0'")
     if side is None:
+        if res.model not in FE_METHODS and res.k < 3:
+            # metafor's rule chooses the side by a random-effects regression on sqrt(vi),
+            # which has two coefficients plus tau^2.
+            raise ValueError(
+                "trim and fill after a random-effects model needs at least 3 studies to "
+                f"choose the side ({res.k} given); give side='left' or 'right'"
+            )
         side = _detect_side(res)
     if side not in ("left", "right"):
         raise ValueError("side must be 'left' or 'right'")
@@ -113,8 +129,14 @@ def trimfill(
         if iterations > maxiter:
             raise ValueError("trim and fill did not converge")
         keep = k - k0
-        beta = _fit(y[:keep], v[:keep], ones[:keep], res.model, "z", res.level).estimate
+        trimmed = _fit(
+            y[:keep], v[:keep], ones[:keep], res.model, "z", res.level, control=res.control
+        )
+        beta = trimmed.estimate
         dev = y - beta
+        # Deviations at rounding level are ties with the estimate, not signs: otherwise
+        # identical effects make k0 oscillate on the last bit of the estimate.
+        dev[np.abs(dev) <= 16 * np.finfo(float).eps * np.max(np.abs(y))] = 0.0
         signed = np.sign(dev) * rankdata(np.abs(dev), method="ordinal")
         if estimator == "R0":
             neg = -signed[signed < 0]
@@ -132,10 +154,11 @@ def trimfill(
                 - 18 * k * k0_raw
                 + 6 * k**2 * k0_raw
             ) / 24
-            se_k0 = 4 * np.sqrt(var_sr) / (2 * k - 1)
+            # The variance formula can turn negative (all deviations 0): NaN, as metafor.
+            se_k0 = 4 * np.sqrt(var_sr) / (2 * k - 1) if var_sr >= 0 else np.nan
         k0 = int(max(0, np.round(k0_raw)))
         k0 = min(k0, k - 1)
-        se_k0 = max(0.0, float(se_k0))
+        se_k0 = max(0.0, float(se_k0)) if np.isfinite(se_k0) else np.nan
 
     if estimator == "R0":
         m = np.arange(-1, k0)
@@ -174,6 +197,7 @@ def trimfill(
         measure=res.measure,
         slab=slab,
         ni=ni,
+        control=res.control,
     )
     fill = np.concatenate([np.zeros(k, bool), np.ones(k0, bool)])
     return TrimfillResult(k0, se_k0, side, estimator, p_k0, fit, yi, vi, fill, iterations)

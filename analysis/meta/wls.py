@@ -45,8 +45,23 @@ class WLSFit:
         return self.X.T @ (self.X * (self.w**2 * d)[:, None])
 
     def tr_pe(self, e: np.ndarray | float = 1.0) -> float:
-        """``tr(P E)`` for a diagonal ``E``."""
-        return float(np.sum(self.w * e) - np.sum(self.A * self._g(e)))
+        """``tr(P E)`` for a diagonal ``E``: ``sum(w e (1 - h))``, h the leverages.
+
+        Written with the leverages rather than ``X' W^2 X`` so that weights of 1e300 (sampling
+        variances of 1e-300) do not overflow.
+        """
+        we = self.w * e
+        if self.X.shape[1] == 1:
+            # 1 - h_i = sum over the other studies of w x^2, over the total: summed directly
+            # for the largest term, which may hold all but 1e-16 of the total.
+            u = self.w * self.X[:, 0] ** 2
+            total = u.sum()
+            others = total - u
+            i = int(u.argmax())
+            if u[i] > 0.5 * total:
+                others[i] = u[:i].sum() + u[i + 1 :].sum()
+            return float(we @ (others / total))
+        return float(np.sum(we) - np.sum(we * self.hat()))
 
     def tr_pepf(self, e: np.ndarray | float = 1.0, f: np.ndarray | float = 1.0) -> float:
         """``tr(P E P F)`` for diagonal ``E`` and ``F``."""
@@ -77,6 +92,8 @@ def wls(y: np.ndarray, w: np.ndarray, X: np.ndarray) -> WLSFit:
             raise RankDeficientError("the design matrix is rank deficient")
         beta = np.array([float(wx @ y) / s])
         return WLSFit(w=w, X=X, beta=beta, A=np.array([[1 / s]]), resid=y - x * beta[0])
+    if X.shape[0] < X.shape[1]:
+        raise RankDeficientError("the design matrix is rank deficient")
     sw = np.sqrt(w)
     q, r = np.linalg.qr(X * sw[:, None])
     diag = np.abs(np.diag(r))

@@ -11,6 +11,7 @@ from analysis import services
 from analysis.availability import availability
 from analysis.figures import FORMATS, KINDS
 from analysis.forms import AnalysisForm, initial_for
+from analysis.presentation import shown_results
 from analysis.r_code import csv_name, r_code
 from analysis.selectors import analysis_status, in_report, report_order, review_statuses
 from analysis.tasks import run_all_analyses
@@ -164,13 +165,25 @@ def run_all(request, slug):
     return redirect("analysis:list", slug=review.slug)
 
 
+def _influence_rows(results) -> list[tuple[dict, dict | None]]:
+    """Each study's diagnostics beside its leave-one-out fit (the estimate without it)."""
+    influence = (results or {}).get("influence")
+    if not isinstance(influence, list):
+        return []
+    leave1out = results.get("leave1out")
+    by_label = {r["label"]: r for r in leave1out} if isinstance(leave1out, list) else {}
+    return [(r, by_label.get(r["label"])) for r in influence]
+
+
 @require_safe
 @login_required
 def analysis_detail(request, slug, pk):
     review, membership = member_review(request, slug)
     status = analysis_status(review_analysis(review, pk))
+    results = shown_results(status.run.results) if status.run else None
     code = ""
     if status.run is not None:
+        # From the stored run, not the page's presentation of it: the code reproduces the run.
         name = status.analysis.name
         code = r_code(name=name, results=status.run.results, csv_name=csv_name(name))
     return render(
@@ -182,7 +195,8 @@ def analysis_detail(request, slug, pk):
             "status": status,
             "analysis": status.analysis,
             "run": status.run,
-            "results": status.run.results if status.run else None,
+            "results": results,
+            "influence_rows": _influence_rows(results),
             "r_code": code,
             "kinds": KINDS,
             "formats": FORMATS,

@@ -10,6 +10,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
 from analysis import exports, figures
+from analysis.presentation import shown_results
 from analysis.r_code import csv_name, r_code
 from analysis.selectors import latest_run, review_statuses
 from analysis.views.common import member_review, review_analysis
@@ -59,11 +60,13 @@ def plot(request, slug, pk, kind, fmt):
 def table(request, slug, pk, fmt):
     review, analysis, run = _run(request, slug, pk)
     name = slugify(analysis.name)
+    # As the results page shows the run (analysis.presentation), so the file matches it.
+    results = shown_results(run.results)
     if fmt == "csv":
-        frame = exports.analysis_pooled_frame(analysis.name, run.results)
+        frame = exports.analysis_pooled_frame(analysis.name, results)
         return _file(spreadsheets.frame_csv(frame), exports.CONTENT_TYPES["csv"], f"{name}-pooled.csv")
     if fmt == "xlsx":
-        body = spreadsheets.frames_xlsx(exports.analysis_tables(analysis.name, run.results))
+        body = spreadsheets.frames_xlsx(exports.analysis_tables(analysis.name, results))
         return _file(body, exports.CONTENT_TYPES["xlsx"], f"{name}.xlsx")
     raise Http404(UNKNOWN)
 
@@ -89,7 +92,7 @@ def reproduce(request, slug, pk):
 @login_required
 def review_table(request, slug, fmt):
     review, _ = member_review(request, slug)
-    items = [(s.analysis.name, s.run.results) for s in review_statuses(review) if s.run]
+    items = [(s.analysis.name, shown_results(s.run.results)) for s in review_statuses(review) if s.run]
     frame = exports.review_pooled_frame(items)
     if fmt == "csv":
         return _file(

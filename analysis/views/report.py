@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from analysis.figures import FORMATS, KINDS
+from analysis.presentation import shown_results
 from analysis.r_code import csv_name, r_code
 from analysis.report import characteristics, risk_of_bias
 from analysis.selectors import report_statuses
@@ -27,6 +28,7 @@ def review_report(request, slug):
             "characteristics": characteristics(review, locked),
             "risk_of_bias": risk_of_bias(locked),
             "statuses": statuses,
+            "sections": [(s, shown_results(s.run.results) if s.run else None) for s in statuses],
             "left_out": left_out,
             "appendix": [
                 (s, r_code(name=s.analysis.name, results=s.run.results, csv_name=csv_name(s.analysis.name)))

@@ -48,3 +48,45 @@ def remove(schema: dict, *, key: str) -> dict:
     if sum(len(s["fields"]) for s in new["sections"]) + len(new["outcomes"]) == before:
         raise KeyError(NO_SUCH_KEY.format(key=key))
     return new
+
+
+# What a field's edit may change. Its key names the data in every extraction, export and
+# analysis, and its type decides how the data were read: changing either would misread data
+# already entered, so a different key or type is a new field.
+EDITABLE = ("label", "help", "unit", "required", "choices")
+MOVES = {"up": -1, "down": 1}
+
+
+def update_field(schema: dict, *, key: str, changes: dict[str, Any]) -> dict:
+    new = copy.deepcopy(schema)
+    for section in new["sections"]:
+        for field in section["fields"]:
+            if field["key"] == key:
+                for name, value in changes.items():
+                    if name not in EDITABLE:
+                        raise ValueError(f"A field's {name} cannot be edited; add a new field instead.")
+                    if name == "choices" and isinstance(value, str):
+                        value = [c.strip() for c in value.splitlines() if c.strip()]
+                    field[name] = value
+                return new
+    for outcome in new["outcomes"]:
+        if outcome["key"] == key:
+            if set(changes) - {"name", "label"}:
+                raise ValueError("An outcome's name is all that can be edited; add a new outcome instead.")
+            outcome["name"] = changes.get("name", changes.get("label", outcome["name"]))
+            return new
+    raise KeyError(NO_SUCH_KEY.format(key=key))
+
+
+def move(schema: dict, *, key: str, direction: str) -> dict:
+    """One place up or down within its section (a field) or among the outcomes."""
+    step = MOVES[direction]
+    new = copy.deepcopy(schema)
+    for items in [s["fields"] for s in new["sections"]] + [new["outcomes"]]:
+        keys = [item["key"] for item in items]
+        if key in keys:
+            i = keys.index(key)
+            j = min(max(i + step, 0), len(items) - 1)
+            items[i], items[j] = items[j], items[i]
+            return new
+    raise KeyError(NO_SUCH_KEY.format(key=key))

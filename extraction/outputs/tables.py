@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from concord.frames import records_frame
 from extraction.definitions import cells_for
 from extraction.formspec import display
 from extraction.instruments import INSTRUMENTS, JUDGEMENT_LABELS
@@ -51,10 +52,14 @@ def characteristics_frame(review) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Study", *columns.values()])
 
 
-def appraisal_frame(review) -> pd.DataFrame:
-    """One row per appraised study: instrument, each domain's judgement, overall (and NOS stars)."""
+def appraisal_frame(review, locked=None) -> pd.DataFrame:
+    """One row per appraised study: instrument, each domain's judgement, overall (and NOS stars).
+
+    Instruments without stars leave the stars column empty, not NaN, and stars stay whole numbers.
+    """
     rows = []
-    for s in locked_consensus(review, kind="appraisal").studies:
+    locked = locked if locked is not None else locked_consensus(review, kind="appraisal")
+    for s in locked.for_kind("appraisal"):
         instrument = INSTRUMENTS[s.instrument]
         result = instrument.score(s.data)
         row = {"Study": s.label, "Instrument": instrument.name}
@@ -66,5 +71,5 @@ def appraisal_frame(review) -> pd.DataFrame:
         if "total" in result.scores:
             row["Stars (0-9)"] = result.scores["total"]
         rows.append(row)
-    return pd.DataFrame(rows)
+    return records_frame(rows)
 

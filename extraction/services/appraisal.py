@@ -12,6 +12,7 @@ from review.models import Study
 from review.services.audit import audit_record
 
 UNKNOWN_DESIGN = "Unknown study design {design!r}."
+DESIGN_NOT_CHOSEN = "Choose the study's design first: it decides which appraisal instrument the reviewers use."
 UNKNOWN_INSTRUMENT = "Unknown instrument {code!r}."
 OVERRIDE_NEEDS_REASON = "Give a reason for using another instrument than the design's."
 APPRAISAL_STARTED = "Appraisal of this study has started; its instrument can no longer change."
@@ -24,6 +25,8 @@ def appraisal_plan_set(
     """Set a study's design and instrument; ``expected_version`` is the plan's version the page
     showed, 0 when it showed no plan."""
     require_lead(study.review, actor)
+    if not design:
+        raise ValidationError(DESIGN_NOT_CHOSEN)
     if design not in DEFAULT_FOR_DESIGN:
         raise ValidationError(UNKNOWN_DESIGN.format(design=design))
     default = DEFAULT_FOR_DESIGN[design]

@@ -62,3 +62,41 @@ def consensus_unlock(*, consensus: Consensus, actor, reason: str, expected_versi
     locked.version += 1
     locked.save(update_fields=["status", "locked_at", "locked_by", "version"])
     return locked
+
+
+LIST_CHANGED = ("The studies ready to lock changed since the page was opened (another change was saved): "
+                "nothing was locked. Look at the list again.")
+NOTHING_TO_LOCK = "No study is ready to lock: every open consensus still has discrepancies to settle."
+
+
+def agreed_consensus(review, kind: str):
+    """Open consensus of ``kind`` with every discrepancy settled: what "lock all agreed" locks."""
+    from django.db.models import Count, Q
+
+    return (Consensus.objects.filter(study__review=review, kind=kind, status=Consensus.OPEN)
+            .annotate(open_count=Count("discrepancies", filter=Q(discrepancies__choice="")))
+            .filter(open_count=0).select_related("study").order_by("study__label", "study_id"))
+
+
+@transaction.atomic
+def consensus_lock_agreed(*, review, kind: str, actor, expected_ids: list[int]) -> list[Consensus]:
+    """Lock every agreed consensus the lead was shown, in one audited action, or none of them.
+
+    ``expected_ids`` are the consensus ids the confirmation page listed: a list that changed
+    since (a discrepancy reopened, a new consensus agreed) is refused whole, so nothing the
+    lead did not see is locked. Each lock writes its own ledger event as a single lock does.
+    """
+    require_lead(review, actor)
+    # Locked by id: PostgreSQL allows no FOR UPDATE beside the count's GROUP BY. Each lock
+    # below counts the open discrepancies again under its row lock.
+    ids = list(agreed_consensus(review, kind).values_list("pk", flat=True))
+    rows = list(Consensus.objects.select_for_update(of=("self",)).select_related("study")
+                .filter(pk__in=ids).order_by("study__label", "study_id"))
+    if not rows:
+        raise ValidationError(NOTHING_TO_LOCK)
+    if sorted(c.pk for c in rows) != sorted(expected_ids):
+        raise ValidationError(LIST_CHANGED, code="stale")
+    locked = [consensus_lock(consensus=c, actor=actor, expected_version=c.version) for c in rows]
+    audit_record(action=f"{kind}.consensus_locked_all", actor=actor, review=review, obj=review,
+                 new={"count": len(locked), "studies": [c.study.label for c in locked]})
+    return locked

@@ -41,6 +41,24 @@ def _changed_schema(post, schema):
             "key": post.get("key", "").strip(), "name": post.get("name", "").strip(), "type": post.get("type"),
             "repeat": post.get("repeat", "arm_timepoint"),
         })
+    if op == "update":
+        changes = {"label": post.get("label", "").strip(), "help": post.get("help", ""), "unit": post.get("unit", ""),
+                   "required": post.get("required") == "on", "choices": post.get("choices", "")}
+        if post.get("kind") == "outcome":
+            changes = {"name": post.get("label", "").strip()}
+        if not next(iter(changes.values())):
+            raise ValidationError("Give the field a label.")
+        try:
+            return edit.update_field(schema, key=post.get("key", ""), changes=changes)
+        except (KeyError, ValueError) as exc:
+            raise ValidationError(exc.args[0]) from None
+    if op == "move":
+        if post.get("direction") not in edit.MOVES:
+            raise ValidationError("Unknown direction.")
+        try:
+            return edit.move(schema, key=post.get("key", ""), direction=post.get("direction"))
+        except KeyError as exc:
+            raise ValidationError(exc.args[0]) from None
     if op == "remove":
         try:
             return edit.remove(schema, key=post.get("key", ""))

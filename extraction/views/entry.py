@@ -69,7 +69,7 @@ def _entry(request, slug, pk, kind):
     consensus = Consensus.objects.filter(study=study, kind=kind).first()
     return render(request, "extraction/entry.html", {
         "review": review, "membership": membership, "study": study, "extraction": extraction, "kind": kind,
-        "sections": widgets.sections(rows), "errors": errors, "assessment": assessment,
+        "sections": widgets.sections_with_grids(rows), "errors": errors, "assessment": assessment,
         "changes": _form_changes(extraction, review), "consensus": consensus,
         "readonly": extraction.status == Extraction.SUBMITTED,
     }, status=400 if errors else 200)

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from concord import spreadsheets
+from concord.frames import frame_rows
 from extraction.instruments import INSTRUMENTS
 from extraction.outputs import agreement, plots, tables
 from extraction.selectors import locked_consensus
@@ -29,7 +30,7 @@ def outputs(request, slug):
         "review": review, "membership": membership, "locked": locked,
         "extraction_count": len(locked.for_kind("extraction")), "appraisal_count": len(locked.for_kind("appraisal")),
         "instruments": [(code, INSTRUMENTS[code].name) for code in instruments],
-        "appraisal": tables.appraisal_frame(review), "pairs": agreement.pair_agreement(review),
+        "appraisal": frame_rows(tables.appraisal_frame(review)), "pairs": agreement.pair_agreement(review),
         "kappas": agreement.domain_kappas(review), "formats": list(plots.FORMATS),
         "weight_fields": plots.weight_fields(review),
     })

@@ -3,16 +3,23 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from extraction.definitions import cells_of, choice_labels
 from extraction.formspec import display, same
 from extraction.instruments import INSTRUMENTS, JUDGEMENT_LABELS
 from extraction.models import Consensus, Discrepancy, Extraction
-from extraction.services.consensus import consensus_lock, consensus_unlock
+from extraction.services.consensus import (
+    agreed_consensus,
+    consensus_lock,
+    consensus_lock_agreed,
+    consensus_unlock,
+)
 from extraction.services.reconciliation import consensus_value_set, discrepancy_resolve
 from extraction.views.common import expected, report, require_any_role, review_for, study_of
+from review.diffs import segments
 
 NOT_YET = "Reconciliation opens when both extractors have submitted."
 
@@ -46,11 +53,20 @@ def _reconcile(request, slug, pk, kind):
         return names.get(key, {}).get(text, text)
 
     rows = []
-    for cell in cells_of(consensus):
+    for position, cell in enumerate(cells_of(consensus)):
         a, b = pair["a"].data.get(cell.key), pair["b"].data.get(cell.key)
-        rows.append({"cell": cell, "a": shown(cell.key, a), "b": shown(cell.key, b),
-                     "agree": same(cell.type, a, b), "discrepancy": discrepancies.get(cell.key),
-                     "consensus": shown(cell.key, consensus.data.get(cell.key))})
+        row = {"cell": cell, "a": shown(cell.key, a), "b": shown(cell.key, b), "position": position,
+               "agree": same(cell.type, a, b), "discrepancy": discrepancies.get(cell.key),
+               "consensus": shown(cell.key, consensus.data.get(cell.key))}
+        if not row["agree"]:
+            # The words that differ between the two entries are marked on each side.
+            row["a_parts"], row["b_parts"] = segments(str(row["a"]), str(row["b"]))
+        rows.append(row)
+    # Discrepancies first, the open ones at the top; agreed fields after them, or hidden.
+    only = request.GET.get("show") == "discrepancies"
+    rows.sort(key=lambda r: (r["agree"], bool(r["discrepancy"] and r["discrepancy"].resolved), r["position"]))
+    if only:
+        rows = [r for r in rows if not r["agree"]]
     total = len(discrepancies)
     settled = sum(1 for d in discrepancies.values() if d.resolved)
     assessment = None
@@ -60,7 +76,7 @@ def _reconcile(request, slug, pk, kind):
     return render(request, "extraction/reconcile.html", {
         "review": review, "membership": membership, "study": study, "consensus": consensus, "kind": kind,
         "rows": rows, "pair": pair, "total": total, "settled": settled, "open": total - settled,
-        "resolver": resolver, "assessment": assessment,
+        "resolver": resolver, "assessment": assessment, "only_discrepancies": only,
     })
 
 
@@ -141,3 +157,27 @@ def correct(request, slug, pk):
     else:
         messages.success(request, "Consensus value corrected.")
     return redirect(_url_name(consensus.kind), slug=slug, pk=consensus.study_id)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def lock_agreed(request, slug, kind):
+    """One audited action that locks every agreed study, after the lead has seen the list."""
+    review, membership = review_for(request, slug, role="lead")
+    if kind not in ("extraction", "appraisal"):
+        raise Http404("Unknown kind of consensus.")
+    if request.method == "POST":
+        ids = [int(i) for i in request.POST.get("ids", "").split(",") if i.isdigit()]
+        try:
+            locked = consensus_lock_agreed(review=review, kind=kind, actor=request.user, expected_ids=ids)
+        except ValidationError as exc:
+            report(request, exc)
+        else:
+            messages.success(request, f"{len(locked)} stud{'y' if len(locked) == 1 else 'ies'} locked: "
+                                      + ", ".join(c.study.label for c in locked) + ".")
+            return redirect("extraction:overview", slug=slug)
+    rows = list(agreed_consensus(review, kind))
+    return render(request, "extraction/lock_agreed.html", {
+        "review": review, "membership": membership, "kind": kind, "rows": rows,
+        "ids": ",".join(str(c.pk) for c in rows),
+    })

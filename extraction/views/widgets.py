@@ -49,3 +49,25 @@ def sections(row_list: list[dict]) -> list[tuple[str, list[dict]]]:
             grouped.append((row["cell"].section, []))
         grouped[-1][1].append(row)
     return grouped
+
+
+def _line_label(cell) -> str:
+    # The label without its arm: the arm is the grid's column.
+    return cell.label.replace(f" [{cell.arm}]", "", 1) if cell.arm else cell.label
+
+
+def grid(rows_: list[dict]) -> dict | None:
+    """Arms as columns and each measure (per time point) as a row, when every cell of the
+    section repeats per arm: the way a trial's results table reads. None otherwise."""
+    if not rows_ or not all(r["cell"].arm for r in rows_):
+        return None
+    arms = list(dict.fromkeys(r["cell"].arm for r in rows_))
+    lines: dict[str, dict[str, dict]] = {}
+    for row in rows_:
+        lines.setdefault(_line_label(row["cell"]), {})[row["cell"].arm] = row
+    return {"arms": arms, "lines": [{"label": label, "cells": [by_arm.get(arm) for arm in arms]}
+                                    for label, by_arm in lines.items()]}
+
+
+def sections_with_grids(row_list: list[dict]) -> list[dict]:
+    return [{"title": title, "rows": rows_, "grid": grid(rows_)} for title, rows_ in sections(row_list)]

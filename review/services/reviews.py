@@ -117,6 +117,33 @@ def review_update(*, review: Review, actor, version: int, **changes) -> Review:
     return locked
 
 
+NOT_LEAD = "Only a lead of this review can archive it."
+ARCHIVE_NEEDS_REASON = "Say why the review is archived (or brought back): the reason goes into the audit log."
+ALREADY_ARCHIVED = "This review is already archived."
+NOT_ARCHIVED = "This review is not archived."
+
+
+@transaction.atomic
+def review_archive(*, review: Review, actor, reason: str, archive: bool = True) -> Review:
+    """Archive a review (or bring it back): it leaves the list of current reviews, its data,
+    locks and audit log stay as they are. The lead's decision, with a reason, audited."""
+    locked = Review.objects.select_for_update().get(pk=review.pk)
+    if not Membership.active.filter(review=locked, user=actor, is_lead=True).exists():
+        raise ValidationError(NOT_LEAD)
+    if not reason.strip():
+        raise ValidationError(ARCHIVE_NEEDS_REASON)
+    if archive == (locked.archived_at is not None):
+        raise ValidationError(ALREADY_ARCHIVED if archive else NOT_ARCHIVED)
+    old = {"archived_at": locked.archived_at.isoformat() if locked.archived_at else None}
+    locked.archived_at, locked.archived_by = (timezone.now(), actor) if archive else (None, None)
+    locked.save(update_fields=["archived_at", "archived_by"])
+    audit_record(action="review.archived" if archive else "review.unarchived", actor=actor, review=locked,
+                 obj=locked, old=old,
+                 new={"archived_at": locked.archived_at.isoformat() if locked.archived_at else None},
+                 reason=reason.strip()[:2000])
+    return locked
+
+
 @transaction.atomic
 def member_add(*, review: Review, user, roles, actor) -> Membership:
     roles = _check_roles(roles)

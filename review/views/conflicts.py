@@ -7,9 +7,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from review import screening_selectors as selectors
-from review.models import Conflict, ExclusionReason, RecordStage
+from review.models import Conflict, ExclusionReason, RecordStage, Resolution
 from review.permissions import ROLE_REQUIRED, get_review_for_user
 from review.services.screening import conflict_resolve, record_send_back
+from review.templatetags.screening import Highlighter
 
 # Pages that offer a send-back, and where the lead lands after it.
 SEND_BACK_RETURNS = {
@@ -51,12 +52,21 @@ def conflict_detail(request, slug, pk):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, "Conflict settled.")
-            return redirect("review:conflicts", slug=slug)
+            # The arbiter goes straight on to the next conflict, oldest first, as in the list.
+            following = selectors.open_conflicts(review).first()
+            if following is None:
+                messages.success(request, "Conflict settled. No conflicts are left.")
+                return redirect("review:conflicts", slug=slug)
+            left = selectors.open_conflicts(review).count()
+            messages.success(request, f"Conflict settled. Next conflict ({left} left).")
+            return redirect("review:conflict_detail", slug=slug, pk=following.pk)
     decisions = conflict.record_stage.decisions.select_related("reviewer", "exclusion_reason")
+    resolution = (Resolution.objects.select_related("arbiter", "exclusion_reason").filter(conflict=conflict).first()
+                  if conflict.status != "open" else None)
     return render(request, "review/screening/conflict_detail.html", {
         "review": review, "membership": membership, "conflict": conflict, "record": conflict.record,
         "decisions": decisions, "reasons": ExclusionReason.objects.filter(review=review, active=True),
+        "resolution": resolution, "highlighter": Highlighter(review.inclusion_terms, review.exclusion_terms),
     })
 
 

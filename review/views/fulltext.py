@@ -92,7 +92,11 @@ def fulltext_pdf(request, slug, pk):
     if not full_text.pdf:
         raise Http404("No PDF stored for this record.")
     # Served through the view, never from MEDIA_URL, so membership scoping applies to the file.
-    return FileResponse(full_text.pdf.open("rb"), content_type="application/pdf", filename=f"record-{pk}.pdf")
+    # Inline, and frameable by Concord's own pages only, so it can open beside the form.
+    response = FileResponse(full_text.pdf.open("rb"), content_type="application/pdf", filename=f"record-{pk}.pdf")
+    response["X-Frame-Options"] = "SAMEORIGIN"
+    response["Content-Security-Policy"] = "frame-ancestors 'self'"
+    return response
 
 
 @require_safe

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_safe
 from review import duplicate_selectors, selectors
 from review.models import Record
 from review.models.records import PublicationType
+from review.models.screening import StageStatus
 from review.permissions import get_review_for_user
 from review.record_screening import record_screening
 from review.views.screening import STAGE_SLUGS
@@ -27,10 +28,20 @@ def record_list(request, slug):
     publication_type = request.GET.get("type", "")
     if publication_type not in PublicationType.values:
         publication_type = ""
+    status = request.GET.get("status", "")
+    status = status if status in selectors.STATUS_FILTERS else ""
+    labels = selectors.own_labels(review, request.user)
+    label = request.GET.get("label", "")
+    label = label if label in labels else ""
     records = selectors.records_filtered(
-        review, q=q, source_id=source_id, year=year, publication_type=publication_type
+        review, q=q, source_id=source_id, year=year, publication_type=publication_type,
+        status=status, label=label, user=request.user,
     )
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = dict(StageStatus.choices)
+    for record in page:
+        record.ta_label = shown.get(record.ta_status, shown[StageStatus.AWAITING])
+        record.ft_label = shown.get(record.ft_status, "")
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "review/records.html", {
@@ -38,6 +49,8 @@ def record_list(request, slug):
         "sources": review.sources.all(), "years": selectors.record_years(review),
         "types": PublicationType.choices, "source_id": source_id, "year": year,
         "publication_type": publication_type, "query": query.urlencode(),
+        "statuses": selectors.STATUS_FILTERS.items(), "status": status, "labels": labels, "label": label,
+
     })
 
 

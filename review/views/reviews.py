@@ -3,20 +3,40 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from review import selectors
+from review import home, selectors
 from review.forms import ReviewCreateForm, ReviewSettingsForm
 from review.models.imports import ImportStatus
 from review.permissions import get_review_for_user
-from review.services.reviews import review_create, review_update
+from review.services.reviews import review_archive, review_create, review_update
 
 
 @require_safe
 @login_required
 def review_list(request):
-    reviews = selectors.reviews_for_user(request.user)
-    return render(request, "review/review_list.html", {"reviews": reviews})
+    reviews = list(selectors.reviews_for_user(request.user))
+    return render(request, "review/review_list.html", {
+        "reviews": [r for r in reviews if r.archived_at is None],
+        "archived": [r for r in reviews if r.archived_at is not None],
+    })
+
+
+@require_POST
+@login_required
+def review_archive_view(request, slug):
+    review, membership = get_review_for_user(request.user, slug, role="lead")
+    archive = request.POST.get("archive") == "1"
+    try:
+        review_archive(review=review, actor=request.user, reason=request.POST.get("reason", ""), archive=archive)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("review:settings", slug=slug)
+    if archive:
+        messages.success(request, f"“{review.title}” is archived: it is listed under Archived reviews, with all its data.")
+        return redirect("review:list")
+    messages.success(request, f"“{review.title}” is back among your current reviews.")
+    return redirect("review:detail", slug=slug)
 
 
 @require_http_methods(["GET", "POST"])
@@ -54,6 +74,8 @@ def review_detail(request, slug):
             "pending_imports": review.imports.filter(
                 status__in=[ImportStatus.PENDING, ImportStatus.RUNNING]
             ).count(),
+            "todos": home.todos_for(review, membership, request.user),
+            "progress": home.progress_for(review) if membership.is_lead else [],
         },
     )
 

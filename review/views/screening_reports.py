@@ -10,10 +10,10 @@ from concord import spreadsheets
 from review import screening_exports, screening_selectors
 from review.blinding import exports_closed, votes_hidden_from
 from review.permissions import ROLE_REQUIRED, get_review_for_user
-from review.prisma import DBR, OTHER, prisma_counts
+from review.prisma import DBR, OTHER, prisma_counts, summary_rows
 from review.prisma_export import CONTENT_TYPES, FORMATS
 from review.prisma_export import render as prisma_render
-from review.screening_agreement import agreement_for
+from review.screening_agreement import agreement_csv, agreement_for, agreement_xlsx
 
 BLIND_EXPORT = "Blind mode is on and you screen in this review: exports with colleagues' votes stay closed."
 
@@ -35,12 +35,31 @@ def dashboard(request, slug):
 
 @require_safe
 @login_required
+def export_agreement(request, slug, fmt):
+    """The dashboard's agreement table as a spreadsheet, for whoever may read the dashboard.
+
+    It carries what the dashboard shows (settled records only), so it follows the dashboard's
+    rule rather than that of the vote exports.
+    """
+    review, membership = get_review_for_user(request.user, slug)
+    if not (membership.is_lead or membership.is_arbiter):
+        raise PermissionDenied(ROLE_REQUIRED.format(role="lead"))
+    if fmt == "csv":
+        return _attachment(agreement_csv(review), spreadsheets.CSV_CONTENT_TYPE, f"agreement-{review.slug}.csv")
+    if fmt == "xlsx":
+        return _attachment(agreement_xlsx(review), spreadsheets.XLSX_CONTENT_TYPE, f"agreement-{review.slug}.xlsx")
+    raise Http404("Unknown format.")
+
+
+@require_safe
+@login_required
 def prisma_page(request, slug):
     review, membership = get_review_for_user(request.user, slug)
     counts = prisma_counts(review)
     return render(request, "review/screening/prisma.html", {
         "review": review, "membership": membership, "counts": counts, "data": counts.as_dict(),
         "dbr": counts.columns[DBR], "other": counts.columns[OTHER], "formats": FORMATS,
+        "rows": summary_rows(counts),
     })
 
 

@@ -69,7 +69,27 @@
     });
   }
 
+  // A page restored from the back/forward cache shows the state it was left in (a record
+  // already voted on as unvoted): ask the server again, which knows the current state.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) { window.location.reload(); }
+  });
+
+  // A new review's address follows its title until the person edits the address themselves.
+  function bindSlug(slug) {
+    var title = document.getElementById(slug.getAttribute("data-slug-from"));
+    if (!title) { return; }
+    var touched = slug.value !== "";
+    slug.addEventListener("input", function () { touched = slug.value !== ""; });
+    title.addEventListener("input", function () {
+      if (touched) { return; }
+      slug.value = title.value.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+        .replace(/[^a-z0-9\s-]/g, "").trim().replace(/[\s-]+/g, "-").slice(0, 70).replace(/-+$/, "");
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("input[data-slug-from]").forEach(bindSlug);
     document.querySelectorAll("form[data-live-search]").forEach(bindLiveSearch);
     if (document.querySelector("[data-key]")) { bindKeys(); }
     bindActions();

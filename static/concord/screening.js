@@ -17,7 +17,8 @@
   function send(form, vote) {
     var data = new FormData(form);
     data.set("vote", vote);
-    var buttons = form.querySelectorAll("button");
+    // form.elements includes the decision bar's buttons, which sit outside the form element.
+    var buttons = Array.prototype.filter.call(form.elements, function (el) { return el.tagName === "BUTTON"; });
     buttons.forEach(function (b) { b.disabled = true; });
     fetch(form.action, { method: "POST", body: data, credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
       .then(function (r) { return r.json(); })
@@ -41,6 +42,12 @@
   }
 
   panel.addEventListener("click", function (event) {
+    var focus = event.target.closest("button[data-focus]");
+    if (focus) {
+      var field = document.getElementById(focus.getAttribute("data-focus"));
+      if (field) { field.scrollIntoView({ block: "center" }); field.focus(); }
+      return;
+    }
     var button = event.target.closest("button[name=vote]");
     if (!button) { return; }
     event.preventDefault();

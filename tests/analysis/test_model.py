@@ -163,7 +163,7 @@ def test_non_convergence_raises_instead_of_returning_a_number(monkeypatch):
     ("yi", "vi", "message"),
     [
         ([0.1, 0.2, 0.3], [0.1, 0.2], "field 'vi' has 2 values but 3"),
-        ([0.1, 0.2, 0.3], [0.1, -0.2, 0.1], "study 1: field 'vi' must be positive"),
+        ([0.1, 0.2, 0.3], [0.1, -0.2, 0.1], "study 1: field 'vi' must not be negative"),
         ([0.1, float("nan"), 0.3], [0.1, 0.2, 0.1], "study 1: field 'yi' is not a finite"),
         ([0.1, 0.2, 0.3, 0.4], [0.1, 0.2, 0.1, float("inf")], "study 3: field 'vi'"),
         ([], [], "at least one study"),

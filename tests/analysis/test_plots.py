@@ -253,3 +253,28 @@ def test_pooled_proportions_are_drawn_on_the_unit_interval(measure):
     assert 0 <= lo < hi <= 1
     assert forest_plot(res).axes[0].get_xlabel() == "Proportion"
     assert funnel_plot(res).axes[0].get_xscale() == "linear"
+
+
+def test_forest_plot_draws_data_columns_favours_labels_and_a_chosen_null(bcg):
+    _, res = bcg
+    first = res.slab[0]
+    columns = [("Events/total", {first: "4/123"}), ("Mean (SD) n", {first: "1.00 (2.00) 10"})]
+    fig = forest_plot(res, columns=columns, favours=("Favours BCG", "Favours control"), weight_label="Weight (overall)")
+    shown = texts(fig)
+    assert {"Events/total", "Mean (SD) n", "4/123", "1.00 (2.00) 10", "Weight (overall)"} <= set(shown)
+    assert "← Favours BCG" in shown and "Favours control →" in shown
+    assert_no_overlapping_text(fig)
+
+
+def test_forest_plot_of_subgroups_says_its_weights_are_within_subgroup(bcg):
+    _, res = bcg
+    groups = ["a" if i % 2 else "b" for i in range(res.k)]
+    sg = subgroup(res.yi, res.vi, groups, measure=res.measure, slab=list(res.slab))
+    assert "Weight (in subgroup)" in texts(forest_plot(res, subgroups=sg))
+    assert "Weight (in subgroup)" not in texts(forest_plot(res))
+
+
+def test_contours_say_what_they_test_against(bcg):
+    _, res = bcg
+    shown = texts(funnel_plot(res, contours=[90, 95, 99], null_label="no effect"))
+    assert "Contours: p against no effect" in shown

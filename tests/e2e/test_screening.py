@@ -79,9 +79,11 @@ def test_two_reviewers_screen_the_arbiter_settles_and_prisma_counts(session, liv
     page.goto(f"{live_server.url}/reviews/ivig/")
     page.get_by_role("navigation", name="Review").get_by_role("link", name="PRISMA").click()
     counts = {key: page.locator(f'[data-count="{key}"]').inner_text() for key in
-              ("identified", "duplicates", "screened", "records_excluded", "sought", "assessed", "studies")}
+              ("identified", "duplicates", "screened", "records_excluded", "sought", "assessed",
+               "awaiting_assessment", "studies")}
+    # Both reports sought are being assessed: their full texts are still to come.
     assert counts == {"identified": "3", "duplicates": "0", "screened": "3", "records_excluded": "1",
-                      "sought": "2", "assessed": "0", "studies": "0"}
+                      "sought": "2", "assessed": "2", "awaiting_assessment": "2", "studies": "0"}
     page.wait_for_function("() => { const i = document.querySelector('.prisma-figure img'); "
                            "return i && i.complete && i.naturalWidth > 0; }")
     page.screenshot(path="/tmp/concord-e2e-prisma.png", full_page=True)

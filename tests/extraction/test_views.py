@@ -249,3 +249,79 @@ def test_form_builder_sets_arms_and_time_points_one_per_line(client_for, team, f
     assert 'name="arms" rows="3">IVIg\nControl</textarea>' in page
     client.post(url("form", team), {"op": "arms", "number": 1, "arms": "IVIg\nPlacebo\n", "timepoints": "6 months"})
     assert FormVersion.objects.get(review=team.review).schema["arms"] == ["IVIg", "Placebo"]
+
+
+def test_the_design_is_not_chosen_until_the_lead_saves_one(client_for, team, study):
+    from extraction.models import AppraisalPlan
+
+    client = client_for(team.lead)
+    page = client.get(url("assignments", team)).content.decode()
+    select = page.split(f'id="design-{study.pk}"')[1].split("</select>")[0]
+    assert '<option value="" selected>Not chosen</option>' in select
+    assert "Randomised controlled trial</option>" in select and "selected>Randomised" not in select
+    response = client.post(reverse("extraction:plan", args=[team.review.slug, study.pk]),
+                           {"design": "", "instrument": "", "version": "0"}, follow=True)
+    assert "Choose the study&#x27;s design first" in response.content.decode()
+    assert not AppraisalPlan.objects.filter(study=study).exists()
+
+
+@pytest.fixture
+def agreed(team, reconciled):
+    from extraction.services.reconciliation import discrepancy_resolve
+
+    discrepancy_resolve(discrepancy=reconciled.discrepancies.get(), choice="a", actor=team.arbiter,
+                        reason="Table 1 says 2 g/kg", expected_version=reconciled.version)
+    reconciled.refresh_from_db()
+    return reconciled
+
+
+def test_lock_all_agreed_lists_the_studies_then_locks_them_in_one_audited_action(client_for, team, agreed):
+    reconciled = agreed
+    client = client_for(team.lead)
+    lock_url = reverse("extraction:lock_agreed", args=[team.review.slug, "extraction"])
+    page = client.get(lock_url)
+    assert [c.pk for c in page.context["rows"]] == [reconciled.pk]
+    assert reconciled.study.label in page.content.decode()
+    response = client.post(lock_url, {"ids": str(reconciled.pk)}, follow=True)
+    reconciled.refresh_from_db()
+    assert reconciled.status == Consensus.LOCKED
+    assert "1 study locked: " + reconciled.study.label in response.content.decode()
+    event = AuditEvent.objects.get(action="extraction.consensus_locked_all")
+    assert event.new_value == {"count": 1, "studies": [reconciled.study.label]}
+    assert AuditEvent.objects.filter(action="extraction.consensus_locked").count() == 1  # the ledger event
+
+
+def test_lock_all_agreed_refuses_a_list_that_changed_and_locks_nothing(client_for, team, agreed, reconciled):
+    client = client_for(team.lead)
+    lock_url = reverse("extraction:lock_agreed", args=[team.review.slug, "extraction"])
+    response = client.post(lock_url, {"ids": ""}, follow=True)
+    assert "changed since the page was opened" in response.content.decode()
+    reconciled.refresh_from_db()
+    assert reconciled.status != Consensus.LOCKED
+    assert client_for(team.rev1).get(lock_url).status_code == 403
+
+
+def test_reconciliation_shows_discrepancies_first_with_the_differing_words_marked(client_for, team, reconciled):
+    url = reverse("extraction:reconcile_extraction", args=[team.review.slug, reconciled.study_id])
+    response = client_for(team.lead).get(url)
+    rows = response.context["rows"]
+    assert not rows[0]["agree"] and rows[0]["cell"].key == "dose@IVIg"
+    assert all(r["agree"] for r in rows[1:])
+    page = response.content.decode()
+    assert '<mark class="diff">2.5</mark>' in page and '<mark class="diff">2</mark>' in page
+    only = client_for(team.lead).get(url, {"show": "discrepancies"}).context["rows"]
+    assert [r["cell"].key for r in only] == ["dose@IVIg"]
+
+
+def test_outcomes_are_entered_in_a_grid_of_arms(client_for, team, assigned):
+    response = client_for(team.rev1).get(url("extract", team, pk=assigned.pk))
+    outcome = next(s for s in response.context["sections"] if s["title"] == "Outcome: Complete response")
+    assert outcome["grid"]["arms"] == ["IVIg", "Control"]
+    assert [line["label"] for line in outcome["grid"]["lines"]] == [
+        "Complete response: Events [6 months]", "Complete response: Total [6 months]"]
+    study = next(s for s in response.context["sections"] if s["title"] == "Study")
+    assert study["grid"] is None  # fields that do not all repeat per arm stay a list
+    page = response.content.decode()
+    assert '<th scope="col">IVIg</th><th scope="col">Control</th>' in page
+    # Each input keeps its full label (with the arm) for screen readers.
+    assert 'class="sr-only">Complete response: Events [IVIg] [6 months]</label>' in page

@@ -19,7 +19,7 @@ RUNNABLE = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff2
 NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 # Every URL that answers a spreadsheet; the walk below fails when one is added and not listed.
 SPREADSHEET_URLS = {
-    "review:export_included", "review:export_votes", "review:prisma_download",
+    "review:export_included", "review:export_votes", "review:prisma_download", "review:export_agreement",
     "extraction:download", "analysis:review_table", "analysis:table", "analysis:dataset",
 }
 

@@ -5,7 +5,8 @@ request or a test leaves no global state behind.
 """
 
 from ._common import save_figure
+from .cumulative import cumul_forest_plot
 from .forest import forest_plot
 from .funnel import funnel_plot
 
-__all__ = ["forest_plot", "funnel_plot", "save_figure"]
+__all__ = ["cumul_forest_plot", "forest_plot", "funnel_plot", "save_figure"]

@@ -223,6 +223,10 @@ def forest_plot(
     digits: int = 2,
     xlim=None,
     graph_width: float = 3.2,
+    columns=None,
+    favours=None,
+    null=None,
+    weight_label: str | None = None,
 ) -> Figure:
     """Draw a forest plot of a fitted meta-analysis.
 
@@ -250,6 +254,18 @@ def forest_plot(
         x limits on the display scale; intervals beyond them end in arrows.
     graph_width : float
         Width of the graphical column in inches.
+    columns : sequence of (str, mapping), optional
+        Extra text columns between the study labels and the graph: (header, {study label:
+        text}), e.g. ("Events/Total", ...) for 2x2 data or ("Mean (SD) n", ...).
+    favours : (str, str), optional
+        Labels under the axis either side of the null line ("Favours IVIg", "Favours
+        control"): the left one ends at the null, the right one starts there.
+    null : float, optional
+        Where to draw the null line, on the display scale, for measures without a natural
+        null (a single proportion against the null proportion the reviewer chose).
+    weight_label : str, optional
+        Header of the weight column; with ``subgroups`` it defaults to "Weight (in subgroup)",
+        since the squares are then sized by each subgroup's own fit.
 
     Returns
     -------
@@ -264,7 +280,10 @@ def forest_plot(
     prediction intervals in meta-analysis. BMJ Open 6:e010247.
     """
     scale = resolve_scale(transform, getattr(res, "measure", None), getattr(res, "ni", None))
+    if null is not None:
+        scale = Scale(scale.name, scale.func, scale.axis, float(null))
     rows = _build_rows(res, subgroups, slab, scale, digits, show_pi)
+    columns = [(str(h), dict(values)) for h, values in (columns or [])]
     n_rows = len(rows)
     font = 9.0 if n_rows <= 40 else 8.0 if n_rows <= 75 else 7.0
     row_h = font * 1.85 / 72
@@ -273,8 +292,14 @@ def forest_plot(
 
     fig = new_figure(8.0, 4.0)
     level = float(getattr(res, "level", 95))
-    headers = ("Study", "Weight", f"Estimate [{level:g}% CI]")
-    left_w = (
+    if weight_label is None:
+        weight_label = "Weight (in subgroup)" if subgroups is not None else "Weight"
+    headers = ("Study", weight_label, f"Estimate [{level:g}% CI]")
+    column_w = [
+        max([text_width(fig, str(v), font) for v in values.values()] + [text_width(fig, h, font, "bold")]) + _GAP
+        for h, values in columns
+    ]
+    label_w = (
         max(
             [
                 text_width(fig, r.label, font, "bold" if r.bold else "normal")
@@ -285,6 +310,7 @@ def forest_plot(
         )
         + _GAP
     )
+    left_w = label_w + sum(column_w)
     weight_w = (
         max(text_width(fig, "100.0%", font), text_width(fig, headers[1], font, "bold")) + _GAP
         if show_weights
@@ -302,13 +328,14 @@ def forest_plot(
         [text_width(fig, r.label, font - 1) for r in rows if r.kind == "note"], default=0.0
     )
     width = 2 * _MARGIN + max(body_w, note_w)
-    height = _TOP + n_rows * row_h + _BOTTOM
+    bottom = _BOTTOM + (0.22 if favours else 0.0)
+    height = _TOP + n_rows * row_h + bottom
     fig.set_size_inches(width, height)
 
     ax = fig.add_axes(
         (
             (_MARGIN + left_w) / width,
-            _BOTTOM / height,
+            bottom / height,
             graph_width / width,
             n_rows * row_h / height,
         )
@@ -321,17 +348,36 @@ def forest_plot(
         hi,
         font,
         row_h,
-        {"left": left_w, "graph": graph_width, "weight": weight_w, "ci": ci_w},
+        {"left": left_w, "graph": graph_width, "weight": weight_w, "ci": ci_w, "columns": column_w},
         headers,
         show_weights,
+        columns,
     )
     ax.set_xlabel(
         xlab if xlab is not None else default_xlab(res.measure, scale), fontsize=font, color=INK
     )
+    if favours:
+        _draw_favours(ax, favours, scale, lo, hi, font)
     return fig
 
 
-def _draw(ax, rows, scale, lo, hi, font, row_h, widths, headers, show_weights) -> None:
+def _draw_favours(ax, favours, scale, lo, hi, font) -> None:
+    """The two labels under the axis, meeting at the null line (or the middle without one)."""
+    left, right = (str(f or "") for f in favours)
+    at = scale.null if scale.null is not None and lo <= scale.null <= hi else None
+    if at is None:
+        at = float(np.sqrt(lo * hi)) if scale.axis == "log" else (lo + hi) / 2
+    # Below the axis label: offsets in points from the bottom of the axes.
+    offset = -(2.9 * font + 6)
+    for text, sign, ha in ((left, -1, "right"), (right, 1, "left")):
+        if text:
+            arrow = f"\u2190 {text}" if sign < 0 else f"{text} \u2192"
+            ax.annotate(arrow, xy=(at, 0), xycoords=("data", "axes fraction"), xytext=(sign * 4, offset),
+                        textcoords="offset points", ha=ha, va="top", fontsize=font - 0.5, color=INK,
+                        annotation_clip=False)
+
+
+def _draw(ax, rows, scale, lo, hi, font, row_h, widths, headers, show_weights, columns=()) -> None:
     n_rows = len(rows)
     ax.set_ylim(n_rows - 0.5, -0.5)
     if scale.axis == "log":
@@ -366,7 +412,14 @@ def _draw(ax, rows, scale, lo, hi, font, row_h, widths, headers, show_weights) -
             **kw,
         )
 
+    # Extra columns sit right of the labels, each right-aligned at its own right edge.
+    x_columns, edge = [], 0.0
+    for w in reversed(widths.get("columns", [])):
+        x_columns.insert(0, -(edge + 0.05) / g)
+        edge += w
     put(x_label, 0, headers[0], weight="bold")
+    for x, (header, _) in zip(x_columns, columns, strict=True):
+        put(x, 0, header, ha="right", weight="bold")
     if show_weights:
         put(x_weight, 0, headers[1], ha="right", weight="bold")
     put(x_ci, 0, headers[2], ha="right", weight="bold")
@@ -417,6 +470,9 @@ def _draw(ax, rows, scale, lo, hi, font, row_h, widths, headers, show_weights) -
             weight = "bold" if r.bold else "normal"
             style = "italic" if r.italic else "normal"
             put(x_label, y, r.label, weight=weight, style=style)
+            if r.kind == "study":
+                for x, (_, values) in zip(x_columns, columns, strict=True):
+                    put(x, y, str(values.get(r.label, "")), ha="right")
             if show_weights and np.isfinite(r.weight) and r.kind != "pi":
                 put(x_weight, y, f"{r.weight:.1f}%", ha="right", weight=weight)
             put(x_ci, y, r.right, ha="right", weight=weight, style=style)

@@ -36,6 +36,7 @@ def funnel_plot(
     transform: str | None = None,
     level: float | None = None,
     refline: float | None = None,
+    null_label: str | None = None,
 ) -> Figure:
     """Draw a funnel plot: study effects against their standard errors.
 
@@ -59,6 +60,9 @@ def funnel_plot(
         Level in percent of the pseudo confidence region; ``res.level`` by default.
     refline : float, optional
         Null value on the analysis scale for the contours; 0 by default.
+    null_label : str, optional
+        What ``refline`` is, in words ("no effect", "a proportion of 0.05"): the legend then
+        says what the contours test against.
 
     Returns
     -------
@@ -108,6 +112,8 @@ def funnel_plot(
     ax = fig.add_axes((0.10, 0.12, 0.58, 0.82))
     handles = []
     if levels:
+        if null_label:
+            handles.append(Patch(facecolor="none", edgecolor="none", label=f"Contours: p against {null_label}"))
         handles += _shade_contours(ax, scale, levels, ref, lo, hi, se_max)
     se_grid = np.array([0.0, se_max])
     ax.fill_betweenx(

@@ -109,7 +109,7 @@ def test_reviewer_changes_own_vote_from_my_decisions(client_for, team, records, 
     listing = client.get(reverse("review:my_decisions", args=[team.review.slug, "title-abstract"])).content.decode()
     assert f"?record={records[0].pk}" in listing
     page = client.get(_screen_url(team) + f"?record={records[0].pk}").content.decode()
-    assert "Your vote: <strong>Exclude</strong>" in page and 'name="version" value="1"' in page
+    assert "You voted <strong>exclude</strong> on this record. Change it?" in page and 'name="version" value="1"' in page
     client.post(_vote_url(team, records[0]), {"vote": "include", "version": 1}, **FETCH)
     assert ScreeningDecision.objects.get(record=records[0], reviewer=team.rev1).vote == "include"
 
@@ -275,3 +275,20 @@ def test_dashboard_gives_fleiss_kappa_when_three_reviewers_screen_each_record(cl
     assert pair["result"].n == 4 and pair["result"].percent_agreement == pytest.approx(0.75)
     html = client_for(team.lead).get(reverse("review:dashboard", args=[team.review.slug])).content.decode()
     assert "Fleiss' κ over 4 records with 3 votes each: 0.333" in html
+
+
+def test_after_settling_the_next_conflict_opens_and_a_settled_one_says_what_was_decided(client_for, team, records,
+                                                                                          vote):
+    for record in records[:2]:
+        vote(record, team.rev1, "include")
+        vote(record, team.rev2, "exclude")
+    first, second = Conflict.objects.filter(record__in=records[:2]).order_by("created_at", "id")
+    client = client_for(team.arbiter)
+    first_url = reverse("review:conflict_detail", args=[team.review.slug, first.pk])
+    response = client.post(first_url, {"outcome": "exclude", "note": "adults only in the protocol"})
+    assert response["Location"] == reverse("review:conflict_detail", args=[team.review.slug, second.pk])
+    settled = client.get(first_url).content.decode()
+    assert "Settled: <strong>exclude</strong> by ari_arbiter" in settled
+    assert "because: “adults only in the protocol”" in settled and 'name="outcome"' not in settled
+    response = client.post(response["Location"], {"outcome": "include", "note": ""})
+    assert response["Location"] == reverse("review:conflicts", args=[team.review.slug])
