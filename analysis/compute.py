@@ -21,6 +21,7 @@ from analysis.meta.transforms import transform_name
 from analysis.nulls import is_proportion, leave1out_pvals, null_test
 
 NO_STUDIES = "No study has locked data for this analysis yet."
+VARIANT_DROPS_ALL = "This sensitivity analysis leaves out every study."
 TWO_BY_TWO_ONLY = "Needs 2×2 data (a binary outcome in two arms)."
 NO_VALUES = "No study reports this field."
 PROPORTION_MEASURES = ("PR", "PLN", "PLO", "PAS", "PFT")
@@ -230,7 +231,7 @@ def _variant(spec: dict, variant: dict, data: DataSet | None, main: DataSet, res
         kept = {r.study_id for r in data.rows}
         out["dropped"] = [r.label for r in main.rows if r.study_id not in kept]
     if data.k == 0:
-        return {**out, "error": NO_STUDIES}
+        return {**out, "error": VARIANT_DROPS_ALL}
     es = effect_sizes(spec["measure"], data)
     out["pooled"] = pooled(primary(spec, data, meta.rma(es, **fit_kwargs(spec))), spec)
     return out

@@ -125,6 +125,10 @@ class Analysis(models.Model):
         help_text="For medians: n ≤ 50 with a range, n ≤ 201 with quartiles, as R's meta.",
     )
     position = models.PositiveIntegerField(default=0)
+    # The printable report: None until the lead chooses, and then an analysis goes in only
+    # when its latest run pooled something; a failed or empty one goes in only if chosen.
+    in_report = models.BooleanField("in the report", null=True, blank=True, default=None)
+    report_order = models.PositiveIntegerField("order in the report", default=0)
     # Bumped on every edit so that an edit made on a stale page is refused.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
