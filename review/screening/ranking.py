@@ -1,0 +1,148 @@
+"""The relevance model behind "most likely relevant first": TF-IDF and a class-weighted linear SVM.
+
+Pure Python (scikit-learn, numpy), no Django import, so the live queue, the background worker,
+``manage.py screening_simulate`` and the benchmark all rank with this one module.
+
+The model follows ASReview LAB's default, ELAS u4 (van de Schoot et al. 2021; ASReview LAB 2.0,
+2025): word 1–2-gram TF-IDF with sublinear term frequency over the whole set of records (TF-IDF
+needs no labels, so it may see the unscreened records too), and a linear support vector machine
+fitted to the settled records with the classes re-weighted, because includes are rare. Records are
+then screened by descending decision value. :class:`RankerSettings` holds the defaults chosen by
+leave-one-set-out over seven labelled sets (``docs/screening-ranking.md``); every retraining
+records ``settings.as_dict()``.
+
+References
+----------
+van de Schoot R, de Bruin J, Schram R, et al. An open source machine learning framework for
+efficient and transparent systematic reviews. Nature Machine Intelligence 2021;3:125–133.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.svm import LinearSVC
+
+#: The live queue retrains after this many newly settled records; the simulation does the same.
+RETRAIN_EVERY = 10
+
+CLASSIFIERS = ("svm", "logistic")
+
+NEEDS_BOTH_CLASSES = (
+    "The ranking model needs at least one settled include and one settled exclude; "
+    "it has {includes} include(s) and {excludes} exclude(s)."
+)
+BAD_LABEL = "Label for record {index} is {value!r}; a label must be 1 (include) or 0 (exclude)."
+BAD_INDEX = "Label given for record {index}, but there are only {count} records (indices 0 to {last})."
+BAD_CLASSIFIER = "Unknown classifier {kind!r}; choose one of: " + ", ".join(CLASSIFIERS) + "."
+
+
+@dataclass(frozen=True)
+class RankerSettings:
+    """Everything that determines the model; ``as_dict()`` is stored with every retraining.
+
+    ``include_weight`` is the total weight of the includes relative to that of the excludes in the
+    training loss: 1.0 is scikit-learn's ``class_weight="balanced"`` (both classes weigh the same in
+    total); ASReview's ELAS u4 uses 9.8.
+    """
+
+    ngram_max: int = 2
+    min_df: int = 1
+    max_df: float = 0.95
+    sublinear_tf: bool = True
+    classifier: str = "svm"
+    C: float = 0.11
+    include_weight: float = 1.0
+
+    def __post_init__(self):
+        if self.classifier not in CLASSIFIERS:
+            raise ValueError(BAD_CLASSIFIER.format(kind=self.classifier))
+
+    def as_dict(self) -> dict:
+        return {"model": "tfidf-linear", **asdict(self)}
+
+
+def record_text(title: str, abstract: str, keywords: str = "") -> str:
+    """The one text a record is ranked by: title, abstract and keywords, blank parts left out."""
+    return " ".join(part.strip() for part in (title or "", abstract or "", keywords or "") if part.strip())
+
+
+def vectorise(texts: Sequence[str], settings: RankerSettings = RankerSettings()) -> sparse.csr_matrix:
+    """TF-IDF features of every record; they depend on the texts alone, never on a label."""
+    vectoriser = TfidfVectorizer(
+        ngram_range=(1, settings.ngram_max),
+        min_df=settings.min_df,
+        max_df=settings.max_df if len(texts) > 1 else 1.0,
+        sublinear_tf=settings.sublinear_tf,
+        dtype=np.float32,
+    )
+    try:
+        return vectoriser.fit_transform(texts).tocsr()
+    except ValueError:
+        # Every text empty (or only one-letter words): no feature at all, so every score is equal.
+        return sparse.csr_matrix((len(texts), 1), dtype=np.float32)
+
+
+def _training_set(labels: Mapping[int, int], count: int) -> tuple[np.ndarray, np.ndarray]:
+    indices = np.fromiter(labels.keys(), dtype=np.int64, count=len(labels))
+    values = np.fromiter(labels.values(), dtype=np.int64, count=len(labels))
+    for index, value in labels.items():
+        if value not in (0, 1) or isinstance(value, bool):
+            raise ValueError(BAD_LABEL.format(index=index, value=value))
+        if not 0 <= index < count:
+            raise ValueError(BAD_INDEX.format(index=index, count=count, last=count - 1))
+    includes = int(values.sum())
+    excludes = len(values) - includes
+    if includes == 0 or excludes == 0:
+        raise ValueError(NEEDS_BOTH_CLASSES.format(includes=includes, excludes=excludes))
+    return indices, values
+
+
+def fit_scores_matrix(
+    features: sparse.spmatrix, labels: Mapping[int, int], settings: RankerSettings = RankerSettings()
+) -> np.ndarray:
+    """Fit on the labelled rows of ``features`` and score every row (higher = more likely relevant).
+
+    ``fit_scores(texts, labels, s)`` is ``fit_scores_matrix(vectorise(texts, s), labels, s)``; the
+    simulation vectorises once and calls this after each retraining, since the features never change.
+    """
+    indices, y = _training_set(labels, features.shape[0])
+    includes = int(y.sum())
+    excludes = len(y) - includes
+    # Each include weighs include_weight * excludes / includes times an exclude, so the includes'
+    # total weight is include_weight times the excludes'; normalised to a mean weight of one.
+    weights = np.where(y == 1, settings.include_weight * excludes / includes, 1.0)
+    weights *= len(y) / weights.sum()
+    if settings.classifier == "svm":
+        model = LinearSVC(C=settings.C, loss="squared_hinge", dual=True, max_iter=5000, random_state=0)
+    else:
+        model = LogisticRegression(C=settings.C, solver="liblinear", max_iter=1000)
+    model.fit(features[indices], y, sample_weight=weights)
+    return np.asarray(model.decision_function(features), dtype=np.float64)
+
+
+def fit_scores(
+    texts: Sequence[str], labels: Mapping[int, int], settings: RankerSettings = RankerSettings()
+) -> np.ndarray:
+    """One relevance score per text, from a model fitted to ``labels`` (index into texts -> 1 or 0).
+
+    Raises ``ValueError`` unless ``labels`` holds at least one include and one exclude, every label
+    is 0 or 1 and every index is within ``texts``.
+    """
+    _training_set(labels, len(texts))
+    return fit_scores_matrix(vectorise(texts, settings), labels, settings)
+
+
+def rank_order(scores: Sequence[float] | np.ndarray, candidates: Sequence[int]) -> list[int]:
+    """``candidates`` by descending score, ties by ascending index: the one ordering rule."""
+    candidate_array = np.asarray(candidates, dtype=np.int64)
+    if candidate_array.size == 0:
+        return []
+    candidate_scores = np.asarray(scores, dtype=np.float64)[candidate_array]
+    # lexsort sorts by its last key first: score descending, then index ascending.
+    return candidate_array[np.lexsort((candidate_array, -candidate_scores))].tolist()
