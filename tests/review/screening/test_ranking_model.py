@@ -13,6 +13,7 @@ from review.screening.ranking import (
     rank_order,
     record_text,
 )
+from tests.conftest import shared_path
 
 FILLER = [
     "hospital admissions in older adults with heart failure",
@@ -145,3 +146,41 @@ def test_logistic_regression_also_ranks_the_planted_records_first():
 
 def test_retraining_interval_is_ten():
     assert RETRAIN_EVERY == 10
+
+
+def _as_sklearn_columns(texts, settings):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    reference = TfidfVectorizer(
+        ngram_range=(1, settings.ngram_max), min_df=settings.min_df, max_df=settings.max_df,
+        sublinear_tf=settings.sublinear_tf,
+    )
+    expected = reference.fit_transform(texts).toarray()
+    features, terms = ranking.tfidf_with_terms(texts, settings)
+    columns = [reference.vocabulary_[term] for term in terms]
+    return features.toarray(), expected[:, columns], len(reference.vocabulary_)
+
+
+@pytest.mark.parametrize(
+    "ranker",
+    [RankerSettings(), RankerSettings(ngram_max=1, sublinear_tf=False), RankerSettings(min_df=2, max_df=0.5)],
+    ids=["default", "words-raw-tf", "min-df-2-max-df-half"],
+)
+def test_tfidf_equals_scikit_learns_tfidf_vectorizer(ranker):
+    texts, _ = _corpus(n_planted=8, n_other=30)
+    texts[4] = "Ünïcode wörds, UPPER case; punctuation—and a  x y z one-letter run"
+    texts[7] = ""
+    ours, theirs, n_terms = _as_sklearn_columns(texts, ranker)
+    assert ours.shape[1] == n_terms
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
+def test_tfidf_on_real_abstracts_equals_scikit_learns():
+    from review.screening.simulation import read_labelled_csv
+
+    labelled = read_labelled_csv(
+        shared_path("screening", "asreview_legacy", "Cohen_2006_Antihistamines.csv"), "label_abstract_screening"
+    )
+    ours, theirs, n_terms = _as_sklearn_columns(list(labelled.texts), RankerSettings())
+    assert ours.shape[1] == n_terms
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
