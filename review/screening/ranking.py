@@ -202,7 +202,7 @@ def fit_scores_matrix(
     if settings.classifier == "svm":
         model = LinearSVC(C=settings.C, loss="squared_hinge", dual=True, max_iter=5000, random_state=0)
     else:
-        model = LogisticRegression(C=settings.C, solver="liblinear", max_iter=1000)
+        model = LogisticRegression(C=settings.C, solver="liblinear", dual=True, max_iter=1000)
     model.fit(features[indices], y, sample_weight=weights)
     return np.asarray(model.decision_function(features), dtype=np.float64)
 
