@@ -62,7 +62,7 @@ class RankerSettings:
     max_df: float = 0.95
     sublinear_tf: bool = True
     classifier: str = "svm"
-    C: float = 0.11
+    C: float = 1.0
     include_weight: float = 1.0
 
     def __post_init__(self):
