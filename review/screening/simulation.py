@@ -116,13 +116,16 @@ def simulate(
     recall_target: float = 0.95,
     confidence: float = 0.95,
     settings: RankerSettings | None = None,
+    retrain_every: int = RETRAIN_EVERY,
 ) -> Iterator[SimulationRow]:
     """Screen every record as the live queue would, yielding one row per record in screening order.
 
     ``position`` is the record's 1-based row in the input. ``stop`` is 1 from the first step at
     which :func:`~review.screening.stopping.buscar` allows a stop at ``recall_target`` with
     ``confidence``, over the records screened since ranking began (the priors, and any records
-    screened at random before both classes had settled, are its ``prior``).
+    screened at random before both classes had settled, are its ``prior``). ``retrain_every`` is
+    the live queue's :data:`~review.screening.ranking.RETRAIN_EVERY` unless a study of the schedule
+    asks otherwise.
     """
     if len(texts) != len(labels):
         raise ValueError(f"{len(texts)} texts but {len(labels)} labels.")
@@ -141,10 +144,10 @@ def simulate(
         if not queue:
             candidates = np.flatnonzero(unscreened)
             if 0 in settled.values() and 1 in settled.values():
-                # The live queue follows one model's order until RETRAIN_EVERY more records have
+                # The live queue follows one model's order until retrain_every more records have
                 # settled, then retrains on everything settled so far.
                 scores = fit_scores_matrix(features, settled, settings)
-                queue = rank_order(scores, candidates)[:RETRAIN_EVERY]
+                queue = rank_order(scores, candidates)[:retrain_every]
                 if prior is None:
                     prior = len(settled)
             else:

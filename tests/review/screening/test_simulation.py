@@ -23,7 +23,7 @@ def _planted(n_relevant=15, n_other=120, seed=7):
     return [texts[i] for i in order], [labels[i] for i in order]
 
 
-def _replay(texts, labels, seed, prior_includes=1, prior_excludes=1):
+def _replay(texts, labels, seed, prior_includes=1, prior_excludes=1, every=RETRAIN_EVERY):
     """The live queue's rule written out with the public text API: retrain after every
     RETRAIN_EVERY newly settled records, follow rank_order in between."""
     priors = choose_priors(labels, prior_includes, prior_excludes, np.random.default_rng(seed))
@@ -32,7 +32,7 @@ def _replay(texts, labels, seed, prior_includes=1, prior_excludes=1):
     while len(screened) < len(texts):
         scores = fit_scores(texts, settled)
         order = rank_order(scores, [i for i in range(len(texts)) if i not in settled])
-        for index in order[:RETRAIN_EVERY]:
+        for index in order[:every]:
             settled[index] = labels[index]
             screened.append(index)
     return screened
@@ -50,6 +50,12 @@ def test_screening_order_is_the_live_queues_retraining_rule():
     texts, labels = _planted(n_relevant=12, n_other=60)
     rows = list(simulate(texts, labels, seed=4))
     assert [row.position - 1 for row in rows] == _replay(texts, labels, seed=4)
+
+
+def test_a_study_of_the_schedule_can_retrain_more_often():
+    texts, labels = _planted(n_relevant=10, n_other=40)
+    rows = list(simulate(texts, labels, seed=4, retrain_every=3))
+    assert [row.position - 1 for row in rows] == _replay(texts, labels, seed=4, every=3)
 
 
 def test_starts_from_the_seeded_priors_then_finds_the_planted_records():
