@@ -84,6 +84,7 @@ def run(filename: str, label_column: str, seed: int) -> dict:
     labels = screening_sets.load(filename, label_column).labels
     priors = choose_priors(labels, 1, 1, np.random.default_rng(seed))
     data = _dataset_csv(filename, label_column)
+    OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=OUT) as tmp:
         project = Path(tmp) / "sim.asreview"
         start = time.perf_counter()
