@@ -87,18 +87,38 @@ def review_statuses(review) -> list[AnalysisStatus]:
     return out
 
 
-def form_keys(review) -> dict:
-    """Names the editor offers: the current extraction form's outcomes, arms, time points
-    and study-level fields (any cell key may still be typed)."""
-    from extraction.services.forms import current_form
+LEFT_OUT_NOT_CHOSEN = "left out by the lead"
+LEFT_OUT_NOT_RUN = "not run yet"
+LEFT_OUT_FAILED = "its run pooled nothing ({error})"
 
-    form = current_form(review)
-    if form is None:
-        return {"outcomes": [], "arms": [], "timepoints": [], "fields": []}
-    schema = form.schema
-    return {
-        "outcomes": [(o["key"], f"{o['name']} ({o['type']})") for o in schema["outcomes"]],
-        "arms": schema["arms"],
-        "timepoints": schema["timepoints"],
-        "fields": [(f["key"], f["label"]) for s in schema["sections"] for f in s["fields"]],
-    }
+
+def in_report(status: AnalysisStatus) -> tuple[bool, str]:
+    """Whether the analysis goes into the printable report, and if not, why.
+
+    The lead's choice decides; until there is one, an analysis goes in when its latest run
+    pooled something, so a failed or empty analysis never slips in unchosen.
+    """
+    chosen = status.analysis.in_report
+    if chosen is not None:
+        return chosen, "" if chosen else LEFT_OUT_NOT_CHOSEN
+    if status.run is None:
+        return False, LEFT_OUT_NOT_RUN
+    if "pooled" not in status.run.results:
+        return False, LEFT_OUT_FAILED.format(error=status.run.results.get("error", ""))
+    return True, ""
+
+
+def report_order(statuses: list[AnalysisStatus]) -> list[AnalysisStatus]:
+    return sorted(statuses, key=lambda s: (s.analysis.report_order, s.analysis.position, s.analysis.pk))
+
+
+def report_statuses(review) -> tuple[list[AnalysisStatus], list[tuple[AnalysisStatus, str]]]:
+    """The analyses of the printable report in the lead's order, and those left out with why."""
+    chosen, left_out = [], []
+    for status in report_order(review_statuses(review)):
+        included, why = in_report(status)
+        if included:
+            chosen.append(status)
+        else:
+            left_out.append((status, why))
+    return chosen, left_out

@@ -12,8 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from analysis import figures
+from analysis.availability import availability
 from analysis.collect import review_studies
 from analysis.compute import compute
+from analysis.conventions import check_pooling
 from analysis.engine import engine_version
 from analysis.inputs import gather
 from analysis.measures import MEASURE_INPUTS
@@ -30,6 +32,7 @@ STALE_EDIT = "Someone changed this analysis since you opened it; reload the page
 NEEDS_CONTROL_ARM = "This effect measure compares two arms: choose the control arm."
 NEEDS_ONE_ARM = "This effect measure describes one group: leave the control arm empty."
 SAME_ARMS = "The two arms must differ."
+NOT_IN_REVIEW = "Analysis {pk} is not one of this review's analyses."
 
 EDITABLE = (
     "name",
@@ -51,6 +54,11 @@ EDITABLE = (
     "favours_left",
     "favours_right",
     "null_value",
+    "pooling",
+    "i2_convention",
+    "pi_type",
+    "study_ci",
+    "wan_tables",
 )
 NULL_FOR_PROPORTIONS = "A null value applies to a single proportion; leave it empty for {measure}."
 
@@ -87,6 +95,7 @@ def analysis_create(*, review, actor, values: dict) -> Analysis:
             setattr(analysis, name, values[name])
     analysis.full_clean()
     _check_arms(analysis)
+    check_pooling(analysis)
     analysis.save()
     audit_record(
         action="analysis.created", actor=actor, review=review, obj=analysis, new=analysis.spec()
@@ -108,6 +117,7 @@ def analysis_update(
             setattr(locked, name, values[name])
     locked.full_clean()
     _check_arms(locked)
+    check_pooling(locked)
     locked.version += 1
     locked.save()
     audit_record(
@@ -134,6 +144,39 @@ def analysis_delete(*, analysis: Analysis, actor) -> None:
     analysis.delete()
 
 
+@transaction.atomic
+def report_arrange(*, review, actor, choices: dict[int, tuple[bool, int]]) -> None:
+    """Set which analyses go into the printable report and in what order.
+
+    ``choices`` maps an analysis id to (in the report, order); an analysis not named keeps
+    its choice. Orders are renumbered 1, 2, ... in the order given (ties by position), so the
+    report reads as the lead arranged it.
+    """
+    _require_lead(review, actor)
+    analyses = {a.pk: a for a in review.analyses.select_for_update().order_by("position", "id")}
+    unknown = [pk for pk in choices if pk not in analyses]
+    if unknown:
+        raise ValidationError(NOT_IN_REVIEW.format(pk=unknown[0]))
+    old = {str(pk): [a.in_report, a.report_order] for pk, a in analyses.items()}
+    ranked = sorted(
+        analyses.values(),
+        key=lambda a: (choices[a.pk][1] if a.pk in choices else a.report_order, a.position, a.pk),
+    )
+    for number, a in enumerate(ranked, start=1):
+        if a.pk in choices:
+            a.in_report = bool(choices[a.pk][0])
+        a.report_order = number
+    Analysis.objects.bulk_update(ranked, ["in_report", "report_order"])
+    audit_record(
+        action="analysis.report_arranged",
+        actor=actor,
+        review=review,
+        obj=review,
+        old=old,
+        new={str(a.pk): [a.in_report, a.report_order] for a in ranked},
+    )
+
+
 def refuse_tampered(tampered) -> None:
     if tampered:
         raise ValidationError(TAMPERED_DATA.format(studies="; ".join(str(t) for t in tampered)))
@@ -149,9 +192,17 @@ def analysis_run(
     """
     if actor is not None:
         _require_lead(analysis.review, actor)
+    if locked is None:
+        locked = locked_consensus(analysis.review, kind="extraction")
+    if studies is None:
+        studies = review_studies(analysis.review)
     inputs = gather(analysis, locked=locked, studies=studies)
     refuse_tampered(inputs.main.tampered)
     results = compute(analysis.spec(), inputs.main, inputs.variants)
+    if inputs.main.k == 0:
+        # Said precisely: which outcome, arm or time point the locked studies lack.
+        available = availability(analysis.review, locked=locked, studies=studies)
+        results["error"] = available.why_empty(analysis, inputs.main)
     forest = funnel = ""
     if with_figures and figures.has_figures(results):
         forest = figures.render(results, "forest", "svg").decode()

@@ -8,10 +8,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from analysis import services
+from analysis.availability import availability
 from analysis.figures import FORMATS, KINDS
 from analysis.forms import AnalysisForm, initial_for
 from analysis.presentation import shown_results
-from analysis.selectors import analysis_status, form_keys, review_statuses
+from analysis.r_code import csv_name, r_code
+from analysis.selectors import analysis_status, in_report, report_order, review_statuses
 from analysis.tasks import run_all_analyses
 from analysis.views.common import member_review, review_analysis
 from extraction.selectors import locked_consensus
@@ -20,25 +22,48 @@ RAN = "Computed {name} from the locked data."
 RAN_ALL = "Recomputing {count} analyses from the locked data in the background; reload this page in a moment."
 SAVED = "Saved {name}. Run it to see the results."
 DELETED = "Deleted {name}."
+ARRANGED = "Saved which analyses the report shows, and in what order."
+BAD_ORDER = "The order of {name} must be a whole number from 1."
 
 
 @require_safe
 @login_required
 def analysis_list(request, slug):
     review, membership = member_review(request, slug)
+    statuses = review_statuses(review)
     return render(
         request,
         "analysis/list.html",
         {
             "review": review,
             "membership": membership,
-            "statuses": review_statuses(review),
+            "statuses": statuses,
+            "report_rows": [(s, *in_report(s)) for s in report_order(statuses)],
         },
     )
 
 
+@require_POST
+@login_required
+def report_arrange(request, slug):
+    """The lead's choice of analyses for the printable report, from the list page."""
+    review, _ = member_review(request, slug, lead=True)
+    choices = {}
+    for analysis in review.analyses.all():
+        order = request.POST.get(f"order_{analysis.pk}")
+        if order is None:
+            continue  # not on the page the lead submitted: its choice stays
+        if not order.strip().isdigit() or int(order) < 1:
+            messages.error(request, BAD_ORDER.format(name=analysis.name))
+            return redirect("analysis:list", slug=review.slug)
+        choices[analysis.pk] = (f"in_report_{analysis.pk}" in request.POST, int(order))
+    services.report_arrange(review=review, actor=request.user, choices=choices)
+    messages.success(request, ARRANGED)
+    return redirect("analysis:list", slug=review.slug)
+
+
 def _save(request, review, membership, analysis=None):
-    form = AnalysisForm(request.POST)
+    form = AnalysisForm(request.POST, available=availability(review))
     if form.is_valid():
         try:
             if analysis is None:
@@ -73,7 +98,7 @@ def _editor(request, review, membership, form, analysis=None, status=200):
             "membership": membership,
             "form": form,
             "analysis": analysis,
-            "keys": form_keys(review),
+            "available": form.available,
         },
         status=status,
     )
@@ -85,7 +110,7 @@ def analysis_new(request, slug):
     review, membership = member_review(request, slug, lead=True)
     if request.method == "POST":
         return _save(request, review, membership)
-    return _editor(request, review, membership, AnalysisForm())
+    return _editor(request, review, membership, AnalysisForm(available=availability(review)))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -95,9 +120,8 @@ def analysis_edit(request, slug, pk):
     analysis = review_analysis(review, pk)
     if request.method == "POST":
         return _save(request, review, membership, analysis)
-    return _editor(
-        request, review, membership, AnalysisForm(initial=initial_for(analysis)), analysis
-    )
+    form = AnalysisForm(initial=initial_for(analysis), available=availability(review))
+    return _editor(request, review, membership, form, analysis)
 
 
 @require_POST
@@ -157,6 +181,11 @@ def analysis_detail(request, slug, pk):
     review, membership = member_review(request, slug)
     status = analysis_status(review_analysis(review, pk))
     results = shown_results(status.run.results) if status.run else None
+    code = ""
+    if status.run is not None:
+        # From the stored run, not the page's presentation of it: the code reproduces the run.
+        name = status.analysis.name
+        code = r_code(name=name, results=status.run.results, csv_name=csv_name(name))
     return render(
         request,
         "analysis/detail.html",
@@ -168,6 +197,7 @@ def analysis_detail(request, slug, pk):
             "run": status.run,
             "results": results,
             "influence_rows": _influence_rows(results),
+            "r_code": code,
             "kinds": KINDS,
             "formats": FORMATS,
         },

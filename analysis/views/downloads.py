@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 
 from analysis import exports, figures
 from analysis.presentation import shown_results
+from analysis.r_code import csv_name, r_code
 from analysis.selectors import latest_run, review_statuses
 from analysis.views.common import member_review, review_analysis
 from concord import spreadsheets
@@ -75,9 +76,16 @@ def table(request, slug, pk, fmt):
 def dataset(request, slug, pk):
     review, analysis, run = _run(request, slug, pk)
     frame = exports.dataset_frame(run.results)
-    return _file(
-        spreadsheets.frame_csv(frame), exports.CONTENT_TYPES["csv"], f"{slugify(analysis.name)}-data.csv"
-    )
+    return _file(spreadsheets.frame_csv(frame), exports.CONTENT_TYPES["csv"], csv_name(analysis.name))
+
+
+@require_safe
+@login_required
+def reproduce(request, slug, pk):
+    """The R code that reproduces the latest run from the data-set CSV above."""
+    review, analysis, run = _run(request, slug, pk)
+    code = r_code(name=analysis.name, results=run.results, csv_name=csv_name(analysis.name))
+    return _file(code.encode(), "text/plain; charset=utf-8", f"{slugify(analysis.name)}.R")
 
 
 @require_safe

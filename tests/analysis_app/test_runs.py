@@ -121,15 +121,34 @@ def test_auto_model_reports_the_model_it_used(team, bcg):
     assert latest_run(other).results["small_study"]["peters"]["pval"] is not None
 
 
-def test_a_run_with_no_locked_studies_says_so(team, bcg):
-    from analysis.compute import NO_STUDIES
-
+def test_a_run_of_an_outcome_no_locked_study_has_names_it(team, bcg):
     analysis_update(
         analysis=bcg, actor=team.lead, values={"outcome": "nothing"}, expected_version=bcg.version
     )
     run = analysis_run(analysis=bcg.__class__.objects.get(pk=bcg.pk))
-    assert run.results["error"] == NO_STUDIES
+    # Thirteen studies are locked: "no study has locked data" would be false.
+    assert run.results["error"] == "No locked study has outcome 'nothing'."
     assert len(run.results["left_out"]) == 13
+
+
+def test_a_run_of_a_misspelt_arm_names_the_arm(team, bcg):
+    analysis_update(
+        analysis=bcg, actor=team.lead, values={"arm1": "BCG vaccine"}, expected_version=bcg.version
+    )
+    run = analysis_run(analysis=bcg.__class__.objects.get(pk=bcg.pk))
+    assert run.results["error"] == "No locked study has arm 'BCG vaccine' for outcome 'tb'."
+
+
+def test_a_run_says_no_locked_data_only_when_none_is_locked(team, bcg):
+    from analysis.compute import NO_STUDIES
+
+    for consensus in Consensus.objects.filter(study__review=team.review, kind="extraction"):
+        consensus_unlock(
+            consensus=consensus, actor=team.lead, reason="recheck", expected_version=consensus.version
+        )
+    run = analysis_run(analysis=bcg)
+    assert run.results["error"] == NO_STUDIES
+    assert {x["reason"] for x in run.results["left_out"]} == {"not locked"}
 
 
 def test_outliers_from_the_stored_influence_equal_the_engines_rule():
