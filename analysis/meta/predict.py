@@ -15,7 +15,7 @@ from .transforms import iarcsin, ipft_hm
 
 __all__ = ["PI_TYPES", "PredictResult", "predict"]
 
-PI_TYPES = ("default", "simple", "t", "riley")
+PI_TYPES = ("default", "simple", "z", "t", "riley")  # and "hts", read as "riley"
 _TRANSFORMS: dict[str, Callable] = {
     "identity": lambda v: v,
     "exp": np.exp,
@@ -98,7 +98,7 @@ def predict(
     intercept: bool = True,
     level: float | None = None,
     transf=None,
-    pi_type: str = "default",
+    pi_type: str | None = None,
     newvi=None,
 ) -> PredictResult:
     """Predicted values of a fixed-, random- or mixed-effects model.
@@ -120,12 +120,14 @@ def predict(
     transf : callable or str, optional
         Applied to the predictions and the bounds of both intervals (``se`` becomes
         NaN): a function, or ``"exp"``, ``"ilogit"``, ``"iarcsin"``, ``"ipft.hm"``.
-    pi_type : {"default", "simple", "t", "riley"}
+    pi_type : {"default", "simple", "z", "t", "riley", "hts"}, optional
         metafor's ``pi.type``: the default uses the quantile of the model's test (z, or
         t on k - p df for Knapp-Hartung) and the variance ``se^2 + tau2``; "simple"
-        drops ``se^2`` and uses z; "t" uses t on k - p df; "riley" t on k - p - 1 df
-        (k - 2 for an intercept-only random-effects model, Higgins, Thompson &
-        Spiegelhalter 2009).
+        drops ``se^2`` and uses z; "z" keeps ``se^2`` with z whatever the test (as
+        ``rma(pi_type="z")``); "t" uses t on k - p df; "riley" (or "hts") t on
+        k - p - 1 df (k - 2 for an intercept-only random-effects model, Higgins,
+        Thompson & Spiegelhalter 2009). Omitted: the convention the fit was made with
+        (``rma(pi_type=...)``), so that ``predict(res)`` repeats ``res.pi_lb``/``pi_ub``.
     newvi : float or array_like, optional
         Sampling variance of a new study, added to the prediction-interval variance.
 
@@ -140,6 +142,10 @@ def predict(
     Riley, R. D., Higgins, J. P. T., & Deeks, J. J. (2011). Interpretation of random
     effects meta-analyses. BMJ, 342, d549.
     """
+    if pi_type is None:
+        pi_type = {"hts": "riley", "t": "t", "z": "z"}.get(getattr(res, "pi_type", None), "default")
+    elif pi_type == "hts":
+        pi_type = "riley"
     if pi_type not in PI_TYPES:
         raise ValueError(f"unknown pi_type {pi_type!r}; expected one of {', '.join(PI_TYPES)}")
     level = res.level if level is None else level
@@ -162,6 +168,8 @@ def predict(
     pi_ddf = ddf
     if pi_type == "simple":
         pi_crit, pi_var = np.full(n, -ndtri(alpha / 2)), np.zeros(n)
+    elif pi_type == "z":
+        pi_crit = np.full(n, -ndtri(alpha / 2))
     elif pi_type in ("t", "riley"):
         parms = res.p + (0 if res.model in ("FE", "EE") else 1)
         pi_ddf = ddf - parms + res.p if pi_type == "riley" else ddf

@@ -305,3 +305,12 @@ def test_cumul_keeps_the_fits_control(method, control):
         want = rma(yi[: i + 1], vi[: i + 1], method=method, control=control)
         assert got.tau2[i] == pytest.approx(want.tau2, rel=1e-8, abs=1e-14)
         assert got.estimate[i] == pytest.approx(want.estimate, rel=1e-10)
+
+
+@pytest.mark.parametrize("pi_type", [None, "z", "t", "hts"])
+@pytest.mark.parametrize("test", ["z", "knha"])
+def test_predict_repeats_the_prediction_interval_of_the_fit(pi_type, test):
+    res = rma([0.1, 0.5, 0.3, 0.9, 0.2], [0.01, 0.02, 0.03, 0.02, 0.05], pi_type=pi_type, test=test)
+    got = predict(res)
+    assert got.pi_lb[0] == pytest.approx(res.pi_lb, rel=1e-12)
+    assert got.pi_ub[0] == pytest.approx(res.pi_ub, rel=1e-12)
