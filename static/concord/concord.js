@@ -88,7 +88,34 @@
     });
   }
 
+  // Navigation: one group open at a time, closed by a click elsewhere or Escape; on a phone
+  // the whole bar folds under the Menu button (without script it simply stays open).
+  document.documentElement.classList.add("js");
+  function bindNav() {
+    var groups = document.querySelectorAll("details.navgroup");
+    groups.forEach(function (group) {
+      group.addEventListener("toggle", function () {
+        if (group.open) { groups.forEach(function (other) { if (other !== group) { other.open = false; } }); }
+      });
+    });
+    document.addEventListener("click", function (event) {
+      groups.forEach(function (group) { if (!group.contains(event.target)) { group.open = false; } });
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { groups.forEach(function (group) { group.open = false; }); }
+    });
+    var toggle = document.querySelector(".menu-toggle");
+    var nav = document.getElementById("review-nav");
+    if (toggle && nav) {
+      toggle.addEventListener("click", function () {
+        var open = nav.classList.toggle("open");
+        toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      });
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    bindNav();
     document.querySelectorAll("input[data-slug-from]").forEach(bindSlug);
     document.querySelectorAll("form[data-live-search]").forEach(bindLiveSearch);
     if (document.querySelector("[data-key]")) { bindKeys(); }

@@ -90,3 +90,10 @@ def settle_with_a_and_lock(page, study: str, reason: str, reason_label=re.compil
     page.get_by_text("1 of 1 discrepancy settled").wait_for()
     page.get_by_role("button", name="Lock consensus").click()
     page.get_by_text("Consensus locked.", exact=True).wait_for()
+
+
+def nav_to(page, group: str, link: str) -> None:
+    """Follow a link of the review's navigation: open its group, then click the link."""
+    nav = page.get_by_role("navigation", name="Review")
+    nav.locator("summary", has_text=group).click()
+    nav.get_by_role("link", name=link, exact=True).click()

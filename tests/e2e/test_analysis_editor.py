@@ -6,6 +6,7 @@ import pytest
 from analysis.models import Analysis
 from analysis.selectors import latest_run
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import nav_to
 
 NAME = "BCG and tuberculosis: risk difference"
 
@@ -19,7 +20,7 @@ def test_lead_builds_an_analysis_from_the_form_runs_it_and_finds_it_in_the_repor
     demo.load(review=team.review, lead=team.lead, extractors=[team.rev1, team.rev2])
     login("lena_lead", PASSWORD)
     page.get_by_role("link", name="IVIg in myositis").click()
-    page.get_by_role("navigation", name="Review").get_by_role("link", name="Analysis").click()
+    nav_to(page, "Synthesis", "Analyses")
     page.get_by_role("link", name="New analysis").click()
     page.get_by_role("heading", name="New analysis").wait_for()
 

@@ -4,6 +4,7 @@ import pytest
 
 from analysis.selectors import latest_run
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import nav_to
 
 
 @pytest.mark.django_db(transaction=True)
@@ -15,7 +16,7 @@ def test_lead_sees_the_pooled_value_and_the_forest_plot(page, live_server, login
     login("lena_lead", PASSWORD)
 
     page.get_by_role("link", name="IVIg in myositis").click()
-    page.get_by_role("navigation", name="Review").get_by_role("link", name="Analysis").click()
+    nav_to(page, "Synthesis", "Analyses")
     page.get_by_role("link", name=analysis.name).click()
     page.get_by_role("button", name="Run again").click()
     page.get_by_text(f"Computed {analysis.name} from the locked data.").wait_for()

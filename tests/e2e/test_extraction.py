@@ -3,7 +3,7 @@
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import settle_with_a_and_lock
+from tests.e2e.conftest import nav_to, settle_with_a_and_lock
 from tests.extraction.conftest import SCHEMA
 
 
@@ -27,7 +27,7 @@ def test_two_extractors_one_discrepancy_resolved_and_locked(page, live_server, l
     def extract(username, dose):
         login(username, PASSWORD)
         page.goto(f"{live_server.url}/reviews/ivig/")
-        page.get_by_role("navigation", name="Review").get_by_role("link", name="Extraction").click()
+        nav_to(page, "Studies", "Extraction")
         page.get_by_role("link", name="Extract Lim 2020").click()
         page.get_by_label("Country").fill("India")
         page.get_by_label("Study design").select_option("RCT")

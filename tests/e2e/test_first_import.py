@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import nav_to
 
 FILES = Path(__file__).resolve().parents[1] / "review" / "files"
 
@@ -18,7 +19,7 @@ def test_lead_creates_a_review_uploads_ris_and_sees_its_records(page, live_serve
     page.get_by_role("button", name="Create review").click()
     page.get_by_role("heading", name="IVIg in myositis").wait_for()
 
-    page.get_by_role("navigation", name="Review").get_by_role("link", name="Sources").click()
+    nav_to(page, "Records", "Sources")
     page.get_by_label("Name").fill("PubMed")
     page.get_by_role("button", name="Add source").click()
     page.get_by_text("Search source added.").wait_for()

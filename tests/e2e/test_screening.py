@@ -4,6 +4,7 @@ settles it, and the PRISMA page shows the right numbers."""
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import nav_to
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def _screen(page, live_server, votes):
 def test_two_reviewers_screen_the_arbiter_settles_and_prisma_counts(session, live_server, small_review):
     context, page = session("rui_reviewer", PASSWORD)
     page.get_by_role("link", name="IVIg in myositis").click()
-    page.get_by_role("navigation", name="Review").get_by_role("link", name="Screen", exact=True).click()
+    nav_to(page, "Screening", "Title/abstract")
     # The terms are highlighted in two colours.
     assert page.locator("mark.inc").first.inner_text() == "IVIg"
     _screen(page, live_server, [("Alpha", "i"), ("Beta", "e"), ("Gamma", "m")])
@@ -64,7 +65,7 @@ def test_two_reviewers_screen_the_arbiter_settles_and_prisma_counts(session, liv
 
     context, page = session("ari_arbiter", PASSWORD)
     page.get_by_role("link", name="IVIg in myositis").click()
-    page.get_by_role("navigation", name="Review").get_by_role("link", name="Conflicts").click()
+    nav_to(page, "Screening", "Conflicts")
     page.get_by_role("link", name="Gamma: IVIg for necrotising myopathy").click()
     votes = page.locator("table.votes").inner_text()
     assert "rui_reviewer" in votes and "Maybe" in votes and "necrotising myopathy is out of scope" in votes
@@ -77,7 +78,7 @@ def test_two_reviewers_screen_the_arbiter_settles_and_prisma_counts(session, liv
 
     context, page = session("lena_lead", PASSWORD)
     page.goto(f"{live_server.url}/reviews/ivig/")
-    page.get_by_role("navigation", name="Review").get_by_role("link", name="PRISMA").click()
+    nav_to(page, "Synthesis", "PRISMA")
     counts = {key: page.locator(f'[data-count="{key}"]').inner_text() for key in
               ("identified", "duplicates", "screened", "records_excluded", "sought", "assessed",
                "awaiting_assessment", "studies")}
