@@ -32,6 +32,8 @@ REVIEW_SETTINGS_FIELDS = [
     "blind_mode",
     "inclusion_terms",
     "exclusion_terms",
+    "recall_target",
+    "stop_confidence",
 ]
 
 
