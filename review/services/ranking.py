@@ -175,10 +175,15 @@ def _enqueue(review_id: int, reason: str) -> None:
     retrain_ranking.enqueue(review_id, reason)
 
 
+def enqueue_retrain(review: Review, reason: str) -> None:
+    """Hand a retraining to the worker once the current transaction commits."""
+    transaction.on_commit(lambda: _enqueue(review.pk, reason))
+
+
 def after_settle(*, review: Review, status: str) -> None:
     """Called by the screening services as a title/abstract record settles, before its row is saved."""
     if status in SETTLED_LABELS and retrain_due(review, status):
-        transaction.on_commit(lambda: _enqueue(review.pk, SCHEDULE))
+        enqueue_retrain(review, SCHEDULE)
 
 
 @transaction.atomic
@@ -190,4 +195,4 @@ def ranking_request(*, review: Review, actor) -> None:
         raise ValidationError(NOTHING_TO_LEARN)
     audit_record(action="ranking.requested", actor=actor, review=review, obj=review,
                  new={"settled": settled_count(review)})
-    transaction.on_commit(lambda: _enqueue(review.pk, REQUESTED))
+    enqueue_retrain(review, REQUESTED)

@@ -14,6 +14,7 @@ from review.prisma import DBR, OTHER, prisma_counts
 from review.prisma_export import CONTENT_TYPES, FORMATS
 from review.prisma_export import render as prisma_render
 from review.screening_agreement import agreement_for
+from review.views.screening_ranking import lead_panel
 
 BLIND_EXPORT = "Blind mode is on and you screen in this review: exports with colleagues' votes stay closed."
 
@@ -30,6 +31,7 @@ def dashboard(request, slug):
         "reviewers": screening_selectors.reviewer_stats(review),
         "agreement": agreement_for(review),
         "conflicts": screening_selectors.open_conflicts(review).count(),
+        "prioritised": lead_panel(review) if membership.is_lead else None,
     })
 
 
