@@ -167,3 +167,29 @@ def test_update_ranking_now_page(client_for, team, ranked, django_capture_on_com
         response = client.post(url, follow=True)
     assert "The ranking is being updated in the background" in response.content.decode()
     assert AuditEvent.objects.filter(action="ranking.requested").count() == 1
+
+
+def test_the_report_names_the_model_the_schedule_and_the_statistic_at_the_stop(client_for, team, ranked):
+    from review.screening.ranking import RETRAIN_EVERY, RankerSettings
+    from review.screening_methods import screening_methods
+
+    url = reverse("analysis:report", args=[team.review.slug])
+    before = client_for(team.rev1).get(url).content.decode()
+    assert "Screening has not been stopped by the rule" in before
+    stop = screening_stop(review=team.review, actor=team.lead, screened_seen=6)
+    methods = screening_methods(team.review)
+    text = " ".join(methods["sentences"])
+    first_setting = next(iter(RankerSettings().as_dict()))
+    assert first_setting.replace("_", " ") in text
+    assert f"after every {RETRAIN_EVERY} newly settled records" in text and "1 time in all" in text
+    assert "recall is below 95%" in text and "confidence level of 95%" in text
+    p = stop.statistic["p_value"]
+    assert (f"after 6 of 18 records had been screened since ranking began and 3 included (p = {p:.4f}" in text)
+    assert "the 12 records left unscreened were marked as ineligible by automation tools" in text
+    html = client_for(team.rev1).get(url).content.decode()
+    assert "<h2>Screening methods</h2>" in html and "Callaghan MW" in html
+
+
+def test_a_review_that_never_ranked_has_no_screening_methods_paragraph(client_for, team, records):
+    html = client_for(team.lead).get(reverse("analysis:report", args=[team.review.slug])).content.decode()
+    assert "Screening methods" not in html
