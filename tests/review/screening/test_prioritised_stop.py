@@ -193,3 +193,20 @@ def test_the_report_names_the_model_the_schedule_and_the_statistic_at_the_stop(c
 def test_a_review_that_never_ranked_has_no_screening_methods_paragraph(client_for, team, records):
     html = client_for(team.lead).get(reverse("analysis:report", args=[team.review.slug])).content.decode()
     assert "Screening methods" not in html
+
+
+def test_the_recall_target_and_confidence_are_edited_with_the_review_settings(client_for, team):
+    url = reverse("review:settings", args=[team.review.slug])
+    client = client_for(team.lead)
+    response = client.post(url, {"title": team.review.title, "ta_reviewers_per_record": 2,
+                                 "ft_reviewers_per_record": 2, "recall_target": "0.9", "stop_confidence": "0.99",
+                                 "version": team.review.version})
+    assert response.status_code == 302
+    team.review.refresh_from_db()
+    assert (team.review.recall_target, team.review.stop_confidence) == (0.9, 0.99)
+    event = AuditEvent.objects.filter(action="review.updated").latest("id")
+    assert event.new_value["recall_target"] == 0.9 and event.old_value["recall_target"] == 0.95
+    response = client.post(url, {"title": team.review.title, "ta_reviewers_per_record": 2,
+                                 "ft_reviewers_per_record": 2, "recall_target": "1.5",
+                                 "version": team.review.version})
+    assert response.status_code == 200 and "Ensure this value is less than or equal to 0.999" in response.content.decode()
