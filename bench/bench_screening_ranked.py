@@ -8,7 +8,7 @@ vote that returns the next ranked record, and the dashboard with the lead's stop
     .venv/bin/python bench/bench_screening_ranked.py [--records 100000] [--rounds 3] [--database-url postgres://...]
 
 The review is bench_screening.py's synthetic one (a third of the records settled, a quarter
-of those included), in a throw-away database.
+of those included), plus 5,000 records settled after the ranking began, in a throw-away database.
 """
 
 from __future__ import annotations
@@ -25,6 +25,24 @@ sys.path.insert(0, str(REPO))
 from bench.bench_screening import build, setup, timed  # noqa: E402
 
 
+def settle_since_ranking(review, *, n: int) -> None:
+    """Settle ``n`` more records after the ranking began, one every second (one in five an
+    include), so the stopping rule has a sequence to test: written in bulk, like build()'s."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from review.models import RecordStage
+
+    start = timezone.now()
+    rows = list(RecordStage.objects.filter(review=review, stage="title_abstract", status="awaiting")
+                .order_by("shuffle")[:n])
+    for i, row in enumerate(rows):
+        row.status = "advanced" if i % 5 == 0 else "excluded"
+        row.decision_count, row.decided_at = 2, start + dt.timedelta(seconds=i)
+    RecordStage.objects.bulk_update(rows, ["status", "decision_count", "decided_at"], batch_size=1000)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=100_000)
@@ -39,6 +57,7 @@ def main() -> None:
     from django.urls import reverse
 
     from bench._common import machine
+    from review import screening_selectors as selectors
     from review.models import RelevanceScore
     from review.services.ranking import ranking_retrain
     from review.services.screening import stages_sync
@@ -52,6 +71,7 @@ def main() -> None:
         started = time.perf_counter()
         runs = ranking_retrain(review=review, reason="requested")
         retrain_times.append(time.perf_counter() - started)
+    settle_since_ranking(review, n=min(5000, args.records // 20))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -76,13 +96,24 @@ def main() -> None:
         assert response.json()["ok"], response.content
         return elapsed
 
+    def query_alone(order):
+        first = selectors.next_record(review, rev1, "title_abstract", order=order)
+
+        def fetch():
+            assert selectors.next_record(review, rev1, "title_abstract", order=order,
+                                         cursor=first.queue_cursor) is not None
+        return fetch
+
     next_record()  # sets the cursor: not timed
-    t_next, t_vote, t_dash = [], [], []
+    t_next, t_vote, t_dash, t_random, t_q_relevant, t_q_random = [], [], [], [], [], []
     for _ in range(args.rounds):
         t_next.append(timed(next_record, args.repeat))
+        t_random.append(timed(lambda: reviewer.get(f"{screen}?order=random"), args.repeat))
+        t_q_relevant.append(timed(query_alone("relevant"), args.repeat))
+        t_q_random.append(timed(query_alone("random"), args.repeat))
         t_vote.append(statistics.median(vote() for _ in range(args.repeat)))
         t_dash.append(timed(lambda: leader.get(reverse("review:dashboard", args=[review.slug])), 5))
-    ms = lambda values: f"{statistics.median(values) * 1000:.0f} ms"  # noqa: E731
+    ms = lambda values: f"{statistics.median(values) * 1000:.1f} ms"  # noqa: E731
 
     print(f"Machine: {machine()}; database: {connection.vendor}. {args.records:,} synthetic records, a third "
           f"settled at title/abstract; {scored:,} ranked per reviewer. Median of {args.rounds} rounds, each the "
@@ -90,6 +121,9 @@ def main() -> None:
     print("| Measure | Median | Target |")
     print("|---|---:|---:|")
     print(f"| Next record, most likely relevant first | {ms(t_next)} | ≤ 50 ms |")
+    print(f"| Next record, random order, same run (for comparison) | {ms(t_random)} | ≤ 50 ms |")
+    print(f"| Finding the next record alone (selector), ranked | {ms(t_q_relevant)} | |")
+    print(f"| Finding the next record alone (selector), random | {ms(t_q_random)} | |")
     print(f"| Vote in the ranked order (saves, returns the next ranked record) | {ms(t_vote)} | ≤ 50 ms |")
     print(f"| Dashboard with the stopping rule panel | {ms(t_dash)} | ≤ 300 ms |")
     print(f"| Retraining both reviewers' rankings (worker code path, scores written) | "

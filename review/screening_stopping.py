@@ -15,12 +15,14 @@ from review.screening.stopping import StoppingResult, buscar
 SETTLED = (StageStatus.ADVANCED, StageStatus.EXCLUDED)
 
 
+def first_run(review: Review) -> RankingRun | None:
+    """The review's first ready ranking: the stopping rule counts from its snapshot."""
+    return RankingRun.objects.filter(review=review, ready=True).order_by("created_at", "id").first()
+
+
 def ranking_began(review: Review) -> dt.datetime | None:
-    """When the first ranking of the review was ready: the stopping rule counts from there."""
-    return (
-        RankingRun.objects.filter(review=review, ready=True).order_by("created_at")
-        .values_list("created_at", flat=True).first()
-    )
+    run = first_run(review)
+    return run.created_at if run else None
 
 
 def stop_in_force(review: Review) -> ScreeningStop | None:
@@ -33,16 +35,19 @@ def stopping_status(review: Review) -> StoppingResult | None:
     The urn is every record not settled when ranking began; the includes settled before
     then count as found (``prior``), so recall is over all the review's relevant records.
     """
-    began = ranking_began(review)
-    if began is None:
+    first = first_run(review)
+    if first is None:
         return None
-    settled = RecordStage.objects.filter(
-        review=review, stage=Stage.TITLE_ABSTRACT, status__in=SETTLED, record__duplicate_of__isnull=True
+    # What was settled when ranking began is the first run's snapshot: counting it again
+    # would read every settled row. After it, the rows come from the (review, stage,
+    # decided_at) index in the order they settled; merged duplicates, few, are taken off.
+    merged = Record.objects.filter(review=review, duplicate_of__isnull=False).values("id")
+    after = (
+        RecordStage.objects.filter(review=review, stage=Stage.TITLE_ABSTRACT, decided_at__gte=first.created_at,
+                                   status__in=SETTLED)
+        .exclude(record_id__in=merged).order_by("decided_at", "id").values_list("status", flat=True)
     )
-    after = settled.filter(decided_at__gte=began).order_by("decided_at", "id").values_list("status", flat=True)
     labels = [1 if status == StageStatus.ADVANCED else 0 for status in after.iterator(chunk_size=5000)]
-    before = settled.exclude(decided_at__gte=began)
-    prior_screened = before.count()
-    prior = before.filter(status=StageStatus.ADVANCED).count()
-    total = Record.objects.filter(review=review, duplicate_of__isnull=True).count() - prior_screened
-    return buscar(labels, total, recall_target=review.recall_target, confidence=review.stop_confidence, prior=prior)
+    total = Record.objects.filter(review=review, duplicate_of__isnull=True).count() - first.settled_count
+    return buscar(labels, total, recall_target=review.recall_target, confidence=review.stop_confidence,
+                  prior=first.includes)

@@ -88,6 +88,8 @@ class RecordStage(models.Model):
             models.Index(fields=["review", "stage", "status", "shuffle"], name="record_stage_queue"),
             models.Index(fields=["review", "stage", "status", "year_key", "id"], name="record_stage_queue_year"),
             models.Index(fields=["review", "stage", "status", "title_key", "id"], name="record_stage_queue_title"),
+            # The stopping rule reads the records settled since ranking began, in the order settled.
+            models.Index(fields=["review", "stage", "decided_at"], name="record_stage_decided"),
             # Last on purpose: between indexes that fit a query equally well SQLite takes the
             # one created last, and the counts over (review, stage, status) that then look up
             # each row's record visit the table in row order through this index, but in key

@@ -95,6 +95,9 @@ def ranking_retrain(*, review: Review, reason: str = SCHEDULE) -> list[RankingRu
     """Retrain every active reviewer's ranking; returns the runs written (none before both
     outcomes are settled). Runs in the worker: reads outside any long transaction, writes
     each reviewer's scores in batches, then flips the run to ready in one short one."""
+    # The snapshot time: every run is stamped with it, and the stopping rule counts the
+    # records settled from the first run's stamp on (review.screening_stopping).
+    snapshot_at = _now()
     settled = settled_labels(review)
     if set(settled.values()) != {0, 1}:
         return []
@@ -124,7 +127,7 @@ def ranking_retrain(*, review: Review, reason: str = SCHEDULE) -> list[RankingRu
         run = RankingRun.objects.create(
             review=review, reviewer=membership.user, settings=settings.as_dict(), training_size=len(labels),
             includes=includes, excludes=count - includes, own_votes=len(own), settled_count=count,
-            scored=len(order), duration_seconds=0.0, reason=reason, created_at=_now(),
+            scored=len(order), duration_seconds=0.0, reason=reason, created_at=snapshot_at,
         )
         for start in range(0, len(order), BATCH):
             RelevanceScore.objects.bulk_create(
