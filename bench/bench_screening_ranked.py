@@ -57,10 +57,10 @@ def main() -> None:
     from django.urls import reverse
 
     from bench._common import machine
-    from review import screening_selectors as selectors
     from review.models import RelevanceScore
-    from review.services.ranking import ranking_retrain
-    from review.services.screening import stages_sync
+    from review.screening import selectors
+    from review.screening.retraining import ranking_retrain
+    from review.screening.services import stages_sync
 
     start = time.perf_counter()
     review, lead, rev1 = build(args.records)

@@ -6,9 +6,9 @@ from django_tasks import task
 
 from review.import_jobs import ImportTaken, imports_recover
 from review.models import RecordImport, Review
+from review.screening.retraining import ranking_retrain
 from review.services.duplicates import dedup_run
 from review.services.imports import import_then_dedup
-from review.services.ranking import ranking_retrain
 
 logger = logging.getLogger(__name__)
 

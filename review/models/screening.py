@@ -51,11 +51,11 @@ class RecordStage(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
-    # A fixed pseudo-random key per record (review.services.screening.shuffle_key): the
+    # A fixed pseudo-random key per record (review.screening.services.shuffle_key): the
     # random queue walks the index on it instead of sorting the whole review per request.
     shuffle = models.BigIntegerField(default=0)
     # Copies of the record's year and title in the form the year and title orders sort on
-    # (review.services.screening.queue_keys), so those orders walk an index of this table
+    # (review.screening.services.queue_keys), so those orders walk an index of this table
     # from the reviewer's cursor instead of sorting every open record per request.
     year_key = models.IntegerField(default=YEAR_KEY_MISSING)
     title_key = models.CharField(max_length=TITLE_KEY_LENGTH, default="", blank=True)

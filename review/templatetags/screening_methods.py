@@ -1,6 +1,6 @@
 from django import template
 
-from review.screening_methods import screening_methods as paragraph
+from review.screening.methods import screening_methods as paragraph
 
 register = template.Library()
 

@@ -10,12 +10,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
-from review import screening_selectors as selectors
 from review.models import ExclusionReason, FullText, Record, RecordStage
 from review.models.screening import Stage, StageStatus
 from review.permissions import get_review_for_user
-from review.screening_ranked import default_order
-from review.services.screening import decision_record, reviewers_needed, stages_missing, stages_sync
+from review.screening import selectors
+from review.screening.ranked_queue import default_order
+from review.screening.services import decision_record, reviewers_needed, stages_missing, stages_sync
 from review.templatetags.screening import Highlighter
 
 SYNC_SECONDS = 30

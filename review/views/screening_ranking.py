@@ -8,9 +8,9 @@ from django.views.decorators.http import require_POST
 
 from review.models import RankingRun
 from review.permissions import get_review_for_user
-from review.screening_stopping import stop_in_force, stopping_status
-from review.services.ranking import ranking_request
-from review.services.stopping import CONFIRM_REQUIRED, screening_resume, screening_stop
+from review.screening.retraining import ranking_request
+from review.screening.stop import CONFIRM_REQUIRED, screening_resume, screening_stop
+from review.screening.stopping_status import stop_in_force, stopping_status
 
 
 def lead_panel(review) -> dict:

@@ -13,8 +13,8 @@ IRRELEVANT = "Survey {i} of hospital parking fees and staff commuting habits"
 @pytest.fixture
 def ranked_review(make_user):
     from review.models import Record, RecordImport
+    from review.screening.services import decision_record
     from review.services.reviews import member_add, review_create
-    from review.services.screening import decision_record
     from review.services.sources import source_create
 
     lead, rev1 = make_user("lena_lead"), make_user("rui_reviewer")

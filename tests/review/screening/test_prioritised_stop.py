@@ -6,11 +6,9 @@ from django.urls import reverse
 
 from review.models import AuditEvent, RecordStage, ScreeningDecision, ScreeningStop
 from review.models.screening import Stage, StageStatus
-from review.screening.stopping import buscar
-from review.screening_stopping import stopping_status
-from review.services.ranking import ranking_retrain
-from review.services.screening import SCREENING_STOPPED, decision_record
-from review.services.stopping import (
+from review.screening.retraining import ranking_retrain
+from review.screening.services import SCREENING_STOPPED, decision_record
+from review.screening.stop import (
     ALREADY_STOPPED,
     NOT_A_LEAD,
     NOT_STARTED,
@@ -19,6 +17,8 @@ from review.services.stopping import (
     screening_resume,
     screening_stop,
 )
+from review.screening.stopping import buscar
+from review.screening.stopping_status import stopping_status
 
 pytestmark = pytest.mark.django_db
 TA = Stage.TITLE_ABSTRACT
@@ -75,7 +75,7 @@ def test_stopping_marks_every_unsettled_record_and_keeps_its_votes(team, ranked)
     assert event.new_value["statistic"] == stopping_status(team.review).as_dict() == stop.statistic
     assert sorted(event.new_value["record_ids"]) == sorted(r.pk for r in ranked[8:])
     # Out of every queue, and no vote lands on them.
-    from review import screening_selectors as selectors
+    from review.screening import selectors
 
     assert selectors.next_record(team.review, team.rev2, TA, order="relevant") is None
     assert selectors.next_record(team.review, team.rev2, TA, order="random") is None
@@ -170,8 +170,8 @@ def test_update_ranking_now_page(client_for, team, ranked, django_capture_on_com
 
 
 def test_the_report_names_the_model_the_schedule_and_the_statistic_at_the_stop(client_for, team, ranked):
+    from review.screening.methods import screening_methods
     from review.screening.ranking import RETRAIN_EVERY, RankerSettings
-    from review.screening_methods import screening_methods
 
     url = reverse("analysis:report", args=[team.review.slug])
     before = client_for(team.rev1).get(url).content.decode()

@@ -4,19 +4,18 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from review import screening_ranked
-from review import screening_selectors as selectors
 from review.models import AuditEvent, RankingRun, RecordStage, RelevanceScore
 from review.models.screening import Stage, StageStatus
-from review.screening import ranking
-from review.services.ranking import (
+from review.screening import ranked_queue as screening_ranked
+from review.screening import ranking, selectors
+from review.screening.retraining import (
     NOT_A_LEAD,
     NOTHING_TO_LEARN,
     ranking_request,
     ranking_retrain,
     training_labels,
 )
-from review.services.screening import decision_record, stages_sync
+from review.screening.services import decision_record, stages_sync
 
 pytestmark = pytest.mark.django_db
 TA = Stage.TITLE_ABSTRACT

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from review.models import Conflict, RecordStage, ScreeningDecision
 from review.models.screening import Stage, StageStatus
-from review.services import screening as svc
+from review.screening import services as svc
 
 pytestmark = pytest.mark.django_db
 FETCH = {"HTTP_X_REQUESTED_WITH": "fetch"}
@@ -69,7 +69,7 @@ def test_queue_serves_each_record_once_and_never_a_merged_duplicate(client_for, 
 
 def test_random_order_is_a_fixed_shuffle_started_at_each_reviewers_own_place(client_for, team, make_records):
     from review.models import RecordStage
-    from review.screening_selectors import reviewer_offset
+    from review.screening.selectors import reviewer_offset
 
     records = make_records(30)
     client = client_for(team.rev1)
@@ -256,7 +256,7 @@ def test_dashboard_shows_progress_and_agreement_to_the_lead(client_for, team, re
 
 def test_dashboard_gives_fleiss_kappa_when_three_reviewers_screen_each_record(client_for, team, records, vote,
                                                                                make_user):
-    from review.screening_agreement import agreement_for
+    from review.screening.agreement import agreement_for
     from review.services.reviews import member_add
 
     third = make_user("tara_third")

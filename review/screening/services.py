@@ -40,7 +40,7 @@ from review.models.screening import (
     StageStatus,
     Vote,
 )
-from review.services import ranking
+from review.screening import retraining
 from review.services.audit import audit_record
 from review.services.versions import check_version
 
@@ -207,7 +207,7 @@ def _finish(row: RecordStage, *, status: str, reason: ExclusionReason | None, ac
         )
     audit_record(action="screening.outcome", actor=actor, review=review, obj=row, new=_stage_audit(row))
     if row.stage == Stage.TITLE_ABSTRACT:
-        ranking.after_settle(review=review, status=status)
+        retraining.after_settle(review=review, status=status)
 
 
 def _compute_outcome(row: RecordStage, *, review: Review, actor, now) -> None:

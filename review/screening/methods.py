@@ -7,7 +7,7 @@ from django.db.models import Count, Max
 
 from review.models import RankingRun, Review, ScreeningStop
 from review.screening.ranking import RETRAIN_EVERY
-from review.screening_stopping import stopping_status
+from review.screening.stopping_status import stopping_status
 
 REFERENCE = (
     "Callaghan MW, Müller-Hansen F. Statistical stopping criteria for automated screening in systematic "

@@ -110,12 +110,12 @@ def ranking_retrain(*, review: Review, reason: str = SCHEDULE) -> list[RankingRu
     outcomes are settled). Runs in the worker: reads outside any long transaction, writes
     each reviewer's scores in batches, then flips the run to ready in one short one."""
     # The snapshot time: every run is stamped with it, and the stopping rule counts the
-    # records settled from the first run's stamp on (review.screening_stopping).
+    # records settled from the first run's stamp on (review.screening.stopping_status).
     snapshot_at = _now()
     settled = settled_labels(review)
     if set(settled.values()) != {0, 1}:
         return []
-    from review.services.screening import stages_sync
+    from review.screening.services import stages_sync
 
     # Records imported since anyone last opened the queue get their rows, so they are ranked too.
     stages_sync(review=review)

@@ -4,7 +4,7 @@ A reviewer's ranking is the latest ready ``RankingRun`` of theirs. The queue wal
 (run, rank) index from the reviewer's cursor and stops at the first record still open for
 them; records the run did not score (imported or brought back since) follow in the
 reviewer's fixed random order. What it learnt from is settled outcomes and the reviewer's own
-votes only (review.services.ranking), so no colleague's pending vote moves this order.
+votes only (review.screening.retraining), so no colleague's pending vote moves this order.
 """
 
 from __future__ import annotations

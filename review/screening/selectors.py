@@ -7,7 +7,6 @@ import hashlib
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from review import screening_ranked
 from review.blinding import colleagues_votes_visible
 from review.models import (
     Conflict,
@@ -20,7 +19,8 @@ from review.models import (
 )
 from review.models.fulltext import RetrievalStatus
 from review.models.screening import ConflictStatus, Stage, StageStatus, Vote
-from review.services.screening import reviewers_needed
+from review.screening import ranked_queue
+from review.screening.services import reviewers_needed
 
 ORDERS = ("relevant", "random", "year", "title")
 ORDER_LABELS = {"relevant": "Most likely relevant first", "random": "Random", "year": "Newest first", "title": "Title"}
@@ -152,7 +152,7 @@ def _served(rows: QuerySet[RecordStage]) -> QuerySet[RecordStage]:
 
 
 def _next_relevant(review: Review, user, stage: str, cursor):
-    pk, cursor = screening_ranked.next_relevant(
+    pk, cursor = ranked_queue.next_relevant(
         review, user, stage, open_rows(review, user, stage), needed=reviewers_needed(review, stage),
         start=reviewer_offset(review, user), cursor=cursor,
     )

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from review.models import Membership, RecordStage, Review, ScreeningStop
 from review.models.screening import Stage, StageStatus
-from review.screening_stopping import stop_in_force, stopping_status
+from review.screening.stopping_status import stop_in_force, stopping_status
 from review.services.audit import audit_record
 
 NOT_A_LEAD = "Only a lead of this review can stop screening or bring records back."
@@ -50,7 +50,7 @@ def screening_stop(*, review: Review, actor, screened_seen: int | None) -> Scree
     review = Review.objects.select_for_update().get(pk=review.pk)
     if stop_in_force(review) is not None:
         raise ValidationError(ALREADY_STOPPED)
-    from review.services.screening import stages_sync
+    from review.screening.services import stages_sync
 
     stages_sync(review=review)
     result = stopping_status(review)
@@ -90,7 +90,7 @@ def screening_resume(*, review: Review, actor, stop_id: int | None) -> int:
     audit_record(action="screening.resumed", actor=actor, review=review, obj=stop,
                  old={"stopped_at": stop.stopped_at.isoformat(), "statistic": stop.statistic},
                  new={"records": len(record_ids), "record_ids": record_ids})
-    from review.services.ranking import RESUMED, enqueue_retrain
+    from review.screening.retraining import RESUMED, enqueue_retrain
 
     enqueue_retrain(review, RESUMED)
     return len(record_ids)
