@@ -46,8 +46,8 @@ def build(n_records: int):
     from django.utils import timezone
 
     from review.models import Record, RecordImport, RecordStage, ScreeningDecision
+    from review.screening.services import queue_keys
     from review.services.reviews import member_add, review_create, user_create
-    from review.services.screening import queue_keys
     from review.services.sources import source_create
 
     if connection.vendor == "postgresql":

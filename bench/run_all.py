@@ -21,6 +21,7 @@ BENCHMARKS = [
     ("De-duplication: accuracy and scaling (issue 4)", ["bench/bench_dedup.py"]),
     ("Screening with 100,000 records (issue 5)", ["bench/bench_screening.py"]),
     ("Prioritised screening: ranking model, stopping rule, ASReview (issue 11)", ["bench/bench_screening_ranking.py"]),
+    ("Prioritised screening with 100,000 records (issue 11)", ["bench/bench_screening_ranked.py"]),
     ("Statistics engine against metafor (issue 3)", ["bench/bench_meta.py"]),
     ("Analysis pages and recomputation (issue 7)", ["bench/bench_analysis.py"]),
     ("Audit log hash chain (issue 15)", ["bench/bench_audit.py"]),

@@ -49,10 +49,25 @@ class ReviewSettingsForm(forms.ModelForm):
         fields = [
             "title", "population", "intervention", "comparator", "outcomes", "study_designs",
             "protocol_registration", "ta_reviewers_per_record", "ft_reviewers_per_record", "blind_mode",
-            "inclusion_terms", "exclusion_terms",
+            "inclusion_terms", "exclusion_terms", "recall_target", "stop_confidence",
         ]
         widgets = {f: forms.Textarea(attrs={"rows": 2}) for f in
                    ["population", "intervention", "comparator", "outcomes", "study_designs"]}
+
+    # The stopping rule's settings came later than the form: a post without them keeps them.
+    KEPT_WHEN_BLANK = ("recall_target", "stop_confidence")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.KEPT_WHEN_BLANK:
+            self.fields[name].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.KEPT_WHEN_BLANK:
+            if cleaned.get(name) is None and name not in self.errors:
+                cleaned[name] = getattr(self.instance, name)
+        return cleaned
 
 
 class MemberAddForm(forms.Form):

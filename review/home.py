@@ -69,7 +69,7 @@ def _unstaged(review: Review) -> int:
 
 
 def _screening_todos(review: Review, membership, user) -> Iterable[Todo]:
-    from review import screening_selectors
+    from review.screening import selectors as screening_selectors
 
     slug = review.slug
     if membership.is_reviewer:

@@ -1,4 +1,4 @@
-"""Background tasks: long imports and de-duplication run here, never inside a request."""
+"""Background tasks: long imports, de-duplication and ranking retraining run here, never inside a request."""
 
 import logging
 
@@ -6,6 +6,7 @@ from django_tasks import task
 
 from review.import_jobs import ImportTaken, imports_recover
 from review.models import RecordImport, Review
+from review.screening.retraining import ranking_retrain
 from review.services.duplicates import dedup_run
 from review.services.imports import import_then_dedup
 
@@ -31,3 +32,12 @@ def run_dedup(review_id: int, actor_id: int | None = None) -> int:
     actor = review.memberships.filter(user_id=actor_id).first().user if actor_id else None
     summary = dedup_run(review=review, actor=actor)
     return summary.merged
+
+
+@task()
+def retrain_ranking(review_id: int, reason: str = "schedule") -> int:
+    """Retrain every reviewer's ranked queue of a review; returns the number of runs written."""
+    review = Review.objects.filter(pk=review_id).first()
+    if review is None:
+        return 0
+    return len(ranking_retrain(review=review, reason=reason))

@@ -11,6 +11,7 @@ from review.views import (
     records,
     reviews,
     screening,
+    screening_ranking,
     screening_reports,
     sources,
 )
@@ -67,6 +68,9 @@ urlpatterns = [
     path("<slug:slug>/included/", fulltext.included_list, name="included"),
     path("<slug:slug>/included/<int:pk>/study/", fulltext.study_link_view, name="study_link"),
     path("<slug:slug>/screening/", screening_reports.dashboard, name="dashboard"),
+    path("<slug:slug>/screening/ranking/update/", screening_ranking.ranking_update, name="ranking_update"),
+    path("<slug:slug>/screening/stop/", screening_ranking.stop, name="screening_stop"),
+    path("<slug:slug>/screening/resume/", screening_ranking.resume, name="screening_resume"),
     path("<slug:slug>/prisma/", screening_reports.prisma_page, name="prisma"),
     path("<slug:slug>/prisma.<str:fmt>", screening_reports.prisma_download, name="prisma_download"),
     path("<slug:slug>/exports/included.<str:fmt>", screening_reports.export_included, name="export_included"),

@@ -32,6 +32,15 @@ class Review(models.Model):
     # Highlighted on the screening page, one term or phrase per line.
     inclusion_terms = models.TextField(blank=True, help_text="One term per line; shown in green when screening.")
     exclusion_terms = models.TextField(blank=True, help_text="One term per line; shown in red when screening.")
+    # The stopping rule of prioritised screening (issue 11): H0 "recall is below the target".
+    recall_target = models.FloatField(
+        "recall target", default=0.95, validators=[MinValueValidator(0.5), MaxValueValidator(0.999)],
+        help_text="The share of relevant records the stopping rule must find, for example 0.95.",
+    )
+    stop_confidence = models.FloatField(
+        "confidence level", default=0.95, validators=[MinValueValidator(0.5), MaxValueValidator(0.999)],
+        help_text="How sure the stopping rule must be that the recall target is reached, for example 0.95.",
+    )
     # Bumped on every settings edit so that an edit made on a stale page is refused.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)

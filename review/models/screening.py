@@ -51,11 +51,11 @@ class RecordStage(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
-    # A fixed pseudo-random key per record (review.services.screening.shuffle_key): the
+    # A fixed pseudo-random key per record (review.screening.services.shuffle_key): the
     # random queue walks the index on it instead of sorting the whole review per request.
     shuffle = models.BigIntegerField(default=0)
     # Copies of the record's year and title in the form the year and title orders sort on
-    # (review.services.screening.queue_keys), so those orders walk an index of this table
+    # (review.screening.services.queue_keys), so those orders walk an index of this table
     # from the reviewer's cursor instead of sorting every open record per request.
     year_key = models.IntegerField(default=YEAR_KEY_MISSING)
     title_key = models.CharField(max_length=TITLE_KEY_LENGTH, default="", blank=True)
@@ -88,6 +88,8 @@ class RecordStage(models.Model):
             models.Index(fields=["review", "stage", "status", "shuffle"], name="record_stage_queue"),
             models.Index(fields=["review", "stage", "status", "year_key", "id"], name="record_stage_queue_year"),
             models.Index(fields=["review", "stage", "status", "title_key", "id"], name="record_stage_queue_title"),
+            # The stopping rule reads the records settled since ranking began, in the order settled.
+            models.Index(fields=["review", "stage", "decided_at"], name="record_stage_decided"),
             # Last on purpose: between indexes that fit a query equally well SQLite takes the
             # one created last, and the counts over (review, stage, status) that then look up
             # each row's record visit the table in row order through this index, but in key

@@ -20,9 +20,9 @@ from review.importers.not_exports import identify as identify_non_export
 from review.models import Record, RecordImport
 from review.models.imports import ACTIVE_STATUSES, ImportStatus
 from review.models.records import PublicationType
+from review.screening.services import stages_sync
 from review.services.audit import audit_record
 from review.services.duplicates import dedup_run
-from review.services.screening import stages_sync
 from review.upload_limits import import_error_message, truncation_report
 
 ALREADY_IMPORTED = "{filename} was already imported into {source} on {date}; it was not imported again."

@@ -32,6 +32,8 @@ REVIEW_SETTINGS_FIELDS = [
     "blind_mode",
     "inclusion_terms",
     "exclusion_terms",
+    "recall_target",
+    "stop_confidence",
 ]
 
 
@@ -93,7 +95,7 @@ def review_update(*, review: Review, actor, version: int, **changes) -> Review:
     locked.full_clean()
     locked.save()
     if {"ta_reviewers_per_record", "ft_reviewers_per_record"} & set(changed):
-        from review.services.screening import stages_resettle
+        from review.screening.services import stages_resettle
 
         # Before any audit event: resettling locks stage rows, the first event the chain head.
         stages_resettle(review=locked, actor=actor)

@@ -6,10 +6,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from review import screening_selectors as selectors
 from review.models import Conflict, ExclusionReason, RecordStage, Resolution
 from review.permissions import ROLE_REQUIRED, get_review_for_user
-from review.services.screening import conflict_resolve, record_send_back
+from review.screening import selectors
+from review.screening.services import conflict_resolve, record_send_back
 from review.templatetags.screening import Highlighter
 
 # Pages that offer a send-back, and where the lead lands after it.

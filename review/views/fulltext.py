@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from review.models import FullText, Record, RecordStage, Study
 from review.models.screening import Stage, StageStatus
 from review.permissions import ROLE_REQUIRED, get_review_for_user
-from review.services.screening import fulltext_attach, fulltext_mark_not_retrieved, study_link
+from review.screening.services import fulltext_attach, fulltext_mark_not_retrieved, study_link
 from review.views.versions import posted_version
 
 

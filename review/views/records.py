@@ -8,7 +8,7 @@ from review.models import Record
 from review.models.records import PublicationType
 from review.models.screening import StageStatus
 from review.permissions import get_review_for_user
-from review.record_screening import record_screening
+from review.screening.record_page import record_screening
 from review.views.screening import STAGE_SLUGS
 
 PAGE_SIZE = 50

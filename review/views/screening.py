@@ -10,11 +10,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
-from review import screening_selectors as selectors
 from review.models import ExclusionReason, FullText, Record, RecordStage
 from review.models.screening import Stage, StageStatus
 from review.permissions import get_review_for_user
-from review.services.screening import decision_record, reviewers_needed, stages_missing, stages_sync
+from review.screening import selectors
+from review.screening.ranked_queue import default_order
+from review.screening.services import decision_record, reviewers_needed, stages_missing, stages_sync
 from review.templatetags.screening import Highlighter
 
 SYNC_SECONDS = 30
@@ -29,9 +30,9 @@ def stage_from_slug(stage_slug: str) -> str:
         raise Http404("Unknown screening stage.") from None
 
 
-def _order(request) -> str:
-    order = request.GET.get("order") or request.POST.get("order") or "random"
-    return order if order in selectors.ORDERS else "random"
+def _order(request, review, stage) -> str:
+    order = request.GET.get("order") or request.POST.get("order")
+    return order if order in selectors.ORDERS else default_order(review, stage)
 
 
 def _panel_context(review, user, stage, record, *, order, own=None, count=True):
@@ -102,7 +103,7 @@ def _serve_next(request, review, stage, order):
 def screen(request, slug, stage_slug):
     review, membership = get_review_for_user(request.user, slug, role="reviewer")
     stage = stage_from_slug(stage_slug)
-    order = _order(request)
+    order = _order(request, review, stage)
     _sync_stages(review, stage)
     record_id = request.GET.get("record", "")
     own = None
@@ -117,7 +118,7 @@ def screen(request, slug, stage_slug):
     else:
         record = _serve_next(request, review, stage, order)
     context = _panel_context(review, request.user, stage, record, order=order, own=own)
-    context.update(membership=membership, needed=reviewers_needed(review, stage), orders=selectors.ORDERS)
+    context.update(membership=membership, needed=reviewers_needed(review, stage), orders=selectors.ORDER_LABELS.items())
     return render(request, "review/screening/screen.html", context)
 
 
@@ -134,7 +135,7 @@ def vote(request, slug, stage_slug, pk):
     reason_id = request.POST.get("exclusion_reason", "")
     reason = ExclusionReason.objects.filter(review=review, pk=reason_id).first() if reason_id.isdigit() else None
     version = request.POST.get("version", "")
-    order = _order(request)
+    order = _order(request, review, stage)
     try:
         decision_record(
             review=review, record=record, stage=stage, reviewer=request.user,

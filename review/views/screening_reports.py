@@ -7,13 +7,15 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from concord import spreadsheets
-from review import screening_exports, screening_selectors
 from review.blinding import exports_closed, votes_hidden_from
 from review.permissions import ROLE_REQUIRED, get_review_for_user
 from review.prisma import DBR, OTHER, prisma_counts, summary_rows
 from review.prisma_export import CONTENT_TYPES, FORMATS
 from review.prisma_export import render as prisma_render
-from review.screening_agreement import agreement_csv, agreement_for, agreement_xlsx
+from review.screening import exports as screening_exports
+from review.screening import selectors as screening_selectors
+from review.screening.agreement import agreement_csv, agreement_for, agreement_xlsx
+from review.views.screening_ranking import lead_panel
 
 BLIND_EXPORT = "Blind mode is on and you screen in this review: exports with colleagues' votes stay closed."
 
@@ -30,6 +32,7 @@ def dashboard(request, slug):
         "reviewers": screening_selectors.reviewer_stats(review),
         "agreement": agreement_for(review),
         "conflicts": screening_selectors.open_conflicts(review).count(),
+        "prioritised": lead_panel(review) if membership.is_lead else None,
     })
 
 

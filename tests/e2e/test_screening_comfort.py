@@ -56,7 +56,7 @@ def test_the_full_text_opens_beside_the_decision(session, live_server, small_rev
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from review.models import Record
-    from review.services.screening import decision_record, fulltext_attach
+    from review.screening.services import decision_record, fulltext_attach
     from tests.review.screening.conftest import PDF_BYTES
 
     settings.MEDIA_ROOT = tmp_path / "media"

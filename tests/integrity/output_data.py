@@ -31,8 +31,8 @@ def build(team):
     from extraction.services.assignments import assignment_set
     from extraction.services.forms import form_publish
     from review.models import Record, RecordImport, Study
+    from review.screening.services import decision_record, fulltext_attach
     from review.services.exclusions import exclusion_reason_save
-    from review.services.screening import decision_record, fulltext_attach
     from review.services.sources import source_create
 
     review, lead = team.review, team.lead

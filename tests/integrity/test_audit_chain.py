@@ -12,10 +12,10 @@ from review.audit_chain import GENESIS, audit_chain_verify, event_hash
 from review.maintenance import maintenance
 from review.models import AuditChainHead, AuditEvent, Record
 from review.models.audit import DELETE_REFUSED, HEAD_REFUSED, UPDATE_REFUSED, AppendOnlyError
+from review.screening.services import decision_record
 from review.services.audit import audit_many, audit_record
 from review.services.imports import import_records
 from review.services.reviews import user_create
-from review.services.screening import decision_record
 from tests.conftest import REPO_ROOT
 from tests.extraction.conftest import assigned, fill, form, locked, reconciled, study  # noqa: F401
 

@@ -92,8 +92,8 @@ def world(team, source):
     from extraction.services.assignments import assignment_set
     from extraction.services.forms import form_publish
     from review.models import Membership, RecordStage, Study
+    from review.screening.services import decision_record, fulltext_attach, stages_sync
     from review.services.exclusions import exclusion_reason_save
-    from review.services.screening import decision_record, fulltext_attach, stages_sync
 
     review, a, b, lead = team.review, team.rev1, team.rev2, team.lead
     member_set_roles(membership=Membership.objects.get(review=review, user=lead), roles=["lead", "reviewer"],
@@ -254,7 +254,7 @@ def viewers(w: World):
 
 def flip(w: World) -> None:
     """A turns every vote around: include <-> exclude, and the full-text reason X -> Y."""
-    from review.services.screening import decision_record
+    from review.screening.services import decision_record
 
     decision_record(review=w.review, record=w.ta_record, stage=Stage.TITLE_ABSTRACT, reviewer=w.team.rev1,
                     vote="exclude", note=marker("ta-note"), labels=[marker("ta-label")])
@@ -317,7 +317,7 @@ def test_dashboard_numbers_do_not_follow_a_pending_vote(client, world):
 
 
 def test_the_lead_reads_a_record_s_votes_once_their_own_is_in(client, world):
-    from review.services.screening import decision_record
+    from review.screening.services import decision_record
 
     w = world
     decision_record(review=w.review, record=w.ta_record, stage=Stage.TITLE_ABSTRACT, reviewer=w.team.lead,
@@ -331,7 +331,7 @@ def test_the_lead_reads_a_record_s_votes_once_their_own_is_in(client, world):
 
 
 def test_reviewer_b_sees_what_the_policy_allows_after_submitting(client, world):
-    from review.services.screening import decision_record
+    from review.screening.services import decision_record
 
     w = world
     review_update(review=w.review, actor=w.team.lead, version=w.review.version, blind_mode=False)
@@ -349,7 +349,7 @@ def test_reviewer_b_sees_what_the_policy_allows_after_submitting(client, world):
 
 
 def test_the_arbiter_sees_both_sides_once_the_conflict_exists(client, world):
-    from review.services.screening import decision_record
+    from review.screening.services import decision_record
 
     w = world
     client.force_login(w.team.arbiter)

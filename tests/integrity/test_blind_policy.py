@@ -18,9 +18,9 @@ from extraction.services.extractions import ROLE_REMOVED, extraction_save, extra
 from review.blinding import HIDDEN, shown_fingerprint
 from review.models import Membership, RecordImport, RecordStage
 from review.models.screening import Stage
-from review.screening_selectors import reviewer_stats
+from review.screening.selectors import reviewer_stats
+from review.screening.services import decision_record, record_send_back
 from review.services.reviews import member_set_roles, review_update
-from review.services.screening import decision_record, record_send_back
 from tests.extraction.conftest import SCHEMA
 
 pytestmark = pytest.mark.django_db

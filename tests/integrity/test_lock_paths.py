@@ -30,7 +30,7 @@ def reported(team, source, bcg):
     """A 14th locked trial whose data come from a report included at full text."""
     from analysis import demo
     from extraction.services.assignments import assignment_set
-    from review.services.screening import decision_record, fulltext_attach, study_link
+    from review.screening.services import decision_record, fulltext_attach, study_link
 
     record_import = RecordImport.objects.create(review=team.review, source=source, filename="t.ris",
                                                 sha256="1" * 64, status="done")
@@ -61,7 +61,7 @@ def _refused_by_database(sql, params=()):
 
 
 def test_sending_back_a_locked_studys_report_is_refused(team, bcg, reported):
-    from review.services.screening import record_send_back
+    from review.screening.services import record_send_back
 
     before = pooled_now(bcg)
     assert before["k"] == 14
@@ -89,7 +89,7 @@ def _send_back_page(team, record):
 
 def test_a_locked_studys_report_cannot_move_or_go(team, bcg, reported):
     from review.models import Study
-    from review.services.screening import study_link
+    from review.screening.services import study_link
 
     before = pooled_now(bcg)
     other = Study.objects.filter(review=team.review).exclude(pk=reported.study_id).first()
@@ -115,7 +115,7 @@ def test_a_study_dropped_behind_the_triggers_is_listed_not_vanished(team, bcg, r
 
 def test_after_an_unlock_the_report_can_be_sent_back(team, bcg, reported):
     from extraction.services.consensus import consensus_unlock
-    from review.services.screening import record_send_back
+    from review.screening.services import record_send_back
 
     consensus = Consensus.objects.get(study_id=reported.study_id, kind="extraction")
     consensus_unlock(consensus=consensus, actor=team.lead, reason="The report is re-screened",

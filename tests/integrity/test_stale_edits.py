@@ -279,7 +279,7 @@ def test_assignment_on_a_stale_page_is_refused(team, leads, study, make_user):
 
 @pytest.fixture
 def included_report(team, source):
-    from review.services.screening import decision_record, fulltext_attach
+    from review.screening.services import decision_record, fulltext_attach
 
     record_import = RecordImport.objects.create(
         review=team.review, source=source, filename="pubmed.nbib", sha256="1" * 64, status="done")

@@ -8,8 +8,8 @@ from django.urls import reverse
 from review.models import DuplicatePair, Record, RecordImport, RecordStage
 from review.models.duplicates import PairDecision, PairStatus
 from review.models.screening import Stage, StageStatus
+from review.screening.services import decision_record, stages_sync
 from review.services.duplicates import dedup_run, record_merge
-from review.services.screening import decision_record, stages_sync
 
 pytestmark = pytest.mark.django_db
 MARKER = "ZQX-merge-note-4c2e9b"

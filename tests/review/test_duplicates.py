@@ -148,7 +148,7 @@ def test_dedup_command_reports_one_row_per_record(team, source, tmp_path, capsys
 
 def test_merging_screened_records_keeps_every_decision_and_flags_disagreement(team, source):
     from review.models.screening import ScreeningDecision, Stage
-    from review.services.screening import decision_record, stages_sync
+    from review.screening.services import decision_record, stages_sync
 
     _import(team, source, "three.ris", dedup=False)
     stages_sync(review=team.review)

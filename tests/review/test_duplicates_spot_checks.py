@@ -10,6 +10,7 @@ from review.duplicate_selectors import describe_reason
 from review.models import AuditEvent, DuplicatePair, Record, RecordImport
 from review.models.duplicates import PairDecision, PairStatus
 from review.models.screening import Stage
+from review.screening.services import decision_record, stages_sync
 from review.services.duplicates import (
     NOT_IN_PAIR,
     SWAP_AFTER_SCREENING,
@@ -17,7 +18,6 @@ from review.services.duplicates import (
     duplicate_keep_other,
     record_merge,
 )
-from review.services.screening import decision_record, stages_sync
 from review.services.sources import source_create
 from review.views.duplicates import KEPT_SWAPPED, MERGE_UNDONE
 

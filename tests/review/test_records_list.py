@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from review.models import Record, RecordImport
-from review.services.screening import decision_record
+from review.screening.services import decision_record
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from review import demo_screening
 from review.models import Review
+from review.screening import demo as demo_screening
 from review.services.imports import import_records
 from review.services.reviews import member_add, review_create, user_create
 from review.services.sources import source_create

@@ -39,7 +39,7 @@ def records(make_records):
 
 @pytest.fixture
 def vote(team):
-    from review.services.screening import decision_record
+    from review.screening.services import decision_record
 
     def cast(record, reviewer, vote, *, stage=Stage.TITLE_ABSTRACT, **kwargs):
         return decision_record(review=team.review, record=record, stage=stage, reviewer=reviewer, vote=vote, **kwargs)
@@ -55,7 +55,7 @@ def reasons(team):
 @pytest.fixture
 def at_full_text(team, vote):
     """Advance a record past title/abstract and attach its full text."""
-    from review.services.screening import fulltext_attach
+    from review.screening.services import fulltext_attach
 
     def advance(record):
         vote(record, team.rev1, "include")

@@ -11,7 +11,7 @@ import pytest
 
 from review.models import AuditEvent, Conflict, RecordStage, ScreeningDecision
 from review.models.screening import StageStatus
-from review.services.screening import decision_record
+from review.screening.services import decision_record
 from tests.concurrency import race, skip_on_memory_sqlite
 
 pytestmark = pytest.mark.django_db(transaction=True)

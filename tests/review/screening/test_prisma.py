@@ -12,7 +12,7 @@ from django.urls import reverse
 from review.models import Conflict
 from review.prisma import DBR, OTHER, prisma_counts
 from review.prisma_export import CSV_HEADER, render, to_csv
-from review.services import screening as svc
+from review.screening import services as svc
 from review.services.sources import source_create
 
 pytestmark = pytest.mark.django_db

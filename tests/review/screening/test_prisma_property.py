@@ -28,7 +28,7 @@ from review.models.reviews import SourceKind
 from review.models.screening import Stage, StageStatus
 from review.prisma import DBR, OTHER, OTHER_KINDS, column_of, prisma_counts
 from review.prisma_export import other_slots, render
-from review.services import screening as svc
+from review.screening import services as svc
 from review.services.imports import import_records
 from review.services.sources import source_create
 from tests.review.screening.test_prisma import _prisma2020_read

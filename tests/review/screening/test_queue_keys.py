@@ -10,7 +10,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from review.models import Record, RecordStage
 from review.models.screening import TITLE_KEY_LENGTH, YEAR_KEY_MISSING, Stage, StageStatus
-from review.services.screening import queue_keys, shuffle_key, stages_sync
+from review.screening.services import queue_keys, shuffle_key, stages_sync
 
 pytestmark = pytest.mark.django_db
 FILES = Path(__file__).resolve().parents[1] / "files"

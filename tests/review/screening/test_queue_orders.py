@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from review import screening_selectors as selectors
 from review.models import Record, RecordStage
 from review.models.screening import Stage
+from review.screening import selectors
 
 pytestmark = pytest.mark.django_db
 FETCH = {"HTTP_X_REQUESTED_WITH": "fetch"}
@@ -137,7 +137,7 @@ def test_key_orders_serve_the_full_text_stage_in_order(client_for, team, make_re
 
 @pytest.mark.parametrize("order", ["year", "title"])
 def test_a_stale_or_foreign_cursor_starts_the_order_over(team, make_records, order):
-    from review.services.screening import stages_sync
+    from review.screening.services import stages_sync
 
     records = _with(make_records(6), years=YEARS, titles=TITLES)
     stages_sync(review=team.review)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from review import screening_selectors as selectors
 from review.models.screening import Stage
+from review.screening import selectors
 
 pytestmark = pytest.mark.django_db
 TA = Stage.TITLE_ABSTRACT
@@ -16,9 +16,9 @@ def _check(team, *users):
 
 
 def test_remaining_follows_votes_merges_and_a_third_reviewer(team, make_records, vote, make_user):
+    from review.screening.services import stages_sync
     from review.services.duplicates import record_merge
     from review.services.reviews import member_add
-    from review.services.screening import stages_sync
 
     records = make_records(8)
     stages_sync(review=team.review)

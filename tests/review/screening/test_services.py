@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from review.models import AuditEvent, Conflict, FullText, RecordStage, ScreeningDecision
 from review.models.screening import ConflictKind, ConflictStatus, Stage, StageStatus
-from review.services import screening as svc
+from review.screening import services as svc
 from review.services.reviews import member_add
 from tests.review.screening.conftest import PDF_BYTES
 
@@ -387,9 +387,9 @@ def test_database_refuses_two_open_conflicts_on_one_record_stage(team, conflict)
 def test_lowering_reviewers_per_record_settles_records_that_have_enough_votes(team):
     from review.models import Record
     from review.models.screening import RecordStage, Stage, StageStatus
+    from review.screening.services import decision_record, stages_sync
     from review.services.imports import import_records
     from review.services.reviews import review_update
-    from review.services.screening import decision_record, stages_sync
     from review.services.sources import source_create
 
     src = source_create(review=team.review, actor=team.lead, name="Embase")

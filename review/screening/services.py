@@ -40,6 +40,7 @@ from review.models.screening import (
     StageStatus,
     Vote,
 )
+from review.screening import retraining
 from review.services.audit import audit_record
 from review.services.versions import check_version
 
@@ -56,6 +57,7 @@ REASON_UNKNOWN = "Choose a reason from this review's list."
 NOT_AT_FULL_TEXT = "This record has not advanced to full-text screening."
 FULL_TEXT_MISSING = "Attach the full text (a PDF or a link) before screening it."
 ALREADY_DECIDED = "This record already has all its votes and an outcome: it can no longer be changed."
+SCREENING_STOPPED = "The lead stopped screening this record's stage; it is back in the queue only if they bring it back."
 VOTES_FROZEN = "The votes on this record are in conflict and frozen until the arbiter settles it."
 STALE_VOTE = "Your vote on this record was changed elsewhere since you opened the page. Reload and try again."
 CONFLICT_NOT_OPEN = "This conflict is no longer open."
@@ -204,6 +206,8 @@ def _finish(row: RecordStage, *, status: str, reason: ExclusionReason | None, ac
                       "title_key": row.title_key},
         )
     audit_record(action="screening.outcome", actor=actor, review=review, obj=row, new=_stage_audit(row))
+    if row.stage == Stage.TITLE_ABSTRACT:
+        retraining.after_settle(review=review, status=status)
 
 
 def _compute_outcome(row: RecordStage, *, review: Review, actor, now) -> None:
@@ -291,6 +295,8 @@ def decision_record(
     row = _lock_stage(record, stage)
     if row.status == StageStatus.CONFLICT:
         raise ValidationError(VOTES_FROZEN)
+    if row.status == StageStatus.AUTOMATION_EXCLUDED:
+        raise ValidationError(SCREENING_STOPPED)
     if row.status != StageStatus.AWAITING:
         raise ValidationError(ALREADY_DECIDED)
     now = _now()

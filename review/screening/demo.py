@@ -14,7 +14,7 @@ from urllib.parse import quote_plus
 
 from review.models import Record
 from review.models.screening import Conflict, ConflictStatus, Stage, Vote
-from review.services.screening import (
+from review.screening.services import (
     conflict_resolve,
     decision_record,
     fulltext_attach,

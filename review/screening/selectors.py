@@ -19,9 +19,11 @@ from review.models import (
 )
 from review.models.fulltext import RetrievalStatus
 from review.models.screening import ConflictStatus, Stage, StageStatus, Vote
-from review.services.screening import reviewers_needed
+from review.screening import ranked_queue
+from review.screening.services import reviewers_needed
 
-ORDERS = ("random", "year", "title")
+ORDERS = ("relevant", "random", "year", "title")
+ORDER_LABELS = {"relevant": "Most likely relevant first", "random": "Random", "year": "Newest first", "title": "Title"}
 
 
 def reviewer_offset(review: Review, user) -> int:
@@ -122,11 +124,11 @@ def next_record(review: Review, user, stage: str, *, order: str = "random", curs
     at the reviewer's own place; the year and title cursors are [key, row id] lists (JSON,
     for the session), starting at the top of the order.
     """
+    if order == "relevant":
+        return _next_relevant(review, user, stage, cursor)
     order = order if order in ORDER_KEYS else "random"
     by = (ORDER_KEYS[order], "id")
-    rows = open_rows(review, user, stage).select_related("record", "record__source").defer(
-        "record__raw", "record__extra"
-    )
+    rows = _served(open_rows(review, user, stage))
     if order == "random":
         cursor = cursor if isinstance(cursor, int) else reviewer_offset(review, user)
     else:
@@ -143,6 +145,22 @@ def next_record(review: Review, user, stage: str, *, order: str = "random", curs
         return None
     row.record.queue_cursor = row.shuffle if order == "random" else [getattr(row, by[0]), row.pk]
     return row.record
+
+
+def _served(rows: QuerySet[RecordStage]) -> QuerySet[RecordStage]:
+    return rows.select_related("record", "record__source").defer("record__raw", "record__extra")
+
+
+def _next_relevant(review: Review, user, stage: str, cursor):
+    pk, cursor = ranked_queue.next_relevant(
+        review, user, stage, open_rows(review, user, stage), needed=reviewers_needed(review, stage),
+        start=reviewer_offset(review, user), cursor=cursor,
+    )
+    if pk is None:
+        return None
+    record = _served(RecordStage.objects.filter(pk=pk)).get().record
+    record.queue_cursor = cursor
+    return record
 
 
 def own_decision(record: Record, stage: str, user) -> ScreeningDecision | None:

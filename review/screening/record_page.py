@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from review.models import FullText, Record, RecordStage, ScreeningDecision
 from review.models.screening import Stage, StageStatus
-from review.services.screening import reviewers_needed
+from review.screening.services import reviewers_needed
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 
 from concord import spreadsheets
-from review import screening_selectors
 from review.agreement import byrt_indices, cohen_kappa_table, fleiss_kappa_grouped
 from review.models.screening import Stage
-from review.services.screening import reviewers_needed
+from review.screening import selectors
+from review.screening.services import reviewers_needed
 
 # Maybe moves a record on exactly as include does, so agreement is measured on what the
 # votes do to the record (include vs exclude), not on their wording; the selectors
@@ -37,7 +37,7 @@ def agreement_for(review) -> list[dict]:
     for stage, label in Stage.choices:
         pairs = []
         pooled: Counter = Counter()
-        for (a, b), cells in sorted(screening_selectors.pair_tables(review, stage).items()):
+        for (a, b), cells in sorted(selectors.pair_tables(review, stage).items()):
             row = _row(a, b, cells)
             if row is not None:
                 pairs.append(row)
@@ -50,7 +50,7 @@ def agreement_for(review) -> list[dict]:
         fleiss = None
         needed = reviewers_needed(review, stage)
         if needed > 2:
-            table = screening_selectors.include_count_table(review, stage, needed)
+            table = selectors.include_count_table(review, stage, needed)
             fleiss = fleiss_kappa_grouped({(inc, needed - inc): n for inc, n in table.items()})
         out.append({"stage": stage, "label": label, "pairs": pairs, "overall": overall, "fleiss": fleiss})
     return out

@@ -1,0 +1,53 @@
+"""The stopping rule as the lead's dashboard shows it: the buscar statistic over the title/abstract
+records settled since ranking began, in the order they settled.
+
+Settled records only, like every other count the dashboard shows (DESIGN.md invariant 1).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from review.models import RankingRun, Record, RecordStage, Review, ScreeningStop
+from review.models.screening import Stage, StageStatus
+from review.screening.stopping import StoppingResult, buscar
+
+SETTLED = (StageStatus.ADVANCED, StageStatus.EXCLUDED)
+
+
+def first_run(review: Review) -> RankingRun | None:
+    """The review's first ready ranking: the stopping rule counts from its snapshot."""
+    return RankingRun.objects.filter(review=review, ready=True).order_by("created_at", "id").first()
+
+
+def ranking_began(review: Review) -> dt.datetime | None:
+    run = first_run(review)
+    return run.created_at if run else None
+
+
+def stop_in_force(review: Review) -> ScreeningStop | None:
+    return ScreeningStop.objects.filter(review=review, resumed_at__isnull=True).select_related("stopped_by").first()
+
+
+def stopping_status(review: Review) -> StoppingResult | None:
+    """The statistic now, or None before the first ranking.
+
+    The urn is every record not settled when ranking began; the includes settled before
+    then count as found (``prior``), so recall is over all the review's relevant records.
+    """
+    first = first_run(review)
+    if first is None:
+        return None
+    # What was settled when ranking began is the first run's snapshot: counting it again
+    # would read every settled row. After it, the rows come from the (review, stage,
+    # decided_at) index in the order they settled; merged duplicates, few, are taken off.
+    merged = Record.objects.filter(review=review, duplicate_of__isnull=False).values("id")
+    after = (
+        RecordStage.objects.filter(review=review, stage=Stage.TITLE_ABSTRACT, decided_at__gte=first.created_at,
+                                   status__in=SETTLED)
+        .exclude(record_id__in=merged).order_by("decided_at", "id").values_list("status", flat=True)
+    )
+    labels = [1 if status == StageStatus.ADVANCED else 0 for status in after.iterator(chunk_size=5000)]
+    total = Record.objects.filter(review=review, duplicate_of__isnull=True).count() - first.settled_count
+    return buscar(labels, total, recall_target=review.recall_target, confidence=review.stop_confidence,
+                  prior=first.includes)
