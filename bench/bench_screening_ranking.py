@@ -177,7 +177,7 @@ def comparison(concord, asreview, seeds, asreview_seeds) -> str:
             "",
             "| Target | Measured | Met |",
             "|---|---:|---|",
-            f"| Mean WSS@95 ≥ ASReview's + 0.03 | {mean_delta:+.3f} | {'yes' if mean_delta >= 0.03 else 'no'} |",
+            f"| Mean WSS@95 ≥ ASReview's + 0.03 | {mean_delta:+.4f} | {'yes' if mean_delta >= 0.03 else 'no'} |",
             f"| No set more than 0.02 below ASReview | worst {worst:+.3f} | {'yes' if worst >= -0.02 else 'no'} |",
             f"| Stopping rule reaches 95% recall in ≥ 95% of runs | {stop_hits}/{stop_runs} "
             f"({stop_hits / stop_runs:.0%}) | {'yes' if stop_hits >= 0.95 * stop_runs else 'no'} |",
