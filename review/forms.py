@@ -50,6 +50,7 @@ class ReviewSettingsForm(forms.ModelForm):
             "title", "population", "intervention", "comparator", "outcomes", "study_designs",
             "protocol_registration", "ta_reviewers_per_record", "ft_reviewers_per_record", "blind_mode",
             "inclusion_terms", "exclusion_terms", "recall_target", "stop_confidence",
+            "allow_maybe", "screening_labels",
         ]
         widgets = {f: forms.Textarea(attrs={"rows": 2}) for f in
                    ["population", "intervention", "comparator", "outcomes", "study_designs"]}

@@ -47,6 +47,14 @@ class Review(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Screening comfort: whether "maybe" is offered, and the labels reviewers choose from.
+    allow_maybe = models.BooleanField(
+        "reviewers may vote maybe", default=True,
+        help_text="Maybe moves a record on as include does; turn it off to make reviewers decide.",
+    )
+    screening_labels = models.TextField(
+        blank=True, help_text="Labels reviewers choose from when screening (with autocomplete), one per line.",
+    )
     # An archived review leaves the lead's list of current reviews; nothing of it is deleted.
     archived_at = models.DateTimeField(null=True, blank=True)
     archived_by = models.ForeignKey(

@@ -50,6 +50,7 @@ NOT_A_LEAD = "Only a lead of this review can do this."
 WRONG_REVIEW = "This record belongs to another review."
 MERGED_DUPLICATE = "This record was merged into another one as a duplicate: screen that one instead."
 UNKNOWN_VOTE = "Choose include, exclude or maybe."
+MAYBE_NOT_ALLOWED = "The lead has turned maybe off in this review: choose include or exclude."
 UNKNOWN_STAGE = "Unknown screening stage."
 REASON_REQUIRED = "Choose a reason for excluding this full text."
 REASON_NOT_ALLOWED = "Exclusion reasons are given at full text only."
@@ -285,6 +286,8 @@ def decision_record(
         raise ValidationError(UNKNOWN_STAGE)
     if vote not in Vote.values:
         raise ValidationError(UNKNOWN_VOTE)
+    if vote == Vote.MAYBE and not review.allow_maybe:
+        raise ValidationError(MAYBE_NOT_ALLOWED)
     _check_record(review, record)
     _require_role(review, reviewer, "is_reviewer", NOT_A_REVIEWER)
     reason = _reason_for(review, stage, vote, exclusion_reason)

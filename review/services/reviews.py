@@ -34,6 +34,8 @@ REVIEW_SETTINGS_FIELDS = [
     "exclusion_terms",
     "recall_target",
     "stop_confidence",
+    "allow_maybe",
+    "screening_labels",
 ]
 
 

@@ -55,6 +55,9 @@ def _panel_context(review, user, stage, record, *, order, own=None, count=True):
         # Counted on page load; after each vote the page decrements it itself, which keeps
         # the vote request to a few index look-ups at 100,000 records.
         "remaining": selectors.remaining(review, user, stage) if count else None,
+        # One's own last vote at this stage, to change (or undo) it straight away.
+        "previous": selectors.my_decisions(review, user, stage).exclude(record=record).first() if record else None,
+        "labels": [line.strip() for line in review.screening_labels.splitlines() if line.strip()],
     }
 
 
@@ -118,7 +121,8 @@ def screen(request, slug, stage_slug):
     else:
         record = _serve_next(request, review, stage, order)
     context = _panel_context(review, request.user, stage, record, order=order, own=own)
-    context.update(membership=membership, needed=reviewers_needed(review, stage), orders=selectors.ORDER_LABELS.items())
+    context.update(membership=membership, needed=reviewers_needed(review, stage), orders=selectors.ORDER_LABELS.items(),
+                   done=selectors.my_decisions(review, request.user, stage).count())
     return render(request, "review/screening/screen.html", context)
 
 

@@ -27,6 +27,8 @@
           var left = document.getElementById("remaining");
           if (left && data.get("version") === "0") {
             left.textContent = Math.max(0, parseInt(left.textContent, 10) - 1);
+            var bar = document.getElementById("screen-progress");
+            if (bar) { bar.value = Math.min(bar.max, bar.value + 1); }
           }
           panel.innerHTML = result.html;
           window.scrollTo(0, 0);
@@ -61,7 +63,9 @@
     var form = document.getElementById("vote-form");
     if (!form) { return; }
     var key = event.key.toLowerCase();
-    var votes = { i: "include", e: "exclude", m: "maybe" };
+    var votes = { i: "include", e: "exclude" };
+    // Maybe only where the lead allows it: the page then shows its button.
+    if (document.querySelector("button[value=maybe]")) { votes.m = "maybe"; }
     if (votes[key]) { event.preventDefault(); send(form, votes[key]); }
     else if (key === "n") { event.preventDefault(); form.querySelector("#id_note").focus(); }
     else if (key === "r") {
