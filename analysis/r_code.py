@@ -177,6 +177,40 @@ def _sensitivity(spec: dict, results: dict, lines: list[str]) -> None:
     lines.append("res_sens")
 
 
+# A null proportion on each proportion's analysis scale (``meta.transforms.to_measure_scale``);
+# PFT at the harmonic mean sample size, where transf.ipft.hm back-transforms.
+NULL_ON_SCALE = {
+    "PR": "null",
+    "PLN": "log(null)",
+    "PLO": "qlogis(null)",
+    "PAS": "asin(sqrt(null))",
+    "PFT": "with(list(n = 1 / mean(1 / dat$ni)), "
+    "0.5 * (asin(sqrt(null * n / (n + 1))) + asin(sqrt((null * n + 1) / (n + 1)))))",
+}
+
+
+def _null(spec: dict, pooled: dict, lines: list[str]) -> None:
+    """A single proportion is tested against the lead's null proportion, or not at all."""
+    measure = spec["measure"]
+    if measure not in NULL_ON_SCALE:
+        return
+    if spec.get("null_value") is None:
+        lines.append(
+            "# No null proportion is set: Concord shows no p-value (rma's tests the transformed estimate against 0)."
+        )
+        return
+    test = pooled.get("null") or {}
+    lines += [
+        "# The test against the null proportion the lead set, on the analysis scale.",
+        f"null <- {r_number(spec['null_value'])}",
+        f"theta0 <- {NULL_ON_SCALE[measure]}",
+        "z_null <- (res$b[1] - theta0) / res$se",
+        "p_null <- if (is.na(res$ddf[1])) 2 * pnorm(-abs(z_null)) else 2 * pt(-abs(z_null), df = res$ddf[1])",
+        "c(null = null, z = z_null, p = p_null)",
+        f"# Concord: z {r_number(test.get('zval'))}, p {r_number(test.get('pval'))}",
+    ]
+
+
 def _small_study(results: dict, lines: list[str]) -> None:
     tests = results.get("small_study") or {}
     calls = []
@@ -279,6 +313,7 @@ def r_code(*, name: str, results: dict, csv_name: str) -> str:
             f"# Concord ({n['transform']}): estimate {r_number(n['estimate'])}, "
             f"CI [{r_number(n['ci_lb'])}, {r_number(n['ci_ub'])}]",
         ]
+    _null(spec, pooled, lines)
     _subgroups(spec, results, lines)
     _sensitivity(spec, results, lines)
     _small_study(results, lines)

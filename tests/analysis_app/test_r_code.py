@@ -27,6 +27,7 @@ if (exists("res_sub")) for (g in names(res_sub)) { .show(paste0("sub:", g), res_
 if (exists("q_between")) { cat("q_between", sprintf("%.17g", q_between$QE), sep = "\t"); cat("\n") }
 if (exists("res_mixed")) { cat("qm", sprintf("%.17g", res_mixed$QM), sep = "\t"); cat("\n") }
 if (exists("res_sens")) for (g in names(res_sens)) { .show(paste0("sens:", g), res_sens[[g]]); cat("\n") }
+if (exists("p_null")) { cat("null", sprintf("%.17g", c(z_null, p_null)), sep = "\t"); cat("\n") }
 if (exists("egger")) { cat("egger", sprintf("%.17g", c(egger$zval, egger$pval)), sep = "\t"); cat("\n") }
 if (exists("begg")) { cat("begg", sprintf("%.17g", c(begg$tau, begg$pval)), sep = "\t"); cat("\n") }
 if (exists("tf")) { cat("trimfill", sprintf("%.17g", c(tf$k0, tf$b[1])), sep = "\t"); cat("\n") }
@@ -52,7 +53,7 @@ def _run_r(tmp_path, client, analysis) -> dict[str, list[float]]:
     out = {}
     for line in done.stdout.splitlines():
         tag, *values = line.split("\t")
-        known = ("main", "natural", "q_between", "qm", "egger", "begg", "trimfill")
+        known = ("main", "natural", "q_between", "qm", "egger", "begg", "trimfill", "null")
         if values and (tag in known or tag.startswith(("sub:", "sens:"))):
             out[tag] = [float(v) for v in values]
     return out
@@ -87,6 +88,9 @@ def check_against_r(tmp_path, client, analysis):
     for variant in results.get("sensitivity", []):
         if variant.get("pooled"):
             _close(out[f"sens:{variant['label']}"], _pooled(variant["pooled"]), variant["label"])
+    null = results["pooled"].get("null")
+    if null:
+        _close(out["null"], [null["zval"], null["pval"]], "test against the null proportion")
     tests = results.get("small_study") or {}
     if "statistic" in tests.get("egger", {}):
         _close(out["egger"], [tests["egger"]["statistic"], tests["egger"]["pval"]], "Egger")
@@ -220,6 +224,9 @@ def _spec(measure, **over):
 
 CASES = [
     _spec("PLO"),
+    _spec("PLO", method="DL", null_value=0.3, name="PLO against 0.3"),
+    _spec("PFT", test="knha", null_value=0.25, name="PFT against 0.25"),
+    _spec("PAS", method="FE", null_value=0.4, name="PAS against 0.4"),
     _spec("PR", method="DL"),
     _spec("PLN", method="auto", test="knha"),
     _spec("PAS", method="PM"),
@@ -254,10 +261,12 @@ def test_r_code_of_every_measure_reproduces_concords_numbers(
 ):
     client = client_for(team.rev1)
     for analysis in every_measure:
-        folder = tmp_path / analysis.measure
+        folder = tmp_path / str(analysis.pk)
         folder.mkdir()
         out = check_against_r(folder, client, analysis)
         assert {"main", "sub:IV", "sub:SC", "q_between"} <= set(out), analysis.name
+        if analysis.null_value is not None:
+            assert "null" in out, analysis.name
 
 
 def test_r_code_names_the_settings_and_the_data_set(team, bcg, client_for):
