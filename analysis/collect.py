@@ -29,6 +29,7 @@ NOT_CONVERTIBLE = "median of {arm} cannot be converted: {error}"
 CONVERSION_NOTE = "{arm}: mean and SD estimated from the median with {summaries} ({method})"
 ASSUMED_R = "{arm}: pre-post correlation assumed r = {r}"
 
+WAN_TABLES_NOTE = "; SD from Wan 2014's small-sample tables"
 METHOD_NAMES = {"luo-shi": "Luo 2018, Shi 2020", "wan": "Wan 2014", "hozo": "Hozo 2005"}
 MEDIAN_PARTS = {"min": "minimum", "q1": "q1", "median": "median", "q3": "q3", "max": "maximum"}
 
@@ -105,6 +106,11 @@ class _Reader:
     notes: list = field(default_factory=list)
     problem: str = ""
 
+    @property
+    def wan_tables(self) -> bool:
+        # Hozo's rules of thumb have no tables; Wan's apply to the Luo-Shi and Wan methods.
+        return bool(self.analysis.wan_tables) and self.analysis.conversion != "hozo"
+
     def arm_name(self, arm: int) -> str:
         return (self.analysis.arm1 if arm == 1 else self.analysis.arm2) or "single group"
 
@@ -128,7 +134,9 @@ class _Reader:
         if "median" not in given or n is None or len(given) < 3:
             return mean, sd
         try:
-            est = median_to_mean_sd(**given, n=n, method=self.analysis.conversion)
+            est = median_to_mean_sd(
+                **given, n=n, method=self.analysis.conversion, tables=self.wan_tables
+            )
         except ValueError as exc:
             self.problem = NOT_CONVERTIBLE.format(arm=self.arm_name(arm), error=exc)
             return mean, sd
@@ -137,7 +145,8 @@ class _Reader:
             CONVERSION_NOTE.format(
                 arm=self.arm_name(arm),
                 summaries=summaries,
-                method=METHOD_NAMES[self.analysis.conversion],
+                method=METHOD_NAMES[self.analysis.conversion]
+                + (WAN_TABLES_NOTE if self.wan_tables else ""),
             )
         )
         return float(est.mean), float(est.sd)

@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 from scipy.stats import norm
 
-from analysis import meta
+from analysis import meta, pooling
 from analysis.collect import DataSet
+from analysis.conventions import pi_type
 from analysis.measures import MEASURE_INPUTS
 from analysis.meta.transforms import transform_name
 from analysis.nulls import is_proportion, leave1out_pvals, null_test
@@ -23,6 +24,7 @@ NO_STUDIES = "No study has locked data for this analysis yet."
 VARIANT_DROPS_ALL = "This sensitivity analysis leaves out every study."
 TWO_BY_TWO_ONLY = "Needs 2×2 data (a binary outcome in two arms)."
 NO_VALUES = "No study reports this field."
+PROPORTION_MEASURES = ("PR", "PLN", "PLO", "PAS", "PFT")
 
 
 def _f(x: Any) -> float | None:
@@ -36,7 +38,17 @@ def fit_kwargs(spec: dict) -> dict:
         "re_method": spec["re_method"],
         "test": spec["test"],
         "level": spec["level"],
+        "pi_type": pi_type(spec),
     }
+
+
+def primary(spec: dict, data: DataSet, res):
+    """The fit of the pooling model the analysis chose (``res`` for inverse variance)."""
+    if pooling.pooling_of(spec) == "iv":
+        return res
+    labels = [r.label for r in data.rows]
+    counts = pooling.counts_of([r.inputs for r in data.rows])
+    return pooling.fit(spec, counts, labels)
 
 
 def effect_sizes(measure: str, data: DataSet) -> meta.EffectSizes:
@@ -44,9 +56,13 @@ def effect_sizes(measure: str, data: DataSet) -> meta.EffectSizes:
     return meta.escalc(measure, slab=labels, **data.columns())
 
 
-def pooled(res: meta.RmaResult, null: float | None = None) -> dict:
-    """The pooled row; for a single proportion the test is against ``null`` or there is none
-    (``analysis.nulls``)."""
+def pooled(res, spec: dict | None = None) -> dict:
+    """The pooled row. For a single proportion the test is against the lead's null value
+    (``spec["null_value"]``) or there is none (``analysis.nulls``); with ``spec`` the row also
+    carries R meta's conventions the analysis chose (``analysis.pooling``)."""
+    if not isinstance(res, meta.RmaResult):
+        return pooling.pooled_other(res, spec or {})
+    null = (spec or {}).get("null_value")
     out = {
         "k": res.k,
         "model": res.model,
@@ -80,16 +96,25 @@ def pooled(res: meta.RmaResult, null: float | None = None) -> dict:
         "pi_ub": _f(t.pi_ub),
         "caution": t.caution,
     }
-    return out
+    return out | (pooling.conventions(res, spec) if spec is not None else {})
 
 
-def _studies(data: DataSet, es, res, level: float) -> list[dict]:
+def _studies(data: DataSet, es, res, level: float, spec: dict | None = None) -> list[dict]:
     crit = float(norm.ppf(0.5 + level / 200))
     out = []
+    weights = getattr(res, "weights", None)
+    proportions = None
+    if spec is not None and "xi" in data.columns() and es.measure in PROPORTION_MEASURES:
+        # Each study's own proportion interval, as the forest plot draws it.
+        c = data.columns()
+        method = spec.get("study_ci", "clopper-pearson")
+        proportions = meta.proportion_ci(c["xi"], c["ni"], method, level)
     for i, row in enumerate(data.rows):
         yi, vi = float(es.yi[i]), float(es.vi[i])
         half = crit * np.sqrt(vi)
         natural = meta.back_transform(es.measure, [yi, yi - half, yi + half], ni=row.n)
+        if proportions is not None:
+            natural = [proportions.estimate[i], proportions.ci_lb[i], proportions.ci_ub[i]]
         out.append(
             {
                 "study_id": row.study_id,
@@ -103,7 +128,7 @@ def _studies(data: DataSet, es, res, level: float) -> list[dict]:
                     "ci_lb": _f(natural[1]),
                     "ci_ub": _f(natural[2]),
                 },
-                "weight": _f(res.weights[i]),
+                "weight": _f(weights[i]) if weights is not None else None,
                 "n": _f(row.n),
                 "inputs": row.inputs,
                 "raw": row.raw,
@@ -111,6 +136,8 @@ def _studies(data: DataSet, es, res, level: float) -> list[dict]:
                 "conversions": list(row.conversions),
             }
         )
+        if proportions is not None:
+            out[-1]["ci_label"] = meta.proportion_ci_label(proportions.method)
     return out
 
 
@@ -130,6 +157,11 @@ def _subgroups(spec: dict, data: DataSet, es) -> dict:
     if not keep:
         return {"field": name, "error": NO_VALUES, "without_value": without}
     groups = [str(labels[i]) for i in keep]
+    if pooling.pooling_of(spec) != "iv":
+        return _other_subgroups(spec, data, keep, groups) | {
+            "field": name,
+            "without_value": without,
+        }
     sg = meta.subgroup(
         es.yi[keep],
         es.vi[keep],
@@ -144,7 +176,7 @@ def _subgroups(spec: dict, data: DataSet, es) -> dict:
         "labels": groups,
         "studies": [data.rows[i].label for i in keep],
         "without_value": without,
-        "groups": {str(g): pooled(r, spec.get("null_value")) for g, r in sg.groups.items()},
+        "groups": {str(g): pooled(r, spec) for g, r in sg.groups.items()},
         # Each study's weight within its own subgroup's fit: what the forest plot's squares
         # show, beside the overall weights of the studies table.
         "weights": {
@@ -156,6 +188,26 @@ def _subgroups(spec: dict, data: DataSet, es) -> dict:
         "QM": _f(sg.QM),
         "QM_df": int(sg.QM_df),
         "QM_p": _f(sg.QM_p),
+    }
+
+
+def _other_subgroups(spec: dict, data: DataSet, keep: list[int], groups: list[str]) -> dict:
+    """Subgroups of a Mantel-Haenszel, Peto or GLMM analysis: separate fits and the test
+    between them (and for GLMMs the common-tau^2 test)."""
+    labels = [data.rows[i].label for i in keep]
+    counts = pooling.counts_of([data.rows[i].inputs for i in keep])
+    sg = pooling.subgroups(spec, counts, labels, groups)
+    return {
+        "labels": groups,
+        "studies": labels,
+        "groups": {str(g): pooled(r, spec) for g, r in sg.groups.items()},
+        "Q_between": _f(sg.Q_between),
+        "Q_between_df": int(sg.Q_between_df),
+        "Q_between_p": _f(sg.Q_between_p),
+        "QM": _f(sg.QM),
+        "QM_df": int(sg.QM_df),
+        "QM_p": _f(sg.QM_p),
+        "common_effect": pooling.pooling_of(spec) in pooling.COMMON_EFFECT,
     }
 
 
@@ -181,7 +233,7 @@ def _variant(spec: dict, variant: dict, data: DataSet | None, main: DataSet, res
     if data.k == 0:
         return {**out, "error": VARIANT_DROPS_ALL}
     es = effect_sizes(spec["measure"], data)
-    out["pooled"] = pooled(meta.rma(es, **fit_kwargs(spec)), spec.get("null_value"))
+    out["pooled"] = pooled(primary(spec, data, meta.rma(es, **fit_kwargs(spec))), spec)
     return out
 
 
@@ -258,7 +310,7 @@ def _small_study(spec: dict, data: DataSet, res) -> dict:
                 else {"error": TWO_BY_TWO_ONLY}
             )
     if "trimfill" in tests:
-        out["trimfill"] = _guard(lambda: _trimfill(meta.trimfill(res), spec.get("null_value")))
+        out["trimfill"] = _guard(lambda: _trimfill(meta.trimfill(res), spec))
     return out
 
 
@@ -266,8 +318,8 @@ def _rank(test) -> dict:
     return {"tau": _f(test.tau), "pval": _f(test.pval), "exact": bool(test.exact), "k": test.k}
 
 
-def _trimfill(tf, null: float | None = None) -> dict:
-    return {"k0": int(tf.k0), "side": tf.side, "estimator": tf.estimator, "pooled": pooled(tf.fit, null)}
+def _trimfill(tf, spec: dict | None = None) -> dict:
+    return {"k0": int(tf.k0), "side": tf.side, "estimator": tf.estimator, "pooled": pooled(tf.fit, spec)}
 
 
 def compute(spec: dict, main: DataSet, variants: list[tuple[dict, DataSet | None]]) -> dict:
@@ -289,11 +341,12 @@ def compute(spec: dict, main: DataSet, variants: list[tuple[dict, DataSet | None
     try:
         es = effect_sizes(spec["measure"], main)
         res = meta.rma(es, **fit_kwargs(spec))
+        chosen = primary(spec, main, res)
     except (ValueError, meta.ConvergenceError) as exc:
         return {**results, "error": _name_study(str(exc), main)}
     results["n_total"] = _f(sum(r.n for r in main.rows))
-    results["pooled"] = pooled(res, spec.get("null_value"))
-    results["studies"] = _studies(main, es, res, spec["level"])
+    results["pooled"] = pooled(chosen, spec)
+    results["studies"] = _studies(main, es, chosen, spec["level"], spec)
     if spec["subgroup_field"]:
         results["subgroups"] = _guard(_subgroups, spec, main, es)
     try:

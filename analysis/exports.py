@@ -37,6 +37,21 @@ POOLED_COLUMNS = (
 )
 
 
+# Which model and which I^2 a row's "I2" is ("I2_source": "from τ²" or "from Q"), the I^2
+# from Q with its interval whichever is shown, and the prediction interval's convention.
+CONVENTION_COLUMNS = (
+    "model_name",
+    "I2_source",
+    "I2_Q",
+    "I2_Q_ci_lb",
+    "I2_Q_ci_ub",
+    "H_Q",
+    "H_Q_ci_lb",
+    "H_Q_ci_ub",
+    "pi_type",
+)
+
+
 def pooled_row(pooled: dict) -> dict:
     natural = pooled["natural"]
     row = {"k": pooled["k"], "model": pooled["model"]}
@@ -51,6 +66,8 @@ def pooled_row(pooled: dict) -> dict:
     if "null" in pooled:
         # A single proportion: what zval and pval test against (empty: no test).
         row["null_proportion"] = pooled["null"]["value"] if pooled["null"] else None
+    # Runs made before the conventions were recorded lack these columns.
+    row.update({name: pooled[name] for name in CONVENTION_COLUMNS if name in pooled})
     return row
 
 

@@ -12,7 +12,7 @@ import io
 import numpy as np
 from django.db import transaction
 
-from analysis import meta
+from analysis import meta, pooling
 from analysis.compute import fit_kwargs
 from analysis.nulls import is_proportion, null_on_scale
 from analysis.run_integrity import run_integrity
@@ -101,9 +101,55 @@ def _null(results: dict, res) -> float | None:
     return null_on_scale(spec["measure"], spec.get("null_value"), res.ni)
 
 
+def _counts(results: dict, labels) -> dict:
+    """The studies' escalc inputs (events and totals), for the count-based models and the
+    proportion intervals."""
+    return pooling.counts_of([s["inputs"] for s in results["studies"]])
+
+
+def _presentation(results: dict) -> dict:
+    """The lead's presentation choices: data columns, "favours" labels, a proportion's null."""
+    spec = results["spec"]
+    favours = (spec.get("favours_left", ""), spec.get("favours_right", ""))
+    return {"columns": study_columns(results), "favours": favours if any(favours) else None,
+            "null": spec.get("null_value") if is_proportion(spec["measure"]) else None}
+
+
+def _forest_options(results: dict, counts: dict) -> dict:
+    spec = results["spec"]
+    options = {"i2": spec.get("i2_convention", "tau2")}
+    if "xi" in counts and spec["measure"] in ("PR", "PLN", "PLO", "PAS", "PFT"):
+        options.update(xi=counts["xi"], study_ci=spec.get("study_ci", "clopper-pearson"))
+    return options
+
+
+def _other_forest(results: dict, labels):
+    """Forest plot of a Mantel-Haenszel, Peto or GLMM analysis, refitted from the counts."""
+    spec = results["spec"]
+    counts = _counts(results, labels)
+    main = pooling.with_labels(pooling.fit(spec, counts, labels), counts, labels)
+    options = _forest_options(results, counts)
+    if spec["measure"] == "PLO":
+        options.pop("xi", None)  # a GLMM fit carries its own counts
+    sub = results.get("subgroups") or {}
+    subgroups = None
+    if "groups" in sub and len(sub["groups"]) >= 2:
+        index = {label: i for i, label in enumerate(labels)}
+        keep = [index[label] for label in sub["studies"]]
+        part = {n: v[keep] for n, v in counts.items()}
+        subgroups = pooling.subgroups(spec, part, sub["studies"], sub["labels"])
+        if len(keep) != len(labels):
+            main = pooling.with_labels(
+                pooling.fit(spec, part, sub["studies"]), part, sub["studies"]
+            )
+    return meta.forest_plot(main, subgroups=subgroups, **options, **_presentation(results))
+
+
 def figure(results: dict, kind: str):
     res, yi, vi, labels = _fit(results)
     spec = results["spec"]
+    if kind == "forest" and pooling.pooling_of(spec) != "iv":
+        return _other_forest(results, labels)
     if kind == "forest":
         subgroups = _subgroup_fit(results, res, yi, vi, labels)
         if subgroups is not None and len(sub_labels := results["subgroups"]["studies"]) != len(
@@ -120,12 +166,11 @@ def figure(results: dict, kind: str):
                 ni=res.ni[keep],
                 **fit_kwargs(results["spec"]),
             )
-        favours = (spec.get("favours_left", ""), spec.get("favours_right", ""))
-        return meta.forest_plot(
-            res, subgroups=subgroups, columns=study_columns(results),
-            favours=favours if any(favours) else None,
-            null=spec.get("null_value") if is_proportion(spec["measure"]) else None,
-        )
+        options = _forest_options(results, _counts(results, labels))
+        if subgroups is not None and "xi" in options:
+            keep = [labels.index(lab) for lab in results["subgroups"]["studies"]]
+            options["xi"] = options["xi"][keep] if len(keep) != len(labels) else options["xi"]
+        return meta.forest_plot(res, subgroups=subgroups, **options, **_presentation(results))
     tf = None
     if "trimfill" in results["spec"]["small_study_tests"] and res.k >= 3:
         try:

@@ -22,6 +22,8 @@ from analysis.conditions import (
     parse_variants,
     variant_text,
 )
+from analysis.forms_conventions import FIELDSET as CONVENTIONS_FIELDSET
+from analysis.forms_conventions import ConventionFields
 from analysis.measures import MEASURE_INPUTS
 from analysis.models import (
     CONVERSION_CHOICES,
@@ -59,7 +61,7 @@ SELECTION = (
 )
 
 
-class AnalysisForm(forms.Form):
+class AnalysisForm(ConventionFields, forms.Form):
     name = forms.CharField(max_length=200)
     outcome = forms.CharField(
         max_length=60,
@@ -195,6 +197,7 @@ class AnalysisForm(forms.Form):
             ),
         ),
         ("Small-study effects", ("small_study_tests",)),
+        CONVENTIONS_FIELDSET,
         ("Presentation", ("favours_left", "favours_right", "null_value")),
     )
 

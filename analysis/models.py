@@ -8,6 +8,8 @@ frozen with the fingerprint of everything it read, so a later change of the lock
 from django.conf import settings
 from django.db import models
 
+from analysis.conventions import I2_CHOICES, PI_CHOICES, POOLING_CHOICES, STUDY_CI_CHOICES
+
 MEASURE_CHOICES = [
     ("RR", "Risk ratio (RR)"),
     ("OR", "Odds ratio (OR)"),
@@ -59,6 +61,9 @@ SMALL_STUDY_TESTS = [
 
 
 PRESENTATION = ("favours_left", "favours_right", "null_value")
+# R meta's conventions (analysis.conventions) and their defaults, which are metafor's choices.
+CONVENTION_DEFAULTS = {"pooling": "iv", "i2_convention": "tau2", "pi_type": "test", "study_ci": "clopper-pearson",
+                       "wan_tables": False}
 
 
 class Analysis(models.Model):
@@ -100,6 +105,25 @@ class Analysis(models.Model):
     favours_left = models.CharField("label left of the null line", max_length=60, blank=True)
     favours_right = models.CharField("label right of the null line", max_length=60, blank=True)
     null_value = models.FloatField("null proportion", null=True, blank=True)
+    # R meta's models and conventions beside metafor's (analysis.conventions).
+    pooling = models.CharField(
+        "pooling model", max_length=12, choices=POOLING_CHOICES, default="iv"
+    )
+    i2_convention = models.CharField("I²", max_length=4, choices=I2_CHOICES, default="tau2")
+    pi_type = models.CharField(
+        "prediction interval", max_length=4, choices=PI_CHOICES, default="test"
+    )
+    study_ci = models.CharField(
+        "study intervals of proportions",
+        max_length=16,
+        choices=STUDY_CI_CHOICES,
+        default="clopper-pearson",
+    )
+    wan_tables = models.BooleanField(
+        "Wan 2014 small-sample tables",
+        default=False,
+        help_text="For medians: n ≤ 50 with a range, n ≤ 201 with quartiles, as R's meta.",
+    )
     position = models.PositiveIntegerField(default=0)
     # The printable report: None until the lead chooses, and then an analysis goes in only
     # when its latest run pooled something; a failed or empty one goes in only if chosen.
@@ -135,6 +159,16 @@ class Analysis(models.Model):
                 condition=models.Q(level__gt=50, level__lt=100), name="analysis_level_in_range"
             ),
             models.CheckConstraint(
+                condition=models.Q(pooling__in=[c for c, _ in POOLING_CHOICES]),
+                name="analysis_pooling_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(i2_convention__in=[c for c, _ in I2_CHOICES])
+                & models.Q(pi_type__in=[c for c, _ in PI_CHOICES])
+                & models.Q(study_ci__in=[c for c, _ in STUDY_CI_CHOICES]),
+                name="analysis_conventions_known",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(assumed_correlation__isnull=True)
                 | models.Q(assumed_correlation__gte=-1, assumed_correlation__lte=1),
                 name="analysis_correlation_in_range",
@@ -167,8 +201,11 @@ class Analysis(models.Model):
             "exclude": self.exclude,
             "sensitivity": self.sensitivity,
             "small_study_tests": self.small_study_tests,
-            # Only when set, so that analyses without them keep the fingerprint of their runs.
+            # Only when set (or not the default), so that analyses without them keep the
+            # fingerprint of their runs.
             **{name: getattr(self, name) for name in PRESENTATION if getattr(self, name) not in ("", None)},
+            **{name: getattr(self, name) for name, default in CONVENTION_DEFAULTS.items()
+               if getattr(self, name) != default},
         }
 
 

@@ -15,6 +15,7 @@ from analysis import figures
 from analysis.availability import availability
 from analysis.collect import review_studies
 from analysis.compute import compute
+from analysis.conventions import check_pooling
 from analysis.engine import engine_version
 from analysis.inputs import gather
 from analysis.measures import MEASURE_INPUTS
@@ -53,6 +54,11 @@ EDITABLE = (
     "favours_left",
     "favours_right",
     "null_value",
+    "pooling",
+    "i2_convention",
+    "pi_type",
+    "study_ci",
+    "wan_tables",
 )
 NULL_FOR_PROPORTIONS = "A null value applies to a single proportion; leave it empty for {measure}."
 
@@ -89,6 +95,7 @@ def analysis_create(*, review, actor, values: dict) -> Analysis:
             setattr(analysis, name, values[name])
     analysis.full_clean()
     _check_arms(analysis)
+    check_pooling(analysis)
     analysis.save()
     audit_record(
         action="analysis.created", actor=actor, review=review, obj=analysis, new=analysis.spec()
@@ -110,6 +117,7 @@ def analysis_update(
             setattr(locked, name, values[name])
     locked.full_clean()
     _check_arms(locked)
+    check_pooling(locked)
     locked.version += 1
     locked.save()
     audit_record(

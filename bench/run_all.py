@@ -20,6 +20,7 @@ BENCHMARKS = [
     ("Import: parsing alone", ["bench/bench_import_parse.py"]),
     ("De-duplication: accuracy and scaling (issue 4)", ["bench/bench_dedup.py"]),
     ("Screening with 100,000 records (issue 5)", ["bench/bench_screening.py"]),
+    ("Prioritised screening: ranking model, stopping rule, ASReview (issue 11)", ["bench/bench_screening_ranking.py"]),
     ("Statistics engine against metafor (issue 3)", ["bench/bench_meta.py"]),
     ("Analysis pages and recomputation (issue 7)", ["bench/bench_analysis.py"]),
     ("Audit log hash chain (issue 15)", ["bench/bench_audit.py"]),

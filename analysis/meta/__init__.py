@@ -25,12 +25,22 @@ from .effect_sizes import MEASURES, EffectSizes, escalc
 from .errors import ConvergenceError
 from .fitstats import FitStats
 from .glmm import GLMMResult, rma_glmm
+from .glmm_subgroups import GLMMSubgroupResult, glmm_subgroup
+from .heterogeneity_q import QHeterogeneity, q_heterogeneity
 from .influence import InfluenceResult, Leave1outResult, influence, leave1out, outliers
 from .mantel_haenszel import MHResult, rma_mh
 from .model import rma
 from .peto import PetoResult, rma_peto
 from .plots import cumul_forest_plot, forest_plot, funnel_plot, save_figure
 from .predict import PredictResult, predict
+from .prediction_interval import PI_TYPES
+from .proportion_ci import (
+    ProportionCI,
+    clopper_pearson,
+    proportion_ci,
+    proportion_ci_label,
+    wilson,
+)
 from .results import RmaResult, Transformed
 from .small_study import RankTest, RegressionTest, harbord, peters, ranktest, regtest
 from .subgroups import SubgroupResult, subgroup
@@ -45,13 +55,17 @@ __all__ = [
     "EffectSizes",
     "FitStats",
     "GLMMResult",
+    "GLMMSubgroupResult",
     "InfluenceResult",
     "Interval",
     "Leave1outResult",
     "MHResult",
     "MeanSD",
+    "PI_TYPES",
     "PetoResult",
     "PredictResult",
+    "ProportionCI",
+    "QHeterogeneity",
     "RankTest",
     "RegressionTest",
     "RmaResult",
@@ -62,9 +76,11 @@ __all__ = [
     "confint",
     "cumul",
     "cumul_forest_plot",
+    "clopper_pearson",
     "escalc",
     "forest_plot",
     "funnel_plot",
+    "glmm_subgroup",
     "harbord",
     "hozo",
     "hozo_mean",
@@ -76,6 +92,9 @@ __all__ = [
     "outliers",
     "peters",
     "predict",
+    "proportion_ci",
+    "proportion_ci_label",
+    "q_heterogeneity",
     "ranktest",
     "regtest",
     "rma",
@@ -89,4 +108,5 @@ __all__ = [
     "trimfill",
     "wan_mean",
     "wan_sd",
+    "wilson",
 ]

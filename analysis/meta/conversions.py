@@ -37,6 +37,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import norm
 
+from .wan_tables import ETA_MAX_N, XI_MAX_N, eta_table, xi_table
+
 __all__ = [
     "MeanSD",
     "hozo",
@@ -144,6 +146,29 @@ def _xi(n: np.ndarray) -> np.ndarray:
 def _eta(n: np.ndarray) -> np.ndarray:
     """Expected interquartile range of n standard normal draws (Wan 2014, eq. 15)."""
     return 2.0 * norm.ppf((0.75 * n - 0.125) / (n + 0.25))
+
+
+def _xi_or_table(n: np.ndarray, tables: bool) -> np.ndarray:
+    """xi(n), from Wan's Table 1 for n <= 50 when ``tables`` (as R's meta does)."""
+    if not tables:
+        return _xi(n)
+    small = n <= XI_MAX_N
+    _require_whole(n, small, "Wan's Table 1")
+    return np.where(small, xi_table(np.where(small, n, 1)), _xi(n))
+
+
+def _eta_or_table(n: np.ndarray, tables: bool) -> np.ndarray:
+    """eta(n), from Wan's Table 2 for n <= 201 when ``tables`` (as R's meta does)."""
+    if not tables:
+        return _eta(n)
+    small = n <= ETA_MAX_N
+    return np.where(small, eta_table(np.where(small, n, 2)), _eta(n))
+
+
+def _require_whole(n: np.ndarray, where: np.ndarray, what: str) -> None:
+    bad = np.flatnonzero(where & (n != np.round(n)))
+    if bad.size:
+        raise ValueError(f"study {int(bad[0])}: field 'n' must be a whole number for {what}")
 
 
 def hozo_mean(minimum, median, maximum, n):
@@ -283,15 +308,16 @@ def wan_mean(*, minimum=None, q1=None, median, q3=None, maximum=None, n=None):
     return _shaped(mean, shape)
 
 
-def wan_sd(*, minimum=None, q1=None, median=None, q3=None, maximum=None, n):
+def wan_sd(*, minimum=None, q1=None, median=None, q3=None, maximum=None, n, tables=False):
     """Estimate the SD as Wan et al. (2014) do, scenario chosen from the fields given.
 
     S1 ``(b - a) / xi(n)``; S2 ``(q3 - q1) / eta(n)``; S3 the average of the two, with
     ``xi(n) = 2 Phi^-1((n - 0.375) / (n + 0.25))`` and
     ``eta(n) = 2 Phi^-1((0.75 n - 0.125) / (n + 0.25))`` (eqs. 7, 9, 12, 13, 15). The
-    closed forms are used for every ``n``, as Shi et al. (2020) do; Wan's Table 1 lists the
-    exact ``xi(n)`` for ``n <= 50``, from which the closed form differs by 1.4% at
-    ``n = 5`` and by less than 0.5% from ``n = 10`` on.
+    closed forms are used for every ``n``, as Shi et al. (2020) do, unless ``tables``: then
+    Wan's Table 1 (exact ``xi(n)`` for ``n <= 50``, from which the closed form differs by
+    1.4% at ``n = 5`` and by less than 0.5% from ``n = 10`` on) and Table 2 (``eta(n)`` for
+    ``n <= 201``) are used, as R's meta does (see ``wan_tables``).
 
     Parameters
     ----------
@@ -299,6 +325,8 @@ def wan_sd(*, minimum=None, q1=None, median=None, q3=None, maximum=None, n):
         Reported summaries; ``None`` for those not reported. The median is optional here.
     n : array_like of int
         Sample size, at least 2 (S1, S3) or 3 (S2).
+    tables : bool
+        Use Wan's small-sample tables where they apply.
 
     Returns
     -------
@@ -321,17 +349,19 @@ def wan_sd(*, minimum=None, q1=None, median=None, q3=None, maximum=None, n):
     v, n, shape = _as_arrays(
         {"minimum": minimum, "q1": q1, "median": median, "q3": q3, "maximum": maximum}, n
     )
-    return _shaped(_wan_sd(s, v, n), shape)
+    return _shaped(_wan_sd(s, v, n, tables), shape)
 
 
-def _wan_sd(s: str, v: dict, n: np.ndarray) -> np.ndarray:
+def _wan_sd(s: str, v: dict, n: np.ndarray, tables: bool = False) -> np.ndarray:
     # eta(2) is 0: two points carry no information about the quartiles.
     _require_n(n, 2 if s == "S1" else 3, f"the {s} SD estimator")
+    xi = _xi_or_table(n, tables) if s != "S2" else None
+    eta = _eta_or_table(n, tables) if s != "S1" else None
     if s == "S1":
-        return (v["maximum"] - v["minimum"]) / _xi(n)
+        return (v["maximum"] - v["minimum"]) / xi
     if s == "S2":
-        return (v["q3"] - v["q1"]) / _eta(n)
-    return (v["maximum"] - v["minimum"]) / (2 * _xi(n)) + (v["q3"] - v["q1"]) / (2 * _eta(n))
+        return (v["q3"] - v["q1"]) / eta
+    return (v["maximum"] - v["minimum"]) / (2 * xi) + (v["q3"] - v["q1"]) / (2 * eta)
 
 
 def luo_mean(*, minimum=None, q1=None, median, q3=None, maximum=None, n):
@@ -381,12 +411,14 @@ def _luo_mean(s: str, v: dict, n: np.ndarray) -> np.ndarray:
     return w1 * (v["minimum"] + v["maximum"]) / 2 + w2 * (v["q1"] + v["q3"]) / 2 + (1 - w1 - w2) * m
 
 
-def shi_sd(*, minimum=None, q1=None, median=None, q3=None, maximum=None, n):
+def shi_sd(*, minimum=None, q1=None, median=None, q3=None, maximum=None, n, tables=False):
     """Estimate the SD with the optimally weighted estimator of Shi et al. (2020).
 
     S3 ``w (b - a) / xi(n) + (1 - w)(q3 - q1) / eta(n)`` with
     ``w = 1 / (1 + 0.07 n^0.6)`` (Shi et al. 2020, eq. 11). For S1 and S2 the optimal
-    estimators are those of Wan et al. (2014), which this function then returns.
+    estimators are those of Wan et al. (2014), which this function then returns (with
+    Wan's small-sample tables if ``tables``, as R's meta; S3 always uses the closed forms,
+    as Shi et al. and meta do).
 
     Parameters
     ----------
@@ -418,12 +450,12 @@ def shi_sd(*, minimum=None, q1=None, median=None, q3=None, maximum=None, n):
     v, n, shape = _as_arrays(
         {"minimum": minimum, "q1": q1, "median": median, "q3": q3, "maximum": maximum}, n
     )
-    return _shaped(_shi_sd(s, v, n), shape)
+    return _shaped(_shi_sd(s, v, n, tables), shape)
 
 
-def _shi_sd(s: str, v: dict, n: np.ndarray) -> np.ndarray:
+def _shi_sd(s: str, v: dict, n: np.ndarray, tables: bool = False) -> np.ndarray:
     if s != "S3":
-        return _wan_sd(s, v, n)
+        return _wan_sd(s, v, n, tables)
     _require_n(n, 3, "the S3 SD estimator")
     w = 1 / (1 + 0.07 * n**0.6)
     return w * (v["maximum"] - v["minimum"]) / _xi(n) + (1 - w) * (v["q3"] - v["q1"]) / _eta(n)
@@ -433,7 +465,15 @@ _METHODS = ("luo-shi", "wan", "hozo")
 
 
 def median_to_mean_sd(
-    *, minimum=None, q1=None, median, q3=None, maximum=None, n, method: str = "luo-shi"
+    *,
+    minimum=None,
+    q1=None,
+    median,
+    q3=None,
+    maximum=None,
+    n,
+    method: str = "luo-shi",
+    tables: bool = False,
 ) -> MeanSD:
     """Estimate mean and SD from a median with range and/or quartiles.
 
@@ -447,6 +487,10 @@ def median_to_mean_sd(
         ``"luo-shi"`` (default, recommended by Shi et al. 2020): :func:`luo_mean` and
         :func:`shi_sd`. ``"wan"``: :func:`wan_mean` and :func:`wan_sd`. ``"hozo"``: the
         rules of thumb of :func:`hozo`, S1 only.
+    tables : bool
+        For ``"luo-shi"`` and ``"wan"``: the SD from Wan's small-sample tables for n <= 50
+        with a range and n <= 201 with an interquartile range, as R's meta does
+        (``wan_tables``); with ``"luo-shi"`` this is exactly meta's default conversion.
 
     Returns
     -------
@@ -471,8 +515,8 @@ def median_to_mean_sd(
     v, n_flat, shape = _as_arrays(fields, n)
     if method == "wan":
         mean = wan_mean(**fields, n=n)
-        sd = _wan_sd(s, v, n_flat)
+        sd = _wan_sd(s, v, n_flat, tables)
     else:
         mean = _luo_mean(s, v, n_flat)
-        sd = _shi_sd(s, v, n_flat)
+        sd = _shi_sd(s, v, n_flat, tables)
     return MeanSD(mean=_shaped(np.asarray(mean), shape), sd=_shaped(sd, shape))

@@ -28,7 +28,7 @@ in Medicine 21(11):1539-1558.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.polynomial.hermite import hermgauss
@@ -37,8 +37,12 @@ from scipy.special import expit, gammaln, logsumexp, xlogy
 from scipy.stats import chi2, norm
 
 from .errors import ConvergenceError
+from .heterogeneity_q import QHeterogeneityFields
+from .prediction_interval import check_pi_type, prediction_bounds
 
-__all__ = ["GLMMResult", "rma_glmm"]
+__all__ = ["GLMM_METHODS", "GLMMResult", "rma_glmm"]
+
+GLMM_METHODS = ("ML", "FE")
 
 # Below this tau the random effects are numerically absent; the likelihood is the
 # binomial one at mu (the limit of the quadrature formula, which would divide by zero).
@@ -48,11 +52,15 @@ _H_STEP = 1e-3
 
 
 @dataclass(frozen=True)
-class GLMMResult:
+class GLMMResult(QHeterogeneityFields):
     """Fit of :func:`rma_glmm`, with metafor's names for what ``rma.glmm`` reports.
 
     ``Q``, ``Q_df`` and ``Q_p`` repeat the Wald-type heterogeneity test so plotting code
     written for ``rma`` results can show it; ``QE_lrt`` is the likelihood-ratio version.
+    ``method`` is ``"ML"`` (random effects) or ``"FE"`` (common effect, tau^2 = 0). With
+    moderators, ``beta`` ... ``ci_ub_beta`` hold every coefficient (the scalar fields the
+    intercept), ``QM`` tests all but the intercept, and the prediction interval is NaN.
+    ``pi_type`` names the prediction interval's convention (``prediction_interval``).
     """
 
     k: int
@@ -87,6 +95,23 @@ class GLMMResult:
     method: str = "ML"
     model: str = "glmm"
     weights: None = None
+    p: int = 1
+    beta: np.ndarray | None = field(repr=False, default=None)
+    vb: np.ndarray | None = field(repr=False, default=None)
+    se_beta: np.ndarray | None = field(repr=False, default=None)
+    zval_beta: np.ndarray | None = field(repr=False, default=None)
+    pval_beta: np.ndarray | None = field(repr=False, default=None)
+    ci_lb_beta: np.ndarray | None = field(repr=False, default=None)
+    ci_ub_beta: np.ndarray | None = field(repr=False, default=None)
+    QM: float = np.nan
+    QM_df: int = 0
+    QM_p: float = np.nan
+    X: np.ndarray | None = field(repr=False, default=None)
+    pi_type: str = "z"
+
+    @property
+    def int_only(self) -> bool:
+        return self.p == 1
 
     @property
     def tau(self) -> float:
@@ -292,14 +317,29 @@ def _validate(xi, ni) -> tuple[np.ndarray, np.ndarray]:
 
 
 def rma_glmm(
-    xi, ni, *, slab=None, nAGQ: int = 7, level: float = 95, maxiter: int = 500
+    xi,
+    ni,
+    *,
+    mods=None,
+    method: str = "ML",
+    slab=None,
+    nAGQ: int = 7,
+    level: float = 95,
+    maxiter: int = 500,
+    pi_type: str | None = None,
 ) -> GLMMResult:
-    """Pool proportions with a random-intercept logistic model (metafor ``rma.glmm``, PLO).
+    """Pool proportions with a logistic model (metafor ``rma.glmm``, PLO).
 
     Parameters
     ----------
     xi, ni : array_like of int
         Events and sample size per study.
+    mods : array_like, optional
+        Moderators (k rows, or a vector); an intercept is added, as metafor's ``mods``.
+    method : {"ML", "FE"}
+        Random intercept per study, tau^2 by maximum likelihood (metafor's default), or
+        the common-effect model without random effects (a logistic regression; metafor's
+        ``method = "FE"``, R meta's common-effect GLMM).
     slab : sequence of str, optional
         Study labels, kept for plots.
     nAGQ : int
@@ -310,6 +350,9 @@ def rma_glmm(
         is read as 95%, as ``rma`` does).
     maxiter : int
         Iteration limit for the quasi-Newton search.
+    pi_type : {"z", "t", "hts"}, optional
+        Convention of the prediction interval (default z, as metafor; ``"hts"`` is t on
+        k - 2 df as R meta's GLMM).
 
     Returns
     -------
@@ -342,6 +385,18 @@ def rma_glmm(
     level = level * 100 if level < 1 else level
     if nAGQ < 1:
         raise ValueError(f"nAGQ must be at least 1, got {nAGQ}")
+    method = str(method).upper()
+    if method not in GLMM_METHODS:
+        raise ValueError(f"unknown method {method!r}; expected one of {', '.join(GLMM_METHODS)}")
+    if pi_type is not None:
+        check_pi_type(pi_type)
+    labels = (
+        tuple(str(s) for s in slab)
+        if slab is not None
+        else tuple(f"Study {i + 1}" for i in range(x.size))
+    )
+    if mods is not None or method == "FE":
+        return _general(x, n, mods, method, nAGQ, level, maxiter, labels, pi_type or "z")
     k = x.size
     log_choose = gammaln(n + 1) - gammaln(x + 1) - gammaln(n - x + 1)
     theta, objective, iterations = _fit(x, n, nAGQ, maxiter)
@@ -368,7 +423,7 @@ def rma_glmm(
     else:
         wald = lrt = wald_p = lrt_p = np.nan
         df = 0
-    return GLMMResult(
+    res = GLMMResult(
         k=k,
         estimate=mu,
         se=se,
@@ -396,7 +451,89 @@ def rma_glmm(
         vi=vi,
         xi=x,
         ni=n,
-        slab=tuple(str(s) for s in slab)
-        if slab is not None
-        else tuple(f"Study {i + 1}" for i in range(k)),
+        slab=labels,
+    )
+    return _with_coefficients(res, pi_type or "z")
+
+
+def _with_coefficients(res: GLMMResult, pi_type: str) -> GLMMResult:
+    """The intercept-only fit with its coefficient arrays and the chosen prediction interval."""
+    lb, ub = prediction_bounds(res.estimate, res.se, res.tau2, res.k, res.level, pi_type)
+    return replace(
+        res,
+        beta=np.array([res.estimate]),
+        vb=np.array([[res.se**2]]),
+        se_beta=np.array([res.se]),
+        zval_beta=np.array([res.zval]),
+        pval_beta=np.array([res.pval]),
+        ci_lb_beta=np.array([res.ci_lb]),
+        ci_ub_beta=np.array([res.ci_ub]),
+        X=np.ones((res.k, 1)),
+        QM=res.zval**2,
+        QM_df=1,
+        QM_p=res.pval,
+        pi_lb=float(lb),
+        pi_ub=float(ub),
+        pi_type=pi_type,
+    )
+
+
+def _general(x, n, mods, method, nAGQ, level, maxiter, labels, pi_type) -> GLMMResult:
+    from .glmm_regression import design, fit_general
+
+    k = x.size
+    X = design(mods, k)
+    if X.shape[1] + (method != "FE") > k:
+        raise ValueError(
+            f"{k} studies are too few to estimate {X.shape[1]} coefficient(s) with method {method}"
+        )
+    f = fit_general(x, n, X, method, nAGQ, level, maxiter)
+    est, se = float(f["beta"][0]), float(f["se_beta"][0])
+    if f["p"] == 1:
+        pi_lb, pi_ub = prediction_bounds(est, se, f["tau2"], k, level, pi_type)
+    else:
+        pi_lb = pi_ub = np.nan
+    return GLMMResult(
+        k=k,
+        estimate=est,
+        se=se,
+        zval=float(f["zval_beta"][0]),
+        pval=float(f["pval_beta"][0]),
+        ci_lb=float(f["ci_lb_beta"][0]),
+        ci_ub=float(f["ci_ub_beta"][0]),
+        pi_lb=float(pi_lb),
+        pi_ub=float(pi_ub),
+        tau2=f["tau2"],
+        I2=f["I2"],
+        H2=f["H2"],
+        vt=f["vt"],
+        QE_wald=f["QE_wald"],
+        QE_wald_p=f["QE_wald_p"],
+        QE_lrt=f["QE_lrt"],
+        QE_lrt_p=f["QE_lrt_p"],
+        QE_df=f["QE_df"],
+        loglik=f["loglik"],
+        converged=True,
+        iterations=f["iterations"],
+        nAGQ=nAGQ,
+        level=level,
+        yi=f["yi"],
+        vi=f["vi"],
+        xi=x,
+        ni=n,
+        slab=labels,
+        method=method,
+        p=f["p"],
+        beta=f["beta"],
+        vb=f["vb"],
+        se_beta=f["se_beta"],
+        zval_beta=f["zval_beta"],
+        pval_beta=f["pval_beta"],
+        ci_lb_beta=f["ci_lb_beta"],
+        ci_ub_beta=f["ci_ub_beta"],
+        QM=f["QM"],
+        QM_df=f["QM_df"],
+        QM_p=f["QM_p"],
+        X=X,
+        pi_type=pi_type,
     )

@@ -41,6 +41,7 @@ from scipy.special import chdtrc, ndtr, ndtri
 
 from .effect_sizes import _columns, escalc
 from .errors import check_at_least_one, check_events, check_non_negative
+from .heterogeneity_q import QHeterogeneityFields
 from .model import alpha_from_level
 from .results import Transformed
 from .transforms import back_transform, transform_name
@@ -51,7 +52,7 @@ MH_MEASURES = ("OR", "RR", "RD")
 
 
 @dataclass(frozen=True, eq=False)
-class MHResult:
+class MHResult(QHeterogeneityFields):
     """Fit of :func:`rma_mh`, with metafor's names for what ``rma.mh`` reports.
 
     ``estimate`` (metafor's ``beta``) and its interval are on the log scale for OR and

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from scipy.special import chdtrc, fdtrc, ndtr, ndtri, stdtr, stdtrit
 
@@ -16,6 +18,7 @@ from .estimators import (
     make_control,
 )
 from .heterogeneity import heterogeneity, i2_from_q
+from .prediction_interval import check_pi_type, prediction_bounds
 from .results import RmaResult
 from .wls import wls
 
@@ -200,6 +203,7 @@ def rma(
     ni=None,
     re_method: str = "REML",
     control: dict | None = None,
+    pi_type: str | None = None,
 ) -> RmaResult:
     """Fit a fixed-effect, random-effects or mixed-effects meta-analytic model.
 
@@ -230,6 +234,10 @@ def rma(
         ``threshold`` (default 1e-10; relative to tau^2), ``maxiter`` (1000),
         ``tau2_init`` (HE for ML/REML/EB, the variance of the outcomes for SJ) and
         ``step_adj`` (1). Any other key raises ``ValueError``. See ``Control``.
+    pi_type : {"z", "t", "hts"}, optional
+        Critical value of the prediction interval: normal, t(k - p), or t(k - 2) as Higgins,
+        Thompson & Spiegelhalter (2009) and R's meta (``method.predict = "HTS"``, NaN for
+        k < 3). By default the distribution of ``test``: z, or t(k - p) for Knapp-Hartung.
 
     Returns
     -------
@@ -304,4 +312,17 @@ def rma(
             raise ValueError(
                 f"{k} studies are too few to estimate {p} coefficient(s) with method {model}"
             )
-    return _fit(y, v, X, model, test, level, method, intercept, measure, slab, ni, control)
+    if pi_type is not None:
+        check_pi_type(pi_type)
+    res = _fit(y, v, X, model, test, level, method, intercept, measure, slab, ni, control)
+    return with_pi_type(res, pi_type)
+
+
+def with_pi_type(res: RmaResult, pi_type: str | None) -> RmaResult:
+    """``res`` with its prediction interval under ``pi_type`` (None: as its ``test``)."""
+    default = "t" if res.test == "knha" else "z"
+    pi_type = pi_type or default
+    if pi_type == default or not res.int_only:
+        return replace(res, pi_type=pi_type)
+    lb, ub = prediction_bounds(res.estimate, res.se, res.tau2, res.k, res.level, pi_type)
+    return replace(res, pi_lb=float(lb), pi_ub=float(ub), pi_type=pi_type)

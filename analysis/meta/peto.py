@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .heterogeneity_q import QHeterogeneityFields
 from .mantel_haenszel import heterogeneity_summary, study_effects, two_by_two_tables, wald
 from .model import alpha_from_level
 from .results import Transformed
@@ -31,7 +32,7 @@ __all__ = ["PetoResult", "rma_peto"]
 
 
 @dataclass(frozen=True, eq=False)
-class PetoResult:
+class PetoResult(QHeterogeneityFields):
     """Fit of :func:`rma_peto`, with metafor's names for what ``rma.peto`` reports.
 
     ``estimate`` (metafor's ``beta``) and its interval are log odds ratios;

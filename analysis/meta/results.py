@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import fitstats
+from .heterogeneity_q import QHeterogeneityFields
 from .transforms import PFT_CAUTION, back_transform, transform_name
 
 
@@ -24,7 +25,7 @@ class Transformed:
 
 
 @dataclass(frozen=True, eq=False)
-class RmaResult:
+class RmaResult(QHeterogeneityFields):
     """A fitted fixed-effect, random-effects or mixed-effects (meta-regression) model.
 
     Scalar fields ``estimate``, ``se``, ``zval``, ``pval``, ``ci_lb``, ``ci_ub`` describe
@@ -36,7 +37,9 @@ class RmaResult:
     meta-regression, whose predictions depend on the moderators). ``QM`` tests all
     coefficients but the intercept (an F statistic on ``QM_df`` and k - p df for
     Knapp-Hartung).
-    ``I2`` and ``weights`` are percentages. ``model`` is the model actually fitted
+    ``I2`` and ``weights`` are percentages; ``I2`` is metafor's (from tau^2 for a
+    random-effects model), ``I2_Q`` Higgins & Thompson's from Q, with its interval.
+    ``pi_type`` names the prediction interval's convention (see ``prediction_interval``). ``model`` is the model actually fitted
     (``"FE"`` or the tau^2 estimator), which can differ from ``method`` when
     ``method="auto"``.
     """
@@ -80,6 +83,7 @@ class RmaResult:
     ni: np.ndarray | None = None
     # The estimators' settings (an ``estimators.Control``), reused by every refit.
     control: object | None = None
+    pi_type: str | None = None
 
     @property
     def estimate(self) -> float:

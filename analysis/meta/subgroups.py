@@ -69,6 +69,7 @@ def subgroup(
     slab=None,
     ni=None,
     re_method: str = "REML",
+    pi_type: str | None = None,
 ) -> SubgroupResult:
     """Fit each subgroup separately and test for subgroup differences.
 
@@ -78,8 +79,8 @@ def subgroup(
         As for ``rma``.
     groups : sequence
         One label per study.
-    method, test, level, re_method
-        Passed to ``rma`` for every subgroup and for the mixed-effects model (with
+    method, test, level, re_method, pi_type
+        Passed to ``rma`` for every subgroup (``pi_type`` only there) and for the mixed-effects model (with
         ``method="auto"`` each subgroup chooses for itself; the mixed-effects model then
         uses ``re_method``).
 
@@ -131,6 +132,7 @@ def subgroup(
             slab=None if slab is None else [slab[i] for i in idx],
             ni=None if ni_arr is None else ni_arr[idx],
             re_method=re_method,
+            pi_type=pi_type,
         )
 
     g = len(levels)

@@ -70,22 +70,8 @@ def case_id(case):
     return f"{case['name']}-{case['mods_name']}-{case['method']}-{case['test']}-{case['level']}"
 
 
-# rma's ML estimator stops on an absolute step of 1e-10, so for this meta-regression
-# (tau^2 = 0.0027) it is 6e-8 off metafor's converged value; the relative stopping rule of
-# issue 13 item 1 closes the gap, and these marks must then go.
-ESTIMATOR_GAP = pytest.mark.xfail(
-    strict=True, reason="rma ML tau^2 converged to an absolute 1e-10 only (issue 13 item 1)"
-)
-GAP_CASES = {"molloy2014-meanage_quality-ML-z-95", "molloy2014-meanage_quality-ML-knha-95"}
-
-
-def marked(cases, gap=GAP_CASES):
-    return [
-        pytest.param(c, marks=ESTIMATOR_GAP, id=case_id(c))
-        if case_id(c) in gap
-        else pytest.param(c, id=case_id(c))
-        for c in cases
-    ]
+def marked(cases):
+    return [pytest.param(c, id=case_id(c)) for c in cases]
 
 
 CASES = REF["fits"]
@@ -157,7 +143,7 @@ def _check_prediction(got: PredictResult, want, rtol, what):
 
 
 # Knapp-Hartung's scaling of the variance absorbs the tau^2 gap in these predictions.
-@pytest.mark.parametrize("case", marked(CASES, {"molloy2014-meanage_quality-ML-z-95"}))
+@pytest.mark.parametrize("case", marked(CASES))
 def test_predict(case):
     res, want, rtol = fit(case), case["result"], rtol_of(case)
     if "predict" in want:

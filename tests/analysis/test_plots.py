@@ -94,7 +94,7 @@ def test_forest_plot_shows_studies_weights_and_pooled_estimate(bcg):
     assert f"{res.weights[0]:.1f}%" in shown
     assert "[0.15, 1.55]" in shown  # prediction interval
     heterogeneity = next(t for t in shown if t.startswith("Heterogeneity"))
-    assert f"I\u00b2 = {res.I2:.1f}%" in heterogeneity
+    assert f"I\u00b2 from \u03c4\u00b2 = {res.I2:.1f}%" in heterogeneity
     assert "Q = 152.23 (df = 12), p < 0.001" in heterogeneity
     ax = fig.axes[0]
     assert ax.get_xscale() == "log"

@@ -147,12 +147,57 @@ def fmt_p(p: float) -> str:
     return f"p = {p:.3f}" if p < 0.1 else f"p = {p:.2f}"
 
 
-def heterogeneity_text(res, digits: int) -> str:
-    """One line: I^2, tau^2 (random-effects fits), Q with df and p."""
+def common_effect(res) -> bool:
+    """Whether ``res`` is a common-effect fit: FE/EE ``rma``, Mantel-Haenszel, Peto, or a
+    GLMM without random effects."""
+    method = str(getattr(res, "method", ""))
+    model = str(getattr(res, "model", ""))
+    return (
+        method in ("MH", "PETO")
+        or model in ("FE", "EE", "CE")
+        or (model == "glmm" and method == "FE")
+    )
+
+
+def i2_from_tau2(res) -> bool:
+    """Whether ``res.I2`` is metafor's tau^2-based I^2 (random-effects fits, GLMMs) rather
+    than the one from Q (fixed-effect, Mantel-Haenszel and Peto fits)."""
+    method = str(getattr(res, "method", ""))
+    return method not in ("MH", "PETO") and str(getattr(res, "model", "")) not in ("FE", "EE", "CE")
+
+
+def i2_text(res, i2: str = "tau2") -> str:
+    """The I^2 part of a heterogeneity line, naming which I^2 it is.
+
+    ``i2="Q"`` shows Higgins & Thompson's I^2 from Q with its confidence interval;
+    ``"tau2"`` the fit's own ``I2`` (from tau^2 for random-effects fits, as metafor).
+    """
+    if i2 not in ("tau2", "Q"):
+        raise ValueError(f"unknown I\u00b2 convention {i2!r}; expected 'tau2' or 'Q'")
+    # A common-effect GLMM estimates no tau^2: its only meaningful I^2 is the one from Q.
+    if i2 == "Q" or (str(getattr(res, "model", "")) == "glmm" and common_effect(res)):
+        value = getattr(res, "I2_Q", np.nan)
+        if not np.isfinite(value):
+            return ""
+        text = f"I\u00b2 from Q = {value:.1f}%"
+        lb, ub = getattr(res, "I2_Q_ci_lb", np.nan), getattr(res, "I2_Q_ci_ub", np.nan)
+        if np.isfinite(lb) and np.isfinite(ub):
+            text += f" [{lb:.1f}%, {ub:.1f}%]"
+        return text
+    value = getattr(res, "I2", np.nan)
+    if not np.isfinite(value):
+        return ""
+    source = "\u03c4\u00b2" if i2_from_tau2(res) else "Q"
+    return f"I\u00b2 from {source} = {value:.1f}%"
+
+
+def heterogeneity_text(res, digits: int, i2: str = "tau2") -> str:
+    """One line: I^2 (saying which), tau^2 (random-effects fits), Q with df and p."""
     parts = []
-    if np.isfinite(getattr(res, "I2", np.nan)):
-        parts.append(f"I\u00b2 = {res.I2:.1f}%")
-    if str(getattr(res, "model", "")) not in ("FE", "EE", "CE"):
+    i2_part = i2_text(res, i2)
+    if i2_part:
+        parts.append(i2_part)
+    if not common_effect(res):
         parts.append(f"\u03c4\u00b2 = {fmt_num(res.tau2, max(digits, 3))}")
     q = getattr(res, "Q", np.nan)
     if q is not None and np.isfinite(q):

@@ -10,11 +10,14 @@ from matplotlib.patches import Polygon
 from matplotlib.transforms import blended_transform_factory
 from scipy.stats import norm
 
+from ..proportion_ci import PROPORTION_CI_LABELS, proportion_ci
 from ._common import (
     ACCENT,
     INK,
     MUTED,
+    PROPORTIONS,
     Scale,
+    common_effect,
     default_xlab,
     fmt_num,
     fmt_p,
@@ -50,11 +53,17 @@ class _Row:
     extra: dict = field(default_factory=dict)
 
 
-def _study_rows(res, slab, level: float, scale: Scale, digits: int) -> list[_Row]:
+def _study_rows(res, slab, level: float, scale: Scale, digits: int, counts=None) -> list[_Row]:
     yi = np.asarray(res.yi, dtype=float)
     se = np.sqrt(np.asarray(res.vi, dtype=float))
     crit = norm.ppf(0.5 + level / 200)
     est, lb, ub = scale(yi), scale(yi - crit * se), scale(yi + crit * se)
+    if counts is not None:
+        # Proportions shown as proportions: each study's own exact (or score) interval
+        # and its observed proportion, as R's meta draws them.
+        xi, ni, method = counts
+        ci = proportion_ci(xi, ni, method, level)
+        est, lb, ub = ci.estimate, ci.ci_lb, ci.ci_ub
     labels = list(slab) if slab is not None else list(getattr(res, "slab", None) or [])
     if len(labels) != yi.size:
         labels = [f"Study {i + 1}" for i in range(yi.size)]
@@ -80,15 +89,32 @@ def _ci_text(est: float, lb: float, ub: float, digits: int) -> str:
 
 def _model_label(res) -> str:
     model = str(getattr(res, "model", ""))
+    method = str(getattr(res, "method", ""))
+    if method == "MH":
+        return "Common-effect model (Mantel\u2013Haenszel)"
+    if method == "PETO":
+        return "Common-effect model (Peto)"
+    if model == "glmm":
+        kind = "Common-effect" if method == "FE" else "Random-effects"
+        return f"{kind} model (GLMM)"
     if model in ("FE", "EE", "CE"):
         return "Common-effect model"
-    if model == "glmm":
-        return "Random-effects model (GLMM)"
     return f"Random-effects model ({model})" if model else "Random-effects model"
 
 
+# The critical value of a prediction interval other than the normal one, named on the plot.
+_PI_SUFFIX = {"t": ", t(k\u2212p)", "hts": ", t(k\u22122)"}
+
+
 def _pooled_rows(
-    res, scale: Scale, digits: int, label: str, indent: bool, show_pi: bool, overall: bool
+    res,
+    scale: Scale,
+    digits: int,
+    label: str,
+    indent: bool,
+    show_pi: bool,
+    overall: bool,
+    i2: str = "tau2",
 ) -> list[_Row]:
     est, lb, ub = scale([res.estimate, res.ci_lb, res.ci_ub])
     rows = [
@@ -104,15 +130,16 @@ def _pooled_rows(
             extra={"overall": overall},
         )
     ]
-    model = str(getattr(res, "model", ""))
-    has_pi = model not in ("FE", "EE", "CE") and np.isfinite(getattr(res, "pi_lb", np.nan))
+    has_pi = not common_effect(res) and np.isfinite(getattr(res, "pi_lb", np.nan))
     # Two studies cannot say how effects vary; such an interval would only mislead.
     if show_pi and has_pi and res.k >= 3:
         plb, pub = scale([res.pi_lb, res.pi_ub])
         rows.append(
             _Row(
                 "pi",
-                ("   " if indent else "") + "Prediction interval",
+                ("   " if indent else "")
+                + "Prediction interval"
+                + _PI_SUFFIX.get(getattr(res, "pi_type", None), ""),
                 np.nan,
                 plb,
                 pub,
@@ -120,7 +147,7 @@ def _pooled_rows(
                 italic=True,
             )
         )
-    text = heterogeneity_text(res, digits)
+    text = heterogeneity_text(res, digits, i2)
     if text:
         rows.append(_Row("note", ("   " if indent else "") + text, italic=True))
     return rows
@@ -131,23 +158,58 @@ def _total_weight(res) -> float:
     return np.nan if weights is None else float(np.sum(weights))
 
 
-def _build_rows(res, subgroups, slab, scale, digits, show_pi) -> list[_Row]:
+def _counts(res, xi, study_ci: str | None, scale: Scale):
+    """(xi, ni, method) when the study intervals are to be proportion intervals, else None.
+
+    That is for proportion measures drawn as proportions (not on the logit, log or arcsine
+    scale) whose event counts are known: ``xi`` given, or a GLMM fit's own. Clopper-Pearson
+    by default, as R's meta; ``study_ci="wald"`` keeps the Wald interval of ``yi``.
+    """
+    if study_ci == "wald":
+        return None
+    measure = getattr(res, "measure", None)
+    shown_as_proportion = measure == "PR" or (measure in PROPORTIONS and scale.name != "identity")
+    xi = getattr(res, "xi", None) if xi is None else xi
+    ni = getattr(res, "ni", None)
+    if not shown_as_proportion or xi is None or ni is None:
+        if study_ci is not None:
+            raise ValueError(
+                f"study_ci={study_ci!r} needs a proportion measure shown as proportions and "
+                "the event counts (xi)"
+            )
+        return None
+    return np.asarray(xi, dtype=float), np.asarray(ni, dtype=float), study_ci or "clopper-pearson"
+
+
+def _subset_counts(counts, fit, res):
+    """The counts of the studies of subgroup ``fit`` (matched by label to ``res``)."""
+    if counts is None:
+        return None
+    index = {label: i for i, label in enumerate(getattr(res, "slab", None) or [])}
+    try:
+        keep = [index[label] for label in fit.slab]
+    except (KeyError, TypeError):
+        return None
+    return counts[0][keep], counts[1][keep], counts[2]
+
+
+def _build_rows(res, subgroups, slab, scale, digits, show_pi, counts=None, i2="tau2") -> list[_Row]:
     level = float(getattr(res, "level", 95))
     rows = [_Row("header")]
     if subgroups is None:
-        rows += _study_rows(res, slab, level, scale, digits)
+        rows += _study_rows(res, slab, level, scale, digits, counts)
         rows.append(_Row("blank"))
-        rows += _pooled_rows(res, scale, digits, _model_label(res), False, show_pi, True)
-        return rows
+        rows += _pooled_rows(res, scale, digits, _model_label(res), False, show_pi, True, i2)
+        return rows + _study_ci_note(counts)
     for label, fit in subgroups.groups.items():
         rows.append(_Row("group", str(label), bold=True))
-        rows += _study_rows(fit, None, level, scale, digits)
+        rows += _study_rows(fit, None, level, scale, digits, _subset_counts(counts, fit, res))
         rows += _pooled_rows(
-            fit, scale, digits, f"Subtotal ({fit.k} studies)", True, show_pi, False
+            fit, scale, digits, f"Subtotal ({fit.k} studies)", True, show_pi, False, i2
         )
         rows.append(_Row("blank"))
     rows += _pooled_rows(
-        res, scale, digits, f"{_model_label(res)}, all studies", False, show_pi, True
+        res, scale, digits, f"{_model_label(res)}, all studies", False, show_pi, True, i2
     )
     df = subgroups.Q_between_df
     rows.append(
@@ -158,7 +220,13 @@ def _build_rows(res, subgroups, slab, scale, digits, show_pi) -> list[_Row]:
             italic=True,
         )
     )
-    return rows
+    return rows + _study_ci_note(counts)
+
+
+def _study_ci_note(counts) -> list[_Row]:
+    if counts is None:
+        return []
+    return [_Row("note", f"Study intervals: {PROPORTION_CI_LABELS[counts[2]]}", italic=True)]
 
 
 def _limits(rows: list[_Row], scale: Scale, xlim) -> tuple[float, float]:
@@ -227,6 +295,9 @@ def forest_plot(
     favours=None,
     null=None,
     weight_label: str | None = None,
+    xi=None,
+    study_ci: str | None = None,
+    i2: str = "tau2",
 ) -> Figure:
     """Draw a forest plot of a fitted meta-analysis.
 
@@ -266,6 +337,16 @@ def forest_plot(
     weight_label : str, optional
         Header of the weight column; with ``subgroups`` it defaults to "Weight (in subgroup)",
         since the squares are then sized by each subgroup's own fit.
+    xi : array_like, optional
+        Events per study, for proportion intervals (a GLMM fit carries its own).
+    study_ci : {None, "clopper-pearson", "wilson", "wald"}
+        Study intervals of proportions drawn as proportions: Clopper-Pearson by default
+        when the counts are known, as R's meta; ``"wald"`` for ``yi +/- z sqrt(vi)``
+        back-transformed. The plot names the interval used.
+    i2 : {"tau2", "Q"}
+        Which I^2 the heterogeneity lines show: the fit's own (metafor's, from tau^2 for
+        random-effects fits) or Higgins & Thompson's from Q with its interval; either way
+        the line says which.
 
     Returns
     -------
@@ -282,7 +363,8 @@ def forest_plot(
     scale = resolve_scale(transform, getattr(res, "measure", None), getattr(res, "ni", None))
     if null is not None:
         scale = Scale(scale.name, scale.func, scale.axis, float(null))
-    rows = _build_rows(res, subgroups, slab, scale, digits, show_pi)
+    counts = _counts(res, xi, study_ci, scale)
+    rows = _build_rows(res, subgroups, slab, scale, digits, show_pi, counts, i2)
     columns = [(str(h), dict(values)) for h, values in (columns or [])]
     n_rows = len(rows)
     font = 9.0 if n_rows <= 40 else 8.0 if n_rows <= 75 else 7.0

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('analysis', '0003_p12present_presentation'),
+        ('analysis', '0004_meta_conventions'),
     ]
 
     operations = [

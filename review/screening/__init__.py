@@ -1,0 +1,1 @@
+"""Screening: queue, votes, conflicts, agreement, ranking and stopping."""
