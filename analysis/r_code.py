@@ -85,6 +85,47 @@ def _fit_args(spec: dict, model: str) -> str:
     )
 
 
+# lme4's default stopping leaves a GLMM about 3e-6 short of its optimum; Concord's fit
+# (and tests/analysis/r/glmm_reference.R) goes all the way.
+GLMER_CONTROL = (
+    'glmer_ctl <- list(optimizer = "bobyqa", optCtrl = list(rhobeg = 0.02, rhoend = 1e-12, '
+    'maxfun = 1e5), tolPwrss = 1e-11, boundary.tol = 0, check.conv.grad = lme4::.makeCC("ignore", tol = 1e-3))'
+)
+
+
+def _pooling(spec: dict) -> str:
+    return spec.get("pooling", "iv")
+
+
+def _call(spec: dict, model: str, subset: str = "") -> str:
+    """The metafor call of the analysis' pooling model, optionally on a subset of studies."""
+    sub = f"subset = {subset}, " if subset else ""
+    level = r_number(spec["level"])
+    pooling = _pooling(spec)
+    if pooling == "mh":
+        return (
+            f"rma.mh(ai = ai, n1i = n1i, ci = ci, n2i = n2i, data = dat, slab = study, {sub}"
+            f"measure = {r_string(spec['measure'])}, level = {level})"
+        )
+    if pooling == "peto":
+        return f"rma.peto(ai = ai, n1i = n1i, ci = ci, n2i = n2i, data = dat, slab = study, {sub}level = {level})"
+    if pooling.startswith("glmm"):
+        method = "FE" if pooling == "glmm-common" else "ML"
+        return (
+            f'rma.glmm(measure = "PLO", xi = xi, ni = ni, data = dat, slab = study, {sub}'
+            f"method = {r_string(method)}, level = {level}, control = list(glmerCtrl = glmer_ctl))"
+        )
+    return f"rma(yi, vi, data = dat, slab = study, {sub}{_fit_args(spec, model)})"
+
+
+def _iv_method(spec: dict) -> str:
+    """R that names the inverse-variance model of the diagnostics under another pooling
+    model: the analysis' own, with Concord's "auto" rule written out."""
+    if spec["method"] != "auto":
+        return r_string(spec["method"])
+    return f'if (rma(yi, vi, data = dat, method = "FE")$I2 == 0) "FE" else {r_string(spec["re_method"])}'
+
+
 def _concord(pooled: dict) -> str:
     return (
         f"# Concord: estimate {r_number(pooled['estimate'])}, CI [{r_number(pooled['ci_lb'])}, "
@@ -101,7 +142,17 @@ def _predict(measure: str, obj: str, ni: str = "dat$ni") -> str:
     return f"nat <- predict({obj}, transf = {transf})"
 
 
+POOLING_WORDS = {
+    "mh": "Mantel-Haenszel, common effect",
+    "peto": "Peto, common effect",
+    "glmm-random": "GLMM (logit), random effects",
+    "glmm-common": "GLMM (logit), common effect",
+}
+
+
 def _model_words(spec: dict, model: str) -> str:
+    if _pooling(spec) in POOLING_WORDS:
+        return f"{POOLING_WORDS[_pooling(spec)]}; intervals at {r_number(spec['level'])}%"
     words = "fixed (common) effect" if model in FIXED else f"random effects, tau^2 by {model}"
     if spec["method"] == "auto":
         words += ' (Concord\'s "auto" rule: fixed effect when I^2 = 0, random effects otherwise)'
@@ -129,10 +180,7 @@ def _subgroups(spec: dict, results: dict, lines: list[str]) -> None:
     ]
     for label, pooled in sub["groups"].items():
         subset = f"study %in% {_labels(members[label])}"
-        lines.append(
-            f"res_sub[[{r_string(label)}]] <- rma(yi, vi, data = dat, slab = study, "
-            f"subset = {subset}, {_fit_args(spec, pooled['model'])})"
-        )
+        lines.append(f"res_sub[[{r_string(label)}]] <- {_call(spec, pooled['model'], subset)}")
         lines.append(_concord(pooled))
     lines += [
         "res_sub",
@@ -143,7 +191,7 @@ def _subgroups(spec: dict, results: dict, lines: list[str]) -> None:
         "c(Q = q_between$QE, df = q_between$k - 1, p = q_between$QEp)",
         f"# Concord: Q {r_number(sub.get('Q_between'))}, p {r_number(sub.get('Q_between_p'))}",
     ]
-    if sub.get("QM") is not None:
+    if sub.get("QM") is not None and _pooling(spec) == "iv":
         mixed = spec["re_method"] if spec["method"] == "auto" else spec["method"]
         # Studies without a value for the field are in no subgroup.
         subset = (
@@ -168,36 +216,69 @@ def _sensitivity(spec: dict, results: dict, lines: list[str]) -> None:
         "res_sens <- list()",
     ]
     for v in variants:
-        subset = f"subset = !(study %in% {_labels(v['dropped'])}), " if v["dropped"] else ""
+        subset = f"!(study %in% {_labels(v['dropped'])})" if v["dropped"] else ""
         lines.append(
-            f"res_sens[[{r_string(v['label'])}]] <- rma(yi, vi, data = dat, slab = study, "
-            f"{subset}{_fit_args(spec, v['pooled']['model'])})"
+            f"res_sens[[{r_string(v['label'])}]] <- {_call(spec, v['pooled']['model'], subset)}"
         )
         lines.append(_concord(v["pooled"]))
     lines.append("res_sens")
 
 
-def _small_study(results: dict, lines: list[str]) -> None:
+# A null proportion on each proportion's analysis scale (``meta.transforms.to_measure_scale``);
+# PFT at the harmonic mean sample size, where transf.ipft.hm back-transforms.
+NULL_ON_SCALE = {
+    "PR": "null",
+    "PLN": "log(null)",
+    "PLO": "qlogis(null)",
+    "PAS": "asin(sqrt(null))",
+    "PFT": "with(list(n = 1 / mean(1 / dat$ni)), "
+    "0.5 * (asin(sqrt(null * n / (n + 1))) + asin(sqrt((null * n + 1) / (n + 1)))))",
+}
+
+
+def _null(spec: dict, pooled: dict, lines: list[str]) -> None:
+    """A single proportion is tested against the lead's null proportion, or not at all."""
+    measure = spec["measure"]
+    if measure not in NULL_ON_SCALE:
+        return
+    if spec.get("null_value") is None:
+        lines.append(
+            "# No null proportion is set: Concord shows no p-value (rma's tests the transformed estimate against 0)."
+        )
+        return
+    test = pooled.get("null") or {}
+    lines += [
+        "# The test against the null proportion the lead set, on the analysis scale.",
+        f"null <- {r_number(spec['null_value'])}",
+        f"theta0 <- {NULL_ON_SCALE[measure]}",
+        "z_null <- (res$b[1] - theta0) / res$se",
+        "p_null <- if (is.na(res$ddf[1])) 2 * pnorm(-abs(z_null)) else 2 * pt(-abs(z_null), df = res$ddf[1])",
+        "c(null = null, z = z_null, p = p_null)",
+        f"# Concord: z {r_number(test.get('zval'))}, p {r_number(test.get('pval'))}",
+    ]
+
+
+def _small_study(results: dict, lines: list[str], fit: str = "res") -> None:
     tests = results.get("small_study") or {}
     calls = []
     egger = tests.get("egger")
     if egger and "error" not in egger:
         calls += [
-            "egger <- regtest(res)  # Egger's regression test",
+            f"egger <- regtest({fit})  # Egger's regression test",
             "egger",
             f"# Concord: statistic {r_number(egger['statistic'])}, p {r_number(egger['pval'])}",
         ]
     begg = tests.get("begg")
     if begg and "error" not in begg:
         calls += [
-            "begg <- ranktest(res)  # Begg's rank correlation",
+            f"begg <- ranktest({fit})  # Begg's rank correlation",
             "begg",
             f"# Concord: Kendall's tau {r_number(begg['tau'])}, p {r_number(begg['pval'])}",
         ]
     tf = tests.get("trimfill")
     if tf and "error" not in tf:
         calls += [
-            "tf <- trimfill(res)",
+            f"tf <- trimfill({fit})",
             "tf",
             f"# Concord: {tf['k0']} imputed on the {tf['side']}, estimate {r_number(tf['pooled']['estimate'])}",
         ]
@@ -219,7 +300,25 @@ def _meta(spec: dict, results: dict, model: str) -> list[str]:
             f"method.random.ci = {r_string('HK' if spec['test'] == 'knha' else 'classic')}"
         )
     call = META_CALLS.get(measure)
-    if call is None:
+    pooling = _pooling(spec)
+    if pooling in ("mh", "peto") or pooling.startswith("glmm"):
+        method = {"mh": "MH", "peto": "Peto"}.get(pooling, "GLMM")
+        function, args = (
+            ("metaprop", ("xi", "ni"))
+            if method == "GLMM"
+            else ("metabin", ("ai", "n1i", "ci", "n2i"))
+        )
+        sm = {"MH": spec["measure"], "Peto": "OR", "GLMM": "PLOGIT"}[method]
+        head = (
+            f"meta::{function}({', '.join(args)}, data = dat, studlab = study, sm = {r_string(sm)}, "
+            f"method = {r_string(method)}"
+        )
+        common = [
+            f"common = {'FALSE' if pooling == 'glmm-random' else 'TRUE'}, "
+            f"random = {'TRUE' if pooling == 'glmm-random' else 'FALSE'}",
+            f"level = {r_number(spec['level'] / 100)}, level.ma = {r_number(spec['level'] / 100)}",
+        ]
+    elif call is None:
         sm = META_GEN_SM.get(measure, measure)
         head = f"meta::metagen(TE = yi, seTE = sqrt(vi), data = dat, studlab = study, sm = {r_string(sm)}"
     else:
@@ -265,10 +364,12 @@ def r_code(*, name: str, results: dict, csv_name: str) -> str:
         _escalc(measure, inputs),
         "",
         f"# {MEASURE_INPUTS[measure].outcome_type.capitalize()} outcome, {measure}: {_model_words(spec, model)}.",
-        f"res <- rma(yi, vi, data = dat, slab = study, {_fit_args(spec, model)})",
+        f"res <- {_call(spec, model)}",
         "res",
         _concord(pooled),
     ]
+    if _pooling(spec).startswith("glmm"):
+        lines.insert(lines.index(f"res <- {_call(spec, model)}"), GLMER_CONTROL)
     natural = _predict(measure, "res")
     if natural:
         n = pooled["natural"]
@@ -279,14 +380,25 @@ def r_code(*, name: str, results: dict, csv_name: str) -> str:
             f"# Concord ({n['transform']}): estimate {r_number(n['estimate'])}, "
             f"CI [{r_number(n['ci_lb'])}, {r_number(n['ci_ub'])}]",
         ]
+    _null(spec, pooled, lines)
     _subgroups(spec, results, lines)
     _sensitivity(spec, results, lines)
-    _small_study(results, lines)
+    diagnostics = "res"
+    if _pooling(spec) != "iv":
+        # Concord's diagnostics come from the inverse-variance fit, as they only exist for it.
+        diagnostics = "res_iv"
+        lines += [
+            "",
+            "# The inverse-variance fit behind the diagnostics below.",
+            f"res_iv <- rma(yi, vi, data = dat, slab = study, method = {_iv_method(spec)}, "
+            f"test = {r_string(spec['test'])}, level = {r_number(spec['level'])}, control = ctl)",
+        ]
+    _small_study(results, lines, diagnostics)
     lines += [
         "",
         "# Leave-one-out and influence diagnostics (analysis scale).",
-        "leave1out(res)",
-        "influence(res)",
+        f"leave1out({diagnostics})",
+        f"influence({diagnostics})",
     ]
     lines += _meta(spec, results, model)
     return "\n".join(lines) + "\n"

