@@ -23,6 +23,7 @@ import pytest
 
 import analysis.meta as meta
 from analysis.meta.estimators import FE_METHODS
+from analysis.meta.proportion_ci import PROPORTION_CI_METHODS
 
 matplotlib.use("Agg")
 
@@ -73,7 +74,12 @@ SUMMARIES = {
     ),
 }
 
-_EXTRA = {"subgroup": lambda k: {"groups": ["a", "b"] * (k // 2) + ["a"] * (k % 2)}}
+
+def _groups(k):
+    return {"groups": ["a", "b"] * (k // 2) + ["a"] * (k % 2)}
+
+
+_EXTRA = {"subgroup": _groups, "glmm_subgroup": _groups}
 _OUT_OF_SCOPE = ()
 
 
@@ -117,14 +123,29 @@ NAN_ALLOWED = {
         # L0's variance formula is negative when every deviation is 0 (metafor: NaN).
         "se_k0": lambda r: r.k0 == 0 and np.ptp(r.yi) == 0,
     },
-    # One study: no heterogeneity to measure or test (metafor's rma.glmm refuses k = 1).
+    # One study, or as many studies as coefficients: no heterogeneity to measure or test
+    # (metafor's rma.glmm refuses k = 1 and gives NA for a saturated model).
     "GLMMResult": {
-        f: (lambda r: r.k == 1)
-        for f in ("I2", "H2", "vt", "QE_wald", "QE_wald_p", "QE_lrt", "QE_lrt_p")
+        **{
+            f: (lambda r: r.k <= r.p)
+            for f in ("I2", "H2", "vt", "QE_wald", "QE_wald_p", "QE_lrt", "QE_lrt_p")
+        },
+        # With moderators the prediction interval depends on their values (metafor: none).
+        "pi_lb": lambda r: not r.int_only,
+        "pi_ub": lambda r: not r.int_only,
     },
     # Refits that keep a study with vi = 0 have no Q (metafor: NA).
     "Leave1outResult": {f: (lambda r: _input_vi_zero()) for f in ("Q", "Q_p", "I2", "H2")},
     "InfluenceResult": {"QE_del": lambda r: _input_vi_zero()},
+    # Q-based H and I^2: undefined for one study, their interval for k = 2 with Q <= 2
+    # (Higgins & Thompson's standard error; meta: NA), and NaN for a NaN Q (vi = 0).
+    "QHeterogeneity": {
+        **{f: (lambda r: r.df < 1 or np.isnan(r.Q)) for f in ("Q", "H", "I2")},
+        **{
+            f: (lambda r: r.df < 1 or np.isnan(r.Q) or (r.df == 1 and r.Q <= 2))
+            for f in ("H_ci_lb", "H_ci_ub", "I2_ci_lb", "I2_ci_ub")
+        },
+    },
     "SubgroupResult": {
         # No between-group test with one subgroup; no common-tau^2 model with too few studies.
         "Q_between_p": lambda r: r.Q_between_df == 0,
@@ -153,6 +174,8 @@ NAN_ALLOWED = {
         )
     },
     "PredictResult": {"ddf": lambda r: True},  # NaN for a z test, t df otherwise
+    # The common-tau^2 GLMM needs more studies than subgroups (or failed to converge).
+    "GLMMSubgroupResult": {f: (lambda r: r.mixed is None) for f in ("QM", "QM_p")},
     "MHResult": {
         **{f: (lambda r: r.measure != "OR") for f in ("CMH", "CMH_p", "CO", "CO_p")},
         **{f: (lambda r: r.measure != "OR" or r.k_yi < 2) for f in ("BD", "BD_p", "TA", "TA_p")},
@@ -230,6 +253,10 @@ def _fits():
 FITS = _fits()
 
 
+def _method(method):
+    return {} if method is None else {"method": method}
+
+
 def _calls_for(name, fn):
     """(label, args, kwargs) for one public function, chosen by its first parameter."""
     params = list(inspect.signature(fn).parameters)
@@ -264,7 +291,20 @@ def _calls_for(name, fn):
                 calls.append((label, (), kwargs))
         return calls
     if first == "xi":
-        return [(label, (x, n), {}) for label, (x, n) in PROPORTIONS.items()]
+        methods = ("ML", "FE") if name in ("rma_glmm", "glmm_subgroup") else (None,)
+        return [
+            (f"{label}-{method}", (x, n), {**_method(method), **extra(len(x))})
+            for label, (x, n) in PROPORTIONS.items()
+            for method in methods
+        ]
+    if first == "q":
+        # Q and its df as fits report them, then Q at the edges of double precision.
+        calls = [(label, (res.Q, res.Q_df), {}) for label, res in FITS]
+        for q in (0.0, 1e-300, 0.5, 1.0, 2.0, 3.0, 1e300):
+            calls += [(f"Q{q}-df{df}", (q, df), {}) for df in (0, 1, 2, 10)]
+        return calls + [("Q-1", (-1.0, 2), {}), ("level0", (3.0, 2), {"level": 0})]
+    if name == "proportion_ci_label":
+        return [(m, (m,), {}) for m in (*PROPORTION_CI_METHODS, "exact", "")]
     if first == "measure" and "values" in params:
         return [
             (f"{measure}-k{k}", (measure, np.linspace(-1, 1, k)), {"ni": np.full(k, 30.0)})
