@@ -97,6 +97,28 @@ def _input_vi_zero() -> bool:
     return isinstance(res, meta.RmaResult) and _vi_zero(res)
 
 
+def _input_res():
+    return _CALL["args"][0]
+
+
+def _hts_undefined(res) -> bool:
+    return res.pi_type == "hts" and res.k - res.p - 1 < 1
+
+
+def _pi_rows_undefined(r) -> bool:
+    """NaN prediction bounds only in rows that failed or whose t has under one df."""
+    min_k = {"z": 1, "t": 1 if r.test == "knha" else 2, "hts": 3}[r.pi_type]
+    ok = np.isfinite(r.pi_lb) & np.isfinite(r.pi_ub)
+    return bool(np.all(ok | ~r.converged | (r.k < min_k)))
+
+
+def _infinite_z_at_se_zero(z, se) -> bool:
+    """A test statistic is infinite only where its standard error is 0 (identical effects
+    under Knapp-Hartung: metafor gives Inf too)."""
+    z, se = np.asarray(z, dtype=float), np.asarray(se, dtype=float)
+    return bool(np.all(np.isfinite(z) | (np.isinf(z) & (se == 0))))
+
+
 def _vi_zero(res) -> bool:
     return bool(np.any(np.asarray(res.vi) == 0))
 
@@ -106,14 +128,19 @@ NAN_ALLOWED = {
     "RmaResult": {
         "se_tau2": lambda r: r.k == 1 or r.model in FE_METHODS,  # metafor: NA
         "ddf": lambda r: r.test == "z",  # no degrees of freedom for a z test
-        "pi_lb": lambda r: not r.int_only,  # depends on the moderators
-        "pi_ub": lambda r: not r.int_only,
+        # Depends on the moderators; meta's t(k - 2) needs three studies.
+        "pi_lb": lambda r: not r.int_only or _hts_undefined(r),
+        "pi_ub": lambda r: not r.int_only or _hts_undefined(r),
+        "zval_beta": lambda r: _infinite_z_at_se_zero(r.zval_beta, r.se_beta),
+        # Knapp-Hartung's F test with a residual variance of 0 (metafor: NA).
+        **{f: (lambda r: r.test == "knha" and r.s2w == 0) for f in ("QM", "QM_p")},
         "Q": _vi_zero,  # Q weights by 1/vi (metafor: NA)
         "Q_p": _vi_zero,
         "I2": _vi_zero,
         "H2": _vi_zero,
     },
     "RegressionTest": {
+        "statistic": lambda r: _infinite_z_at_se_zero(r.statistic, r.se),
         "ddf": lambda r: r.model == "rma",  # z test unless the model used Knapp-Hartung
         # The limit estimate needs an intercept-only model (Harbord and Peters have none).
         **{f: (lambda r: r.name in ("Harbord", "Peters") or not _int_only()) for f in LIMIT},
@@ -135,7 +162,10 @@ NAN_ALLOWED = {
         "pi_ub": lambda r: not r.int_only,
     },
     # Refits that keep a study with vi = 0 have no Q (metafor: NA).
-    "Leave1outResult": {f: (lambda r: _input_vi_zero()) for f in ("Q", "Q_p", "I2", "H2")},
+    "Leave1outResult": {
+        **{f: (lambda r: _input_vi_zero()) for f in ("Q", "Q_p", "I2", "H2")},
+        "zval": lambda r: _infinite_z_at_se_zero(r.zval, r.se),
+    },
     "InfluenceResult": {"QE_del": lambda r: _input_vi_zero()},
     # Q-based H and I^2: undefined for one study, their interval for k = 2 with Q <= 2
     # (Higgins & Thompson's standard error; meta: NA), and NaN for a NaN Q (vi = 0).
@@ -172,8 +202,13 @@ NAN_ALLOWED = {
             "I2",
             "H2",
         )
+    }
+    | {"pi_lb": _pi_rows_undefined, "pi_ub": _pi_rows_undefined},
+    "PredictResult": {
+        "ddf": lambda r: _input_res().test != "knha",  # no degrees of freedom for a z test
+        # meta's t(k - 2) convention has no interval below three studies (k - p - 1 < 1).
+        **{f: (lambda r: _hts_undefined(_input_res())) for f in ("pi_lb", "pi_ub")},
     },
-    "PredictResult": {"ddf": lambda r: True},  # NaN for a z test, t df otherwise
     # The common-tau^2 GLMM needs more studies than subgroups (or failed to converge).
     "GLMMSubgroupResult": {f: (lambda r: r.mixed is None) for f in ("QM", "QM_p")},
     "MHResult": {
@@ -239,6 +274,13 @@ def _fits():
             except ValueError:
                 continue
             out.append((f"{name}-{method}", res))
+        # The other prediction-interval conventions and Knapp-Hartung's test.
+        for label, kwargs in (("hts", {"pi_type": "hts"}), ("knha", {"test": "knha"})):
+            try:
+                res = meta.rma(y, v, method="REML", measure=measure, **kwargs)
+            except ValueError:
+                continue
+            out.append((f"{name}-REML-{label}", res))
         if len(y) >= 3:
             mods = np.arange(len(y), dtype=float)
             for method in ("FE", "REML"):
