@@ -26,6 +26,7 @@ from scipy.special import chdtrc, ndtr, ndtri, stdtr, stdtrit
 
 from .estimators import FE_METHODS, Control, data_scale
 from .model import _fit, alpha_from_level
+from .prediction_interval import prediction_bounds_array
 from .prefix_sums import PrefixSums
 from .results import RmaResult, Transformed
 from .transforms import back_transform, transform_name
@@ -44,7 +45,9 @@ class CumulResult:
     ``test="knha"``); ``tau2`` is 0 throughout for a fixed-effect model; ``I2`` is a
     percentage. ``order`` holds the study indices in the order they were added, ``slab``
     their labels. ``converged`` is False for a row whose fit failed (its values NaN, as
-    metafor's NA).
+    metafor's NA). ``pi_lb``/``pi_ub`` are each row's prediction interval under the fit's
+    ``pi_type`` (as ``rma``'s: z, t on k - 1 df, or t on k - 2 df, NaN where its df are
+    below 1), as R meta's ``metacum`` reports them; metafor's ``cumul`` has none.
     """
 
     estimate: np.ndarray
@@ -67,6 +70,9 @@ class CumulResult:
     measure: str | None = None
     slab: tuple[str, ...] | None = None
     ni: np.ndarray | None = None
+    pi_lb: np.ndarray | None = None
+    pi_ub: np.ndarray | None = None
+    pi_type: str = "z"
 
     def __len__(self) -> int:
         return self.estimate.size
@@ -389,9 +395,23 @@ def cumul(res: RmaResult, order=None, *, decreasing: bool = False) -> CumulResul
 
 
 def _result(res: RmaResult, idx, out: dict, converged) -> CumulResult:
+    pi_type = res.pi_type or ("t" if res.test == "knha" else "z")
+    k = np.arange(1, res.k + 1)
+    with np.errstate(invalid="ignore"):
+        pi_lb, pi_ub = prediction_bounds_array(
+            out["estimate"], out["se"], out["tau2"], k, res.level, pi_type
+        )
+        if res.test == "knha" and pi_type == "t":
+            # One study under Knapp-Hartung: z, as the row's confidence interval and rma.
+            pi_lb[:1], pi_ub[:1] = prediction_bounds_array(
+                out["estimate"][:1], out["se"][:1], out["tau2"][:1], 1, res.level, "z"
+            )
     return CumulResult(
         **out,
-        k=np.arange(1, res.k + 1),
+        pi_lb=pi_lb,
+        pi_ub=pi_ub,
+        pi_type=pi_type,
+        k=k,
         order=idx,
         converged=converged,
         level=res.level,

@@ -15,7 +15,7 @@ from .transforms import iarcsin, ipft_hm
 
 __all__ = ["PI_TYPES", "PredictResult", "predict"]
 
-PI_TYPES = ("default", "simple", "z", "t", "riley")  # and "hts", read as "riley"
+PI_TYPES = ("default", "simple", "z", "t", "riley", "hts")
 _TRANSFORMS: dict[str, Callable] = {
     "identity": lambda v: v,
     "exp": np.exp,
@@ -124,9 +124,11 @@ def predict(
         metafor's ``pi.type``: the default uses the quantile of the model's test (z, or
         t on k - p df for Knapp-Hartung) and the variance ``se^2 + tau2``; "simple"
         drops ``se^2`` and uses z; "z" keeps ``se^2`` with z whatever the test (as
-        ``rma(pi_type="z")``); "t" uses t on k - p df; "riley" (or "hts") t on
-        k - p - 1 df (k - 2 for an intercept-only random-effects model, Higgins,
-        Thompson & Spiegelhalter 2009). Omitted: the convention the fit was made with
+        ``rma(pi_type="z")``); "t" uses t on k - p df; "riley" metafor's t on
+        k - p - 1 df for a random-effects model (k - p for a fixed-effect one, at least
+        1); "hts" R meta's t on k - p - 1 df whatever the model (k - 2 for a pooled
+        estimate, Higgins, Thompson & Spiegelhalter 2009), NaN where that is below 1 (k < 3
+        for a pooled estimate, as meta). Omitted: the convention the fit was made with
         (``rma(pi_type=...)``), so that ``predict(res)`` repeats ``res.pi_lb``/``pi_ub``.
     newvi : float or array_like, optional
         Sampling variance of a new study, added to the prediction-interval variance.
@@ -143,9 +145,7 @@ def predict(
     effects meta-analyses. BMJ, 342, d549.
     """
     if pi_type is None:
-        pi_type = {"hts": "riley", "t": "t", "z": "z"}.get(getattr(res, "pi_type", None), "default")
-    elif pi_type == "hts":
-        pi_type = "riley"
+        pi_type = {"hts": "hts", "t": "t", "z": "z"}.get(getattr(res, "pi_type", None), "default")
     if pi_type not in PI_TYPES:
         raise ValueError(f"unknown pi_type {pi_type!r}; expected one of {', '.join(PI_TYPES)}")
     level = res.level if level is None else level
@@ -175,6 +175,12 @@ def predict(
         pi_ddf = ddf - parms + res.p if pi_type == "riley" else ddf
         pi_ddf = np.maximum(pi_ddf, 1.0)
         pi_crit = -stdtrit(pi_ddf, alpha / 2)
+    elif pi_type == "hts":
+        # meta's convention: no prediction interval without at least one residual df
+        # beyond tau^2 and the coefficients (k >= 3 for a pooled estimate).
+        pi_ddf = np.full(n, float(res.k - res.p - 1))
+        with np.errstate(invalid="ignore"):
+            pi_crit = np.where(pi_ddf >= 1, -stdtrit(np.maximum(pi_ddf, 1.0), alpha / 2), np.nan)
     extra = 0.0 if newvi is None else np.broadcast_to(np.asarray(newvi, float), (n,))
     half = pi_crit * np.sqrt(pi_var + res.tau2 + extra)
     pi_lb, pi_ub = pred - half, pred + half

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from scipy.special import ndtri, stdtrit
 
 PI_TYPES = ("z", "t", "hts")
@@ -59,4 +60,20 @@ def prediction_bounds(
     alpha = (100 - level) / 100 if level > 1 else 1 - level
     crit = -ndtri(alpha / 2) if math.isinf(df) else -stdtrit(df, alpha / 2)
     half = crit * math.sqrt(se * se + tau2)
+    return estimate - half, estimate + half
+
+
+def prediction_bounds_array(estimate, se, tau2, k, level: float, pi_type: str, p: int = 1):
+    """``prediction_bounds`` for arrays of estimates (one per row, ``k`` studies each)."""
+    check_pi_type(pi_type)
+    estimate, se, tau2 = (np.asarray(a, dtype=float) for a in (estimate, se, tau2))
+    k = np.asarray(k, dtype=float)
+    alpha = (100 - level) / 100 if level > 1 else 1 - level
+    if pi_type == "z":
+        crit = np.full(estimate.shape, -ndtri(alpha / 2))
+    else:
+        df = k - p if pi_type == "t" else k - 2
+        with np.errstate(invalid="ignore"):
+            crit = np.where(df >= 1, -stdtrit(np.maximum(df, 1.0), alpha / 2), np.nan)
+    half = crit * np.sqrt(se * se + tau2)
     return estimate - half, estimate + half

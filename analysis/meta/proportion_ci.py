@@ -124,4 +124,9 @@ def proportion_ci(xi, ni, method: str = "clopper-pearson", level: float = 95) ->
 
 def proportion_ci_label(method: str) -> str:
     """The interval's name as pages and plots show it."""
+    if method not in PROPORTION_CI_LABELS:
+        raise ValueError(
+            f"unknown proportion interval {method!r}; expected one of "
+            f"{', '.join(PROPORTION_CI_METHODS)}"
+        )
     return PROPORTION_CI_LABELS[method]

@@ -70,6 +70,7 @@ def subgroup(
     ni=None,
     re_method: str = "REML",
     pi_type: str | None = None,
+    control: dict | None = None,
 ) -> SubgroupResult:
     """Fit each subgroup separately and test for subgroup differences.
 
@@ -79,10 +80,11 @@ def subgroup(
         As for ``rma``.
     groups : sequence
         One label per study.
-    method, test, level, re_method, pi_type
-        Passed to ``rma`` for every subgroup (``pi_type`` only there) and for the mixed-effects model (with
-        ``method="auto"`` each subgroup chooses for itself; the mixed-effects model then
-        uses ``re_method``).
+    method, test, level, re_method, pi_type, control
+        Passed to ``rma`` for every subgroup (``pi_type`` only there) and for the
+        mixed-effects model (with ``method="auto"`` each subgroup chooses for itself; the
+        mixed-effects model then uses ``re_method``). ``control`` holds the settings of the
+        iterative tau^2 estimators, as ``rma``'s.
 
     Returns
     -------
@@ -133,6 +135,7 @@ def subgroup(
             ni=None if ni_arr is None else ni_arr[idx],
             re_method=re_method,
             pi_type=pi_type,
+            control=control,
         )
 
     g = len(levels)
@@ -159,6 +162,7 @@ def subgroup(
             measure=measure,
             slab=slab,
             ni=ni,
+            control=control,
         )
     return SubgroupResult(
         groups=fits,

@@ -71,3 +71,28 @@ def test_auto_lets_each_subgroup_choose_and_mixed_model_uses_re_method():
     sg = subgroup(yi, vi, groups, method="auto", re_method="DL")
     assert sg.groups["a"].model == "FE" and sg.groups["b"].model == "DL"
     assert sg.mixed.model == "DL"
+
+
+def test_control_reaches_every_fit():
+    from analysis.meta import ConvergenceError, rma
+
+    y = np.array([0.41, -0.12, 0.33, 0.95, 0.08, 0.52, -0.30, 0.7, 0.2, -0.05])
+    v = np.array([0.040, 0.091, 0.022, 0.300, 0.051, 0.074, 0.110, 0.05, 0.06, 0.03])
+    groups = ["a", "b"] * 5
+    loose = {"threshold": 1e-1}
+    sg = subgroup(y, v, groups, control=loose)
+    default = subgroup(y, v, groups)
+    for i, label in enumerate(("a", "b")):
+        want = rma(y[i::2], v[i::2], control=loose)
+        assert sg.groups[label].tau2 == want.tau2
+        assert sg.groups[label].iterations == want.iterations
+    mixed = rma(y, v, mods=[[1.0 * (g == "b")] for g in groups], control=loose)
+    assert sg.mixed.tau2 == pytest.approx(mixed.tau2, rel=1e-12)
+    assert sg.mixed.control.threshold == 0.1
+    # The loose threshold stops early: the fits differ from the default ones.
+    assert sg.groups["b"].tau2 != default.groups["b"].tau2
+    assert sg.mixed.tau2 != default.mixed.tau2
+    with pytest.raises(ConvergenceError):
+        subgroup(y, v, groups, control={"tau2_init": 5.0, "maxiter": 2})
+    with pytest.raises(ValueError, match="unknown control key"):
+        subgroup(y, v, groups, control={"tol": 1e-3})

@@ -23,6 +23,7 @@ import pytest
 
 import analysis.meta as meta
 from analysis.meta.estimators import FE_METHODS
+from analysis.meta.proportion_ci import PROPORTION_CI_METHODS
 
 matplotlib.use("Agg")
 
@@ -73,7 +74,12 @@ SUMMARIES = {
     ),
 }
 
-_EXTRA = {"subgroup": lambda k: {"groups": ["a", "b"] * (k // 2) + ["a"] * (k % 2)}}
+
+def _groups(k):
+    return {"groups": ["a", "b"] * (k // 2) + ["a"] * (k % 2)}
+
+
+_EXTRA = {"subgroup": _groups, "glmm_subgroup": _groups}
 _OUT_OF_SCOPE = ()
 
 
@@ -91,6 +97,28 @@ def _input_vi_zero() -> bool:
     return isinstance(res, meta.RmaResult) and _vi_zero(res)
 
 
+def _input_res():
+    return _CALL["args"][0]
+
+
+def _hts_undefined(res) -> bool:
+    return res.pi_type == "hts" and res.k - res.p - 1 < 1
+
+
+def _pi_rows_undefined(r) -> bool:
+    """NaN prediction bounds only in rows that failed or whose t has under one df."""
+    min_k = {"z": 1, "t": 1 if r.test == "knha" else 2, "hts": 3}[r.pi_type]
+    ok = np.isfinite(r.pi_lb) & np.isfinite(r.pi_ub)
+    return bool(np.all(ok | ~r.converged | (r.k < min_k)))
+
+
+def _infinite_z_at_se_zero(z, se) -> bool:
+    """A test statistic is infinite only where its standard error is 0 (identical effects
+    under Knapp-Hartung: metafor gives Inf too)."""
+    z, se = np.asarray(z, dtype=float), np.asarray(se, dtype=float)
+    return bool(np.all(np.isfinite(z) | (np.isinf(z) & (se == 0))))
+
+
 def _vi_zero(res) -> bool:
     return bool(np.any(np.asarray(res.vi) == 0))
 
@@ -100,14 +128,19 @@ NAN_ALLOWED = {
     "RmaResult": {
         "se_tau2": lambda r: r.k == 1 or r.model in FE_METHODS,  # metafor: NA
         "ddf": lambda r: r.test == "z",  # no degrees of freedom for a z test
-        "pi_lb": lambda r: not r.int_only,  # depends on the moderators
-        "pi_ub": lambda r: not r.int_only,
+        # Depends on the moderators; meta's t(k - 2) needs three studies.
+        "pi_lb": lambda r: not r.int_only or _hts_undefined(r),
+        "pi_ub": lambda r: not r.int_only or _hts_undefined(r),
+        "zval_beta": lambda r: _infinite_z_at_se_zero(r.zval_beta, r.se_beta),
+        # Knapp-Hartung's F test with a residual variance of 0 (metafor: NA).
+        **{f: (lambda r: r.test == "knha" and r.s2w == 0) for f in ("QM", "QM_p")},
         "Q": _vi_zero,  # Q weights by 1/vi (metafor: NA)
         "Q_p": _vi_zero,
         "I2": _vi_zero,
         "H2": _vi_zero,
     },
     "RegressionTest": {
+        "statistic": lambda r: _infinite_z_at_se_zero(r.statistic, r.se),
         "ddf": lambda r: r.model == "rma",  # z test unless the model used Knapp-Hartung
         # The limit estimate needs an intercept-only model (Harbord and Peters have none).
         **{f: (lambda r: r.name in ("Harbord", "Peters") or not _int_only()) for f in LIMIT},
@@ -117,14 +150,32 @@ NAN_ALLOWED = {
         # L0's variance formula is negative when every deviation is 0 (metafor: NaN).
         "se_k0": lambda r: r.k0 == 0 and np.ptp(r.yi) == 0,
     },
-    # One study: no heterogeneity to measure or test (metafor's rma.glmm refuses k = 1).
+    # One study, or as many studies as coefficients: no heterogeneity to measure or test
+    # (metafor's rma.glmm refuses k = 1 and gives NA for a saturated model).
     "GLMMResult": {
-        f: (lambda r: r.k == 1)
-        for f in ("I2", "H2", "vt", "QE_wald", "QE_wald_p", "QE_lrt", "QE_lrt_p")
+        **{
+            f: (lambda r: r.k <= r.p)
+            for f in ("I2", "H2", "vt", "QE_wald", "QE_wald_p", "QE_lrt", "QE_lrt_p")
+        },
+        # With moderators the prediction interval depends on their values (metafor: none).
+        "pi_lb": lambda r: not r.int_only,
+        "pi_ub": lambda r: not r.int_only,
     },
     # Refits that keep a study with vi = 0 have no Q (metafor: NA).
-    "Leave1outResult": {f: (lambda r: _input_vi_zero()) for f in ("Q", "Q_p", "I2", "H2")},
+    "Leave1outResult": {
+        **{f: (lambda r: _input_vi_zero()) for f in ("Q", "Q_p", "I2", "H2")},
+        "zval": lambda r: _infinite_z_at_se_zero(r.zval, r.se),
+    },
     "InfluenceResult": {"QE_del": lambda r: _input_vi_zero()},
+    # Q-based H and I^2: undefined for one study, their interval for k = 2 with Q <= 2
+    # (Higgins & Thompson's standard error; meta: NA), and NaN for a NaN Q (vi = 0).
+    "QHeterogeneity": {
+        **{f: (lambda r: r.df < 1 or np.isnan(r.Q)) for f in ("Q", "H", "I2")},
+        **{
+            f: (lambda r: r.df < 1 or np.isnan(r.Q) or (r.df == 1 and r.Q <= 2))
+            for f in ("H_ci_lb", "H_ci_ub", "I2_ci_lb", "I2_ci_ub")
+        },
+    },
     "SubgroupResult": {
         # No between-group test with one subgroup; no common-tau^2 model with too few studies.
         "Q_between_p": lambda r: r.Q_between_df == 0,
@@ -151,8 +202,15 @@ NAN_ALLOWED = {
             "I2",
             "H2",
         )
+    }
+    | {"pi_lb": _pi_rows_undefined, "pi_ub": _pi_rows_undefined},
+    "PredictResult": {
+        "ddf": lambda r: _input_res().test != "knha",  # no degrees of freedom for a z test
+        # meta's t(k - 2) convention has no interval below three studies (k - p - 1 < 1).
+        **{f: (lambda r: _hts_undefined(_input_res())) for f in ("pi_lb", "pi_ub")},
     },
-    "PredictResult": {"ddf": lambda r: True},  # NaN for a z test, t df otherwise
+    # The common-tau^2 GLMM needs more studies than subgroups (or failed to converge).
+    "GLMMSubgroupResult": {f: (lambda r: r.mixed is None) for f in ("QM", "QM_p")},
     "MHResult": {
         **{f: (lambda r: r.measure != "OR") for f in ("CMH", "CMH_p", "CO", "CO_p")},
         **{f: (lambda r: r.measure != "OR" or r.k_yi < 2) for f in ("BD", "BD_p", "TA", "TA_p")},
@@ -216,6 +274,13 @@ def _fits():
             except ValueError:
                 continue
             out.append((f"{name}-{method}", res))
+        # The other prediction-interval conventions and Knapp-Hartung's test.
+        for label, kwargs in (("hts", {"pi_type": "hts"}), ("knha", {"test": "knha"})):
+            try:
+                res = meta.rma(y, v, method="REML", measure=measure, **kwargs)
+            except ValueError:
+                continue
+            out.append((f"{name}-REML-{label}", res))
         if len(y) >= 3:
             mods = np.arange(len(y), dtype=float)
             for method in ("FE", "REML"):
@@ -228,6 +293,10 @@ def _fits():
 
 
 FITS = _fits()
+
+
+def _method(method):
+    return {} if method is None else {"method": method}
 
 
 def _calls_for(name, fn):
@@ -264,7 +333,20 @@ def _calls_for(name, fn):
                 calls.append((label, (), kwargs))
         return calls
     if first == "xi":
-        return [(label, (x, n), {}) for label, (x, n) in PROPORTIONS.items()]
+        methods = ("ML", "FE") if name in ("rma_glmm", "glmm_subgroup") else (None,)
+        return [
+            (f"{label}-{method}", (x, n), {**_method(method), **extra(len(x))})
+            for label, (x, n) in PROPORTIONS.items()
+            for method in methods
+        ]
+    if first == "q":
+        # Q and its df as fits report them, then Q at the edges of double precision.
+        calls = [(label, (res.Q, res.Q_df), {}) for label, res in FITS]
+        for q in (0.0, 1e-300, 0.5, 1.0, 2.0, 3.0, 1e300):
+            calls += [(f"Q{q}-df{df}", (q, df), {}) for df in (0, 1, 2, 10)]
+        return calls + [("Q-1", (-1.0, 2), {}), ("level0", (3.0, 2), {"level": 0})]
+    if name == "proportion_ci_label":
+        return [(m, (m,), {}) for m in (*PROPORTION_CI_METHODS, "exact", "")]
     if first == "measure" and "values" in params:
         return [
             (f"{measure}-k{k}", (measure, np.linspace(-1, 1, k)), {"ni": np.full(k, 30.0)})
