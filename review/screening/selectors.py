@@ -152,15 +152,14 @@ def _served(rows: QuerySet[RecordStage]) -> QuerySet[RecordStage]:
 
 
 def _next_relevant(review: Review, user, stage: str, cursor):
-    pk, cursor = ranked_queue.next_relevant(
-        review, user, stage, open_rows(review, user, stage), needed=reviewers_needed(review, stage),
+    row, cursor = ranked_queue.next_relevant(
+        review, user, stage, _served(open_rows(review, user, stage)), needed=reviewers_needed(review, stage),
         start=reviewer_offset(review, user), cursor=cursor,
     )
-    if pk is None:
+    if row is None:
         return None
-    record = _served(RecordStage.objects.filter(pk=pk)).get().record
-    record.queue_cursor = cursor
-    return record
+    row.record.queue_cursor = cursor
+    return row.record
 
 
 def own_decision(record: Record, stage: str, user) -> ScreeningDecision | None:
