@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('review', '0014_stage_status_automation'),
+        ('review', '0015_screening_ranking'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
