@@ -32,8 +32,11 @@ def stop_in_force(review: Review) -> ScreeningStop | None:
 def stopping_status(review: Review) -> StoppingResult | None:
     """The statistic now, or None before the first ranking.
 
-    The urn is every record not settled when ranking began; the includes settled before
-    then count as found (``prior``), so recall is over all the review's relevant records.
+    The inputs mean what they mean in ``manage.py screening_simulate`` (review.screening.simulation),
+    so the live rule and the simulated one are one rule: ``total`` is every record of the review,
+    ``prior`` the records settled before ranking began (left out of the test, counted in
+    ``screened``), and the labels those settled since, in the order they settled.
+    ``includes_found`` is then the includes since ranking began; ``includes_before`` adds the rest.
     """
     first = first_run(review)
     if first is None:
@@ -48,6 +51,13 @@ def stopping_status(review: Review) -> StoppingResult | None:
         .exclude(record_id__in=merged).order_by("decided_at", "id").values_list("status", flat=True)
     )
     labels = [1 if status == StageStatus.ADVANCED else 0 for status in after.iterator(chunk_size=5000)]
-    total = Record.objects.filter(review=review, duplicate_of__isnull=True).count() - first.settled_count
+    total = Record.objects.filter(review=review, duplicate_of__isnull=True).count()
     return buscar(labels, total, recall_target=review.recall_target, confidence=review.stop_confidence,
-                  prior=first.includes)
+                  prior=first.settled_count)
+
+
+def includes_before(review: Review) -> int:
+    """The includes settled before ranking began: buscar's ``includes_found`` leaves them out,
+    so a count of every include found adds them."""
+    first = first_run(review)
+    return first.includes if first else 0
