@@ -7,12 +7,16 @@ Settled records only, like every other count the dashboard shows (DESIGN.md inva
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+
+from django.core.cache import cache
 
 from review.models import RankingRun, Record, RecordStage, Review, ScreeningStop
 from review.models.screening import Stage, StageStatus
 from review.screening.stopping import StoppingResult, buscar
 
 SETTLED = (StageStatus.ADVANCED, StageStatus.EXCLUDED)
+CACHE_SECONDS = 24 * 3600
 
 
 def first_run(review: Review) -> RankingRun | None:
@@ -50,10 +54,18 @@ def stopping_status(review: Review) -> StoppingResult | None:
                                    status__in=SETTLED)
         .exclude(record_id__in=merged).order_by("decided_at", "id").values_list("status", flat=True)
     )
-    labels = [1 if status == StageStatus.ADVANCED else 0 for status in after.iterator(chunk_size=5000)]
+    labels = bytes(1 if status == StageStatus.ADVANCED else 0 for status in after.iterator(chunk_size=5000))
     total = Record.objects.filter(review=review, duplicate_of__isnull=True).count()
-    return buscar(labels, total, recall_target=review.recall_target, confidence=review.stop_confidence,
-                  prior=first.settled_count)
+    inputs = (total, first.settled_count, review.recall_target, review.stop_confidence)
+    # buscar takes about half a second at 100,000 records (bench/bench_screening_ranked.py) and
+    # the dashboard asks on every load; the key is every input, so a kept result is exact.
+    key = "buscar:" + hashlib.blake2b(labels + repr(inputs).encode(), digest_size=20).hexdigest()
+    result = cache.get(key)
+    if result is None:
+        result = buscar(list(labels), total, recall_target=review.recall_target, confidence=review.stop_confidence,
+                        prior=first.settled_count)
+        cache.set(key, result, CACHE_SECONDS)
+    return result
 
 
 def includes_before(review: Review) -> int:

@@ -52,6 +52,15 @@ def test_the_statistic_counts_records_settled_since_ranking_began_in_order(team,
     assert (result.screened, result.includes_found, result.consecutive_irrelevant) == (8, 2, 3)
 
 
+def test_the_statistic_kept_between_loads_follows_every_new_outcome_and_setting(team, ranked, vote):
+    assert stopping_status(team.review) == stopping_status(team.review)
+    vote(ranked[8], team.rev2, "include")  # the pending vote's record settles: an include
+    assert stopping_status(team.review) == buscar([1, 0, 1, 0, 0, 0, 1], 20, prior=2)
+    team.review.recall_target = 0.8
+    team.review.save()
+    assert stopping_status(team.review) == buscar([1, 0, 1, 0, 0, 0, 1], 20, recall_target=0.8, prior=2)
+
+
 def test_the_recall_target_and_confidence_are_the_reviews(team, ranked):
     team.review.recall_target, team.review.stop_confidence = 0.8, 0.9
     team.review.save()
