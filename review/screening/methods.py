@@ -7,7 +7,7 @@ from django.db.models import Count, Max
 
 from review.models import RankingRun, Review, ScreeningStop
 from review.screening.ranking import RETRAIN_EVERY
-from review.screening.stopping_status import stopping_status
+from review.screening.stopping_status import first_run, stopping_status
 
 REFERENCE = (
     "Callaghan MW, Müller-Hansen F. Statistical stopping criteria for automated screening in systematic "
@@ -44,15 +44,19 @@ def screening_methods(review: Review) -> dict | None:
         f"hypothesis that recall is below {_percent(review.recall_target)}, at a confidence level of "
         f"{_percent(review.stop_confidence)}, over the records screened since ranking began."
     )
+    # buscar's ``screened`` counts every screened record and its ``includes_found`` only those
+    # since ranking began; the first run's snapshot gives what was settled before.
+    first = first_run(review)
     stop = ScreeningStop.objects.filter(review=review, resumed_at__isnull=True).first()
     if stop is not None:
         s = stop.statistic
         p = "not defined" if s.get("p_value") is None else f"{s['p_value']:.4f}"
         sentences += [rule, (
             f"Screening was stopped by the lead on {stop.stopped_at:%Y-%m-%d}, after {s['screened']} of "
-            f"{s['total']} records had been screened since ranking began and {s['includes_found']} included "
-            f"(p = {p}; rule {'met' if s.get('can_stop') else 'not met'}); the {stop.records} records left "
-            "unscreened were marked as ineligible by automation tools."
+            f"{s['total']} records had been screened ({s['screened'] - first.settled_count} since ranking began) "
+            f"and {s['includes_found'] + first.includes} included (p = {p}; estimated recall at least "
+            f"{s['estimated_recall']:.3f}; rule {'met' if s.get('can_stop') else 'not met'}); the {stop.records} "
+            "records left unscreened were marked as ineligible by automation tools."
         )]
     else:
         now = stopping_status(review)
@@ -60,6 +64,7 @@ def screening_methods(review: Review) -> dict | None:
             p = "not defined" if now.p_value is None else f"{now.p_value:.4f}"
             sentences += [rule, (
                 f"Screening has not been stopped by the rule: at the time of this report, {now.screened} of "
-                f"{now.total} records had been screened since ranking began (p = {p})."
+                f"{now.total} records had been screened ({now.screened - first.settled_count} since ranking "
+                f"began; p = {p})."
             )]
     return {"sentences": sentences, "reference": REFERENCE}

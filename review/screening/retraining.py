@@ -9,6 +9,7 @@ excludes and only the number of the reviewer's own pending votes, not their dire
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 from django.core.exceptions import ValidationError
@@ -76,6 +77,25 @@ def _texts(review: Review) -> tuple[list[int], list[str]]:
     return ids, texts
 
 
+# The TF-IDF features depend on the texts alone, never on a label, and are most of a
+# retraining's cost at 100,000 records (bench/bench_screening_ranked.py). The worker keeps the
+# last review's features and reuses them while its texts are unchanged; one review only, as the
+# matrix is a few hundred megabytes at that size.
+_features_kept: tuple[tuple, object] | None = None
+
+
+def _features(review: Review, ids: list[int], texts: list[str], settings: ranking.RankerSettings):
+    global _features_kept
+    digest = hashlib.blake2b(digest_size=16)
+    for pk, text in zip(ids, texts, strict=True):
+        digest.update(f"{pk}\x1f{text}\x1e".encode())
+    key = (review.pk, settings, digest.hexdigest())
+    if _features_kept is None or _features_kept[0] != key:
+        _features_kept = None  # let the old matrix go before the new one is built
+        _features_kept = (key, ranking.vectorise(texts, settings))
+    return _features_kept[1]
+
+
 def _candidates(review: Review, reviewer) -> list[int]:
     """Stage rows that can be in this reviewer's queue: awaiting votes, not voted by them.
 
@@ -134,7 +154,8 @@ def ranking_retrain(*, review: Review, reason: str = SCHEDULE) -> list[RankingRu
         key = frozenset(labels.items())
         if key not in fitted:
             # Reviewers with no pending vote of their own learn from the same data: fit once.
-            fitted[key] = ranking.fit_scores(texts, labels, settings)
+            # Every reviewer's fit reads the same features, built once (and kept, above).
+            fitted[key] = ranking.fit_scores_matrix(_features(review, ids, texts, settings), labels, settings)
         scores = fitted[key]
         candidates = [position[pk] for pk in _candidates(review, membership.user) if pk in position]
         order = ranking.rank_order(scores, candidates)

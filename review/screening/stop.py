@@ -58,7 +58,10 @@ def screening_stop(*, review: Review, actor, screened_seen: int | None) -> Scree
         raise ValidationError(NOT_STARTED)
     if screened_seen is not None and screened_seen != result.screened:
         raise ValidationError(STALE_STATISTIC.format(seen=screened_seen, now=result.screened))
-    rows = RecordStage.objects.filter(review=review, stage=Stage.TITLE_ABSTRACT, status=StageStatus.AWAITING)
+    # Kept records only: a merged duplicate is in no queue and no PRISMA box, so marking its row
+    # would count it among the records left to automation.
+    rows = RecordStage.objects.filter(review=review, stage=Stage.TITLE_ABSTRACT, status=StageStatus.AWAITING,
+                                      record__duplicate_of__isnull=True)
     record_ids = _lock(rows)
     rows.update(status=StageStatus.AUTOMATION_EXCLUDED, version=F("version") + 1)
     stop = ScreeningStop.objects.create(

@@ -7,12 +7,16 @@ Settled records only, like every other count the dashboard shows (DESIGN.md inva
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+
+from django.core.cache import cache
 
 from review.models import RankingRun, Record, RecordStage, Review, ScreeningStop
 from review.models.screening import Stage, StageStatus
 from review.screening.stopping import StoppingResult, buscar
 
 SETTLED = (StageStatus.ADVANCED, StageStatus.EXCLUDED)
+CACHE_SECONDS = 24 * 3600
 
 
 def first_run(review: Review) -> RankingRun | None:
@@ -32,8 +36,11 @@ def stop_in_force(review: Review) -> ScreeningStop | None:
 def stopping_status(review: Review) -> StoppingResult | None:
     """The statistic now, or None before the first ranking.
 
-    The urn is every record not settled when ranking began; the includes settled before
-    then count as found (``prior``), so recall is over all the review's relevant records.
+    The inputs mean what they mean in ``manage.py screening_simulate`` (review.screening.simulation),
+    so the live rule and the simulated one are one rule: ``total`` is every record of the review,
+    ``prior`` the records settled before ranking began (left out of the test, counted in
+    ``screened``), and the labels those settled since, in the order they settled.
+    ``includes_found`` is then the includes since ranking began; ``includes_before`` adds the rest.
     """
     first = first_run(review)
     if first is None:
@@ -47,7 +54,22 @@ def stopping_status(review: Review) -> StoppingResult | None:
                                    status__in=SETTLED)
         .exclude(record_id__in=merged).order_by("decided_at", "id").values_list("status", flat=True)
     )
-    labels = [1 if status == StageStatus.ADVANCED else 0 for status in after.iterator(chunk_size=5000)]
-    total = Record.objects.filter(review=review, duplicate_of__isnull=True).count() - first.settled_count
-    return buscar(labels, total, recall_target=review.recall_target, confidence=review.stop_confidence,
-                  prior=first.includes)
+    labels = bytes(1 if status == StageStatus.ADVANCED else 0 for status in after.iterator(chunk_size=5000))
+    total = Record.objects.filter(review=review, duplicate_of__isnull=True).count()
+    inputs = (total, first.settled_count, review.recall_target, review.stop_confidence)
+    # buscar takes about half a second at 100,000 records (bench/bench_screening_ranked.py) and
+    # the dashboard asks on every load; the key is every input, so a kept result is exact.
+    key = "buscar:" + hashlib.blake2b(labels + repr(inputs).encode(), digest_size=20).hexdigest()
+    result = cache.get(key)
+    if result is None:
+        result = buscar(list(labels), total, recall_target=review.recall_target, confidence=review.stop_confidence,
+                        prior=first.settled_count)
+        cache.set(key, result, CACHE_SECONDS)
+    return result
+
+
+def includes_before(review: Review) -> int:
+    """The includes settled before ranking began: buscar's ``includes_found`` leaves them out,
+    so a count of every include found adds them."""
+    first = first_run(review)
+    return first.includes if first else 0

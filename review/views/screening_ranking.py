@@ -10,15 +10,20 @@ from review.models import RankingRun
 from review.permissions import get_review_for_user
 from review.screening.retraining import ranking_request
 from review.screening.stop import CONFIRM_REQUIRED, screening_resume, screening_stop
-from review.screening.stopping_status import stop_in_force, stopping_status
+from review.screening.stopping_status import first_run, stop_in_force, stopping_status
 
 
 def lead_panel(review) -> dict:
     """What the dashboard's prioritised-screening panel shows the lead: settled records only."""
+    statistic = stopping_status(review)
+    first = first_run(review) if statistic else None
     return {
         "target": f"{review.recall_target * 100:g}%",
         "confidence": f"{review.stop_confidence * 100:g}%",
-        "stopping": stopping_status(review),
+        "stopping": statistic,
+        # buscar counts every screened record but only the includes since ranking began.
+        "since": statistic.screened - first.settled_count if statistic else None,
+        "found": statistic.includes_found + first.includes if statistic else None,
         "stop": stop_in_force(review),
         "last_run": RankingRun.objects.filter(review=review, ready=True).order_by("-created_at", "-id").first(),
     }

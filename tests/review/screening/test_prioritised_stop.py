@@ -44,10 +44,21 @@ def ranked(team, make_records, vote):
 
 def test_the_statistic_counts_records_settled_since_ranking_began_in_order(team, ranked):
     result = stopping_status(team.review)
-    # Since ranking began: include, exclude, include, exclude, exclude, exclude; one include
-    # before; the urn is the 18 records not settled when ranking began.
-    assert result == buscar([1, 0, 1, 0, 0, 0], 18, recall_target=0.95, confidence=0.95, prior=1)
-    assert (result.screened, result.consecutive_irrelevant) == (6, 3)
+    # Since ranking began: include, exclude, include, exclude, exclude, exclude. The inputs mean
+    # what they mean in screening_simulate: total = every record (20), prior = the records
+    # settled before ranking began (2), so the test's urn is the 18 not settled then.
+    assert result == buscar([1, 0, 1, 0, 0, 0], 20, recall_target=0.95, confidence=0.95, prior=2)
+    # buscar counts the prior records as screened but only the includes since ranking began.
+    assert (result.screened, result.includes_found, result.consecutive_irrelevant) == (8, 2, 3)
+
+
+def test_the_statistic_kept_between_loads_follows_every_new_outcome_and_setting(team, ranked, vote):
+    assert stopping_status(team.review) == stopping_status(team.review)
+    vote(ranked[8], team.rev2, "include")  # the pending vote's record settles: an include
+    assert stopping_status(team.review) == buscar([1, 0, 1, 0, 0, 0, 1], 20, prior=2)
+    team.review.recall_target = 0.8
+    team.review.save()
+    assert stopping_status(team.review) == buscar([1, 0, 1, 0, 0, 0, 1], 20, recall_target=0.8, prior=2)
 
 
 def test_the_recall_target_and_confidence_are_the_reviews(team, ranked):
@@ -65,7 +76,7 @@ def test_before_ranking_there_is_no_statistic_and_no_stop(team, records):
 
 
 def test_stopping_marks_every_unsettled_record_and_keeps_its_votes(team, ranked):
-    stop = screening_stop(review=team.review, actor=team.lead, screened_seen=6)
+    stop = screening_stop(review=team.review, actor=team.lead, screened_seen=8)
     rows = RecordStage.objects.filter(review=team.review, stage=TA)
     assert rows.filter(status=StageStatus.AUTOMATION_EXCLUDED).count() == 12 == stop.records
     assert rows.filter(status__in=[StageStatus.ADVANCED, StageStatus.EXCLUDED]).count() == 8
@@ -83,12 +94,12 @@ def test_stopping_marks_every_unsettled_record_and_keeps_its_votes(team, ranked)
         decision_record(review=team.review, record=ranked[9], stage=TA, reviewer=team.rev2, vote="include")
     assert refused.value.messages == [SCREENING_STOPPED]
     with pytest.raises(ValidationError) as refused:
-        screening_stop(review=team.review, actor=team.lead, screened_seen=6)
+        screening_stop(review=team.review, actor=team.lead, screened_seen=8)
     assert refused.value.messages == [ALREADY_STOPPED]
 
 
 def test_bringing_back_returns_the_records_to_the_queue_audited(team, ranked, django_capture_on_commit_callbacks):
-    stop = screening_stop(review=team.review, actor=team.lead, screened_seen=6)
+    stop = screening_stop(review=team.review, actor=team.lead, screened_seen=8)
     with django_capture_on_commit_callbacks(execute=True):
         assert screening_resume(review=team.review, actor=team.lead, stop_id=stop.pk) == 12
     rows = RecordStage.objects.filter(review=team.review, stage=TA)
@@ -110,17 +121,17 @@ def test_bringing_back_returns_the_records_to_the_queue_audited(team, ranked, dj
 
 def test_a_stop_on_a_stale_statistic_is_refused(team, ranked):
     with pytest.raises(ValidationError) as refused:
-        screening_stop(review=team.review, actor=team.lead, screened_seen=5)
-    assert refused.value.messages == [STALE_STATISTIC.format(seen=5, now=6)]
+        screening_stop(review=team.review, actor=team.lead, screened_seen=7)
+    assert refused.value.messages == [STALE_STATISTIC.format(seen=7, now=8)]
     assert not ScreeningStop.objects.exists()
 
 
 def test_only_the_lead_stops_and_brings_back(team, ranked):
     for user in (team.rev1, team.arbiter):
         with pytest.raises(ValidationError) as refused:
-            screening_stop(review=team.review, actor=user, screened_seen=6)
+            screening_stop(review=team.review, actor=user, screened_seen=8)
         assert refused.value.messages == [NOT_A_LEAD]
-    stop = screening_stop(review=team.review, actor=team.lead, screened_seen=6)
+    stop = screening_stop(review=team.review, actor=team.lead, screened_seen=8)
     with pytest.raises(ValidationError) as refused:
         screening_resume(review=team.review, actor=team.rev1, stop_id=stop.pk)
     assert refused.value.messages == [NOT_A_LEAD]
@@ -133,7 +144,8 @@ def _dashboard(team):
 def test_the_dashboard_shows_the_lead_the_statistic(client_for, team, ranked):
     html = client_for(team.lead).get(_dashboard(team)).content.decode()
     assert "Prioritised screening" in html
-    assert '<dd data-stat="screened">6 of 18</dd>' in html
+    assert '<dd data-stat="screened">8 of 20</dd>' in html and '<dd data-stat="since">6</dd>' in html
+    # Every include found, the one settled before ranking began too.
     assert '<dd data-stat="includes">3</dd>' in html and '<dd data-stat="run">3</dd>' in html
     assert "Stop screening" in html
 
@@ -145,14 +157,14 @@ def test_the_arbiter_sees_the_dashboard_without_the_lead_panel(client_for, team,
 
 def test_the_stop_and_bring_back_pages(client_for, team, ranked):
     url = reverse("review:screening_stop", args=[team.review.slug])
-    assert client_for(team.rev1).post(url, {"confirm": "yes", "screened": 6}).status_code == 403
-    assert client_for(team.outsider).post(url, {"confirm": "yes", "screened": 6}).status_code == 404
+    assert client_for(team.rev1).post(url, {"confirm": "yes", "screened": 8}).status_code == 403
+    assert client_for(team.outsider).post(url, {"confirm": "yes", "screened": 8}).status_code == 404
     client = client_for(team.lead)
     assert client.get(url).status_code == 405
-    response = client.post(url, {"screened": 6}, follow=True)
+    response = client.post(url, {"screened": 8}, follow=True)
     assert "Tick the box to confirm that screening stops." in response.content.decode()
     assert not ScreeningStop.objects.exists()
-    response = client.post(url, {"confirm": "yes", "screened": 6}, follow=True)
+    response = client.post(url, {"confirm": "yes", "screened": 8}, follow=True)
     assert "Screening stopped" in response.content.decode()
     stop = ScreeningStop.objects.get()
     response = client.post(reverse("review:screening_resume", args=[team.review.slug]), {"stop": stop.pk}, follow=True)
@@ -176,7 +188,7 @@ def test_the_report_names_the_model_the_schedule_and_the_statistic_at_the_stop(c
     url = reverse("analysis:report", args=[team.review.slug])
     before = client_for(team.rev1).get(url).content.decode()
     assert "Screening has not been stopped by the rule" in before
-    stop = screening_stop(review=team.review, actor=team.lead, screened_seen=6)
+    stop = screening_stop(review=team.review, actor=team.lead, screened_seen=8)
     methods = screening_methods(team.review)
     text = " ".join(methods["sentences"])
     first_setting = next(iter(RankerSettings().as_dict()))
@@ -184,7 +196,7 @@ def test_the_report_names_the_model_the_schedule_and_the_statistic_at_the_stop(c
     assert f"after every {RETRAIN_EVERY} newly settled records" in text and "1 time in all" in text
     assert "recall is below 95%" in text and "confidence level of 95%" in text
     p = stop.statistic["p_value"]
-    assert (f"after 6 of 18 records had been screened since ranking began and 3 included (p = {p:.4f}" in text)
+    assert (f"after 8 of 20 records had been screened (6 since ranking began) and 3 included (p = {p:.4f}" in text)
     assert "the 12 records left unscreened were marked as ineligible by automation tools" in text
     html = client_for(team.rev1).get(url).content.decode()
     assert "<h2>Screening methods</h2>" in html and "Callaghan MW" in html

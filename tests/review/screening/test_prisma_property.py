@@ -72,6 +72,12 @@ def plans(draw):
     # Each source's file: the papers it lists, a paper twice being a duplicate within the file.
     files = [draw(st.lists(st.integers(0, papers - 1), max_size=5)) for _ in kinds]
     fates = draw(st.lists(st.sampled_from(FATES), min_size=papers, max_size=papers))
+    if "automation" in fates:
+        # Records reach automation through the lead's stop, which needs a ranked queue, which
+        # needs a settled include and exclude: two more papers, in the first file, give them.
+        fates += ["ta_exclude", "ft_include"]
+        files[0] = [*files[0], papers, papers + 1]
+        papers += 2
     reasons = draw(st.lists(st.integers(0, 5), min_size=papers, max_size=papers))
     return {"kinds": kinds, "files": files, "fates": fates, "reasons": reasons,
             "one_study": draw(st.booleans())}
@@ -84,19 +90,25 @@ def _vote(team, record, stage, v1, v2, r1=None, r2=None):
                         exclusion_reason=r2)
 
 
-def _leave_to_automation(record):
-    # What a stop of prioritised screening (issue 11) does to a record nobody has voted on;
-    # that service lands separately, and PRISMA reads only the status it leaves.
-    assert RecordStage.objects.filter(record=record, stage=TA, status=StageStatus.AWAITING,
-                                      decision_count=0).update(status=StageStatus.AUTOMATION_EXCLUDED) == 1
+def _stops(plan) -> bool:
+    """Whether the lead stops screening: a kept paper is meant for automation."""
+    kept = {paper for papers in plan["files"] for paper in papers}
+    return any(plan["fates"][paper] == "automation" for paper in kept)
+
+
+def _stop(team):
+    # The real stop of prioritised screening, after a ranking: every kept record still awaiting
+    # title/abstract votes (the "unscreened" ones too) is marked ineligible by automation.
+    from review.screening.retraining import ranking_retrain
+    from review.screening.stop import screening_stop
+
+    assert ranking_retrain(review=team.review)
+    screening_stop(review=team.review, actor=team.lead, screened_seen=None)
 
 
 def _settle(team, record, fate, reason_a, reason_b):
-    if fate == "unscreened":
-        return
-    if fate == "automation":
-        _leave_to_automation(record)
-        return
+    if fate in ("unscreened", "automation"):
+        return  # automation: left for the stop, once every other record is settled
     if fate == "ta_exclude":
         _vote(team, record, TA, "exclude", "exclude")
         return
@@ -144,7 +156,9 @@ def _expected(plan, sources, reasons):
                 kept_column[paper] = col
     for paper, col in kept_column.items():
         fate, box = plan["fates"][paper], boxes[col]
-        if fate in ("unscreened", "ta_conflict_open"):
+        if fate == "unscreened" and _stops(plan):
+            box["automation"] += 1  # the stop takes every record still awaiting votes
+        elif fate in ("unscreened", "ta_conflict_open"):
             box["awaiting_screening"] += 1
         elif fate == "automation":
             box["automation"] += 1
@@ -184,6 +198,8 @@ def _build(team, plan):
     for paper, record in sorted(kept.items()):
         _settle(team, record, plan["fates"][paper], reasons[plan["reasons"][paper]],
                 reasons[plan["reasons"][paper] + 1])
+    if _stops(plan):
+        _stop(team)
     included = list(Record.objects.filter(pk__in=RecordStage.objects.filter(
         review=team.review, stage=FT, status=StageStatus.INCLUDED).values("record")).order_by("pk"))
     if plan["one_study"] and len(included) >= 2:

@@ -186,3 +186,25 @@ def test_update_ranking_now_is_the_leads_and_audited(team, planted, settle, djan
         ranking_request(review=team.review, actor=team.lead)
     assert AuditEvent.objects.filter(action="ranking.requested", actor=team.lead).count() == 1
     assert set(RankingRun.objects.values_list("reason", flat=True)) == {"requested"}
+
+
+def test_a_retraining_after_a_text_changes_ranks_by_the_new_text(team, planted, settle):
+    """The worker keeps the TF-IDF features between retrainings; an edited record must not be
+    ranked by its old words."""
+    settle(planted[0], "include")
+    settle(planted[1], "exclude")
+    ranking_retrain(review=team.review)
+    moved = planted[3]  # irrelevant words, so ranked low
+    moved.title = RELEVANT.format(i=3)
+    moved.save(update_fields=["title"])
+    run = ranking_retrain(review=team.review)[0]
+    ranked = list(RelevanceScore.objects.filter(run=run).order_by("rank").values_list("record_stage__record", flat=True))
+    assert ranked.index(moved.pk) < 19
+    # And the kept features give exactly the scores of a model fitted from scratch.
+    rows = RecordStage.objects.filter(review=team.review, stage=TA).order_by("pk")
+    texts = [ranking.record_text(r.record.title, r.record.abstract, " ".join(r.record.keywords or [])) for r in rows]
+    position = {row.pk: i for i, row in enumerate(rows)}
+    labels = {position[pk]: y for pk, y in training_labels(team.review, team.rev1).items()}
+    fresh = ranking.fit_scores(texts, labels)
+    stored = dict(RelevanceScore.objects.filter(run=run).values_list("record_stage_id", "score"))
+    assert all(abs(stored[pk] - fresh[position[pk]]) < 1e-9 for pk in stored)
