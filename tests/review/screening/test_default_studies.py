@@ -52,3 +52,23 @@ def test_a_default_study_with_work_stays_when_its_report_moves(team, records, vo
     kept = second.study_id
     study_link(record=second, actor=team.lead, study=first.study, expected_version=kept)
     assert Study.objects.filter(pk=kept).exists()
+
+
+def test_reports_sharing_a_registration_or_author_and_title_are_suggested_as_one_study(team, records, vote,
+                                                                                       at_full_text, client_for):
+    from django.urls import reverse
+
+    from review.study_suggestions import Report, suggestions
+
+    a = Report(1, 10, "Lim K", "IVIg in dermatomyositis: a randomised trial", "NCT01234567")
+    b = Report(2, 11, "Other X", "Abstract", "registered as nct01234567")
+    c = Report(3, 12, "Lim, K.", "IVIg in dermatomyositis: a randomised placebo-controlled trial", "")
+    d = Report(4, 13, "Lim K", "Vitamin D in rickets", "")
+    found = {(s.keep.pk, s.move.pk): s.why for s in suggestions([a, b, c, d])}
+    assert found == {(1, 2): "both name NCT01234567", (1, 3): "same first author (Lim) and similar titles"}
+    Record.objects.filter(pk__in=[records[0].pk, records[1].pk]).update(authors=["Lim K"], year=2020)
+    Record.objects.filter(pk=records[1].pk).update(title=records[0].title + " (abstract)")
+    for r in records[:2]:
+        _include(Record.objects.get(pk=r.pk), team, vote, at_full_text)
+    page = client_for(team.lead).get(reverse("review:included", args=[team.review.slug])).content.decode()
+    assert "Possibly one study" in page and "Group into Lim 2020" in page
