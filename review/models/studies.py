@@ -10,6 +10,9 @@ class Study(models.Model):
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # Made for an included report by default (review/screening/studies.py), not by a person:
+    # such a study goes again when its last report moves to another study and nothing else uses it.
+    automatic = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["label", "id"]

@@ -19,7 +19,6 @@ from review.screening.services import (
     decision_record,
     fulltext_attach,
     stages_sync,
-    study_link,
 )
 
 UNSCREENED = 5  # the last references stay in the reviewers' queues
@@ -29,11 +28,6 @@ DISAGREEMENTS = 3  # on references the paper excluded; all but the last are sett
 def _included_refs(path: Path) -> dict[int, bool]:
     with path.open(newline="", encoding="utf-8") as handle:
         return {int(row["ref"]): row["included_in_review"].strip() == "yes" for row in csv.DictReader(handle)}
-
-
-def _study_label(record: Record) -> str:
-    surname = (record.first_author.split(",")[0].split() or ["Study"])[0]
-    return f"{surname} {record.year or ''}".strip()
 
 
 def _full_text_link(record: Record) -> str:
@@ -68,5 +62,4 @@ def screen(*, review, included_csv: Path, reviewers, arbiter, lead) -> dict:
         fulltext_attach(record=record, actor=lead, url=_full_text_link(record))
         for reviewer in reviewers:
             decision_record(review=review, record=record, stage=Stage.FULL_TEXT, reviewer=reviewer, vote=Vote.INCLUDE)
-        study_link(record=record, actor=lead, label=_study_label(record), expected_version=None)
     return {"screened": len(screened), "conflicts": len(conflicts), "open_conflicts": 1 if conflicts else 0}

@@ -40,7 +40,7 @@ from review.models.screening import (
     StageStatus,
     Vote,
 )
-from review.screening import retraining
+from review.screening import retraining, studies
 from review.services.audit import audit_record
 from review.services.versions import check_version
 
@@ -207,6 +207,8 @@ def _finish(row: RecordStage, *, status: str, reason: ExclusionReason | None, ac
                       "title_key": row.title_key},
         )
     audit_record(action="screening.outcome", actor=actor, review=review, obj=row, new=_stage_audit(row))
+    if row.stage == Stage.FULL_TEXT and status == StageStatus.INCLUDED:
+        studies.study_for_report(record_id=row.record_id, review=review, actor=actor)
     if row.stage == Stage.TITLE_ABSTRACT:
         retraining.after_settle(review=review, status=status)
 
@@ -535,8 +537,10 @@ def study_link(
     study_locks.refuse_if_locked(record.study_id)
     study_locks.refuse_if_locked(study.pk)
     old = record.study.label if record.study_id else None
+    left = record.study_id if record.study_id != study.pk else None
     record.study = study
     record.save(update_fields=["study"])
     audit_record(action="study.linked", actor=actor, review=review, obj=record, old={"study": old},
                  new={"record": record.pk, "study": study.label})
+    studies.drop_if_left_empty(study_id=left, review=review, actor=actor)
     return study

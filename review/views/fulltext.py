@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from review import study_suggestions
 from review.models import FullText, Record, RecordStage, Study
 from review.models.screening import Stage, StageStatus
 from review.permissions import ROLE_REQUIRED, get_review_for_user
@@ -112,9 +113,15 @@ def _included_page(request, review, membership, *, errors=(), editing=None):
                               stages__status=StageStatus.INCLUDED)
         .select_related("study").order_by("study__label", "year", "id")
     )
+    records = list(records)
+    reports = [study_suggestions.Report(r.pk, r.study_id, r.first_author, r.title,
+                                        " ".join([r.title, r.abstract, str(r.extra or "")])) for r in records]
+    by_pk = {r.pk: r for r in records}
+    grouping = [{"keep": by_pk[s.keep.pk], "move": by_pk[s.move.pk], "why": s.why}
+                for s in study_suggestions.suggestions(reports)] if membership.is_lead else []
     return render(request, "review/screening/included.html", {
         "review": review, "membership": membership, "records": records, "studies": Study.objects.filter(review=review),
-        "errors": errors, "editing": editing,
+        "errors": errors, "editing": editing, "grouping": grouping,
     })
 
 

@@ -164,14 +164,15 @@ def test_next_record_page_takes_a_constant_number_of_queries_in_every_order(
 ):
     # session, user, membership, anything imported since?, next record (one index walk,
     # with its source), remaining (three index counts), and the session's new cursor
-    # (update in a savepoint)
+    # (update in a savepoint), one's own decisions so far (the progress bar) and the last of
+    # them (to change it)
     url = _screen_url(team) + f"?order={order}"
     client = client_for(team.rev1)
     for n in (5, 50):
         _with(make_records(n), years=[None if i % 7 == 0 else 1990 + i % 30 for i in range(n)])
         client.get(url)  # the newly imported records join the queue once
         _set_cursor(client, team, order, BEFORE_ALL[order])
-        with django_assert_num_queries(11):
+        with django_assert_num_queries(13):
             assert _served(client.get(url).content.decode()) is not None
 
 
@@ -179,12 +180,13 @@ def test_next_record_page_takes_a_constant_number_of_queries_in_every_order(
 def test_vote_takes_a_constant_number_of_queries_in_every_order(
     client_for, team, make_records, django_assert_num_queries, order
 ):
-    # As in test_views (19 queries): the vote in a savepoint, then the next record and the new cursor.
+    # As in test_views: the vote in a savepoint, then the next record, one's own last vote
+    # (offered on the next record) and the new cursor.
     client = client_for(team.rev1)
     for n in (10, 50):
         records = make_records(n)
         client.get(_screen_url(team) + f"?order={order}")
         client.post(_vote_url(team, records[0].pk), {"vote": "include", "version": 0, "order": order}, **FETCH)
         _set_cursor(client, team, order, BEFORE_ALL[order])
-        with django_assert_num_queries(19):
+        with django_assert_num_queries(20):
             client.post(_vote_url(team, records[1].pk), {"vote": "include", "version": 0, "order": order}, **FETCH)
