@@ -39,6 +39,12 @@ SPELLING = 0.8
 # Without a shared identifier or printed place, titles this alike with agreeing authors go
 # to a person as "maybe".
 QUEUE_TITLE = 0.85
+# Records that carry only a title and an abstract (screening exports) merge without a person
+# when, besides agreeing long titles, the openings of their abstracts (the first 400
+# characters, folded) are this alike: the same text up to a few characters per hundred
+# (markup, a copyright line, a typographic quote), like ``TITLES_AGREE``.
+ABSTRACT_SAME = 0.95
+SAME_ABSTRACT = "same-abstract"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +57,7 @@ class Thresholds:
     titles_agree: float = TITLES_AGREE
     spelling: float = SPELLING
     queue_title: float = QUEUE_TITLE
+    abstract_same: float = ABSTRACT_SAME
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -372,4 +379,26 @@ def _duplicate_rule(a: Prepared, b: Prepared, ev: Evidence, limits: Thresholds) 
             return ()
         if ev.same_print and ev.authors_ok:
             return ()
+    if _abstracts_corroborate(a, b, ev, limits):
+        return (SAME_ABSTRACT,)
     return None
+
+
+def _abstracts_corroborate(a: Prepared, b: Prepared, ev: Evidence, limits: Thresholds) -> bool:
+    """The second piece of evidence for records that have little else: the same abstract.
+
+    Only reached with agreeing long titles (``_duplicate_rule``). The years must be equal or
+    both unknown (a yearly item reuses its title and often its abstract), nothing printed
+    or identifying may contradict, and the raw titles must carry the same numbers: the
+    parts of one consensus statement share a title up to "(Part 1 of 4)" and the opening
+    of their abstract.
+    """
+    return (
+        ev.abstract is not None
+        and ev.abstract >= limits.abstract_same
+        and not ev.id_conflict
+        and not ev.bib_conflict
+        and ev.authors_ok
+        and (ev.year_same or (a.year is None and b.year is None))
+        and a.title_digits == b.title_digits
+    )
