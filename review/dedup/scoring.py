@@ -313,11 +313,31 @@ def compare(a: Prepared, b: Prepared, limits: Thresholds = DEFAULT_THRESHOLDS) -
         # Supplements give one DOI to hundreds of abstracts: a shared DOI with a
         # different title, first page or author list is a different abstract.
         return _DISTINCT
-    if ev.same_id or (ev.same_place and title >= limits.min_title) or (title >= limits.queue_title and ev.authors_ok):
+    if ev.same_id or (ev.same_place and title >= limits.min_title):
+        return Verdict(MAYBE, score, tuple(reasons))
+    if title >= limits.queue_title and ev.authors_ok and not _only_titles_differ(a, b, title, limits):
         return Verdict(MAYBE, score, tuple(reasons))
     if _translated_candidate(a, b):
         return Verdict(MAYBE, score, ("translated-title?", *reasons))
     return _DISTINCT
+
+
+def _bare(p: Prepared) -> bool:
+    return not (p.authors or p.journal or p.volume or p.page or p.doi or p.pmid)
+
+
+def _only_titles_differ(a: Prepared, b: Prepared, title: float, limits: Thresholds) -> bool:
+    """Records with nothing but a title (and perhaps an abstract and year: screening exports)
+    whose titles each have a word the other lacks: "Clinical practice guideline: tinnitus" and
+    "Clinical practice guideline: tonsillectomy in children". With no author, venue or
+    identifier a person has nothing more to go on than that the titles name different things,
+    so the question is not asked; the same titles on fuller records still go to a person."""
+    return (
+        _bare(a)
+        and _bare(b)
+        and not titles_agree(a, b, title, limits)
+        and _words_replaced(a, b, limits.spelling)
+    )
 
 
 def _generic_title(a: Prepared, b: Prepared) -> bool:
