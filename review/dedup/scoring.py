@@ -302,6 +302,10 @@ def compare(a: Prepared, b: Prepared, limits: Thresholds = DEFAULT_THRESHOLDS) -
     if apart:
         if apart == "years-and-dois-differ" and _printed_twice(a, ev):
             return Verdict(MAYBE, score, (apart, SAME_TITLE_AGAIN, *reasons))
+        if apart == "years-differ" and _bare(a) and _bare(b) and _same_long_title(a, b):
+            # A bare record's year is often the date it was indexed or reprinted; with no
+            # author or venue to tell a reprint from a recurring item, a person decides.
+            return Verdict(MAYBE, score, (apart, SAME_TITLE_AGAIN, *reasons))
         return Verdict(DISTINCT, 0.0, (apart,))
 
     extra = _duplicate_rule(a, b, ev, limits)
@@ -324,6 +328,10 @@ def compare(a: Prepared, b: Prepared, limits: Thresholds = DEFAULT_THRESHOLDS) -
 
 def _bare(p: Prepared) -> bool:
     return not (p.authors or p.journal or p.volume or p.page or p.doi or p.pmid)
+
+
+def _same_long_title(a: Prepared, b: Prepared) -> bool:
+    return a.title_key == b.title_key and not _generic_title(a, b) and a.title_digits == b.title_digits
 
 
 def _only_titles_differ(a: Prepared, b: Prepared, title: float, limits: Thresholds) -> bool:

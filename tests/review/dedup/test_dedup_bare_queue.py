@@ -34,3 +34,23 @@ def test_a_bare_spelling_variant_is_still_asked_or_merged():
     b = {"id": 2, "title": "Using implementation intentions to teach practitioners: changing practice "
          "behaviours via continuing education."}
     assert decision(find_duplicates([a, b]), 1, 2) in (MAYBE, "duplicate")
+
+
+LONG = "Aggregation process with multiple evidence levels for experimental studies in software engineering"
+
+
+def test_a_bare_long_title_years_apart_goes_to_a_person_never_merged():
+    # Kitchenham 2010, 358/359: one paper indexed under 2007 and 2015.
+    a, b = {"id": 1, "title": LONG, "year": 2007}, {"id": 2, "title": LONG.upper(), "year": 2015}
+    assert decision(find_duplicates([a, b]), 1, 2) == MAYBE
+
+
+def test_years_apart_keep_fuller_records_short_titles_and_numbered_parts_apart():
+    authors = ["Mendes, E."]
+    a = {"id": 1, "title": LONG, "year": 2007, "authors": authors, "journal": "Empirical Software Engineering"}
+    b = {"id": 2, "title": LONG, "year": 2015, "authors": authors, "journal": "Empirical Software Engineering"}
+    assert decision(find_duplicates([a, b]), 1, 2) == "distinct"
+    short = [{"id": 3, "title": "Editorial notes", "year": 2007}, {"id": 4, "title": "Editorial notes", "year": 2015}]
+    assert decision(find_duplicates(short), 3, 4) == "distinct"
+    parts = [{"id": 5, "title": LONG + " (part 1)", "year": 2007}, {"id": 6, "title": LONG + " (part 2)", "year": 2015}]
+    assert decision(find_duplicates(parts), 5, 6) == "distinct"
