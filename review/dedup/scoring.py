@@ -45,6 +45,7 @@ QUEUE_TITLE = 0.85
 # (markup, a copyright line, a typographic quote), like ``TITLES_AGREE``.
 ABSTRACT_SAME = 0.95
 SAME_ABSTRACT = "same-abstract"
+ONLINE_FIRST = "online-first"
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,7 +410,31 @@ def _duplicate_rule(a: Prepared, b: Prepared, ev: Evidence, limits: Thresholds) 
             return ()
     if _abstracts_corroborate(a, b, ev, limits):
         return (SAME_ABSTRACT,)
+    if _online_first(a, b, ev):
+        return (ONLINE_FIRST,)
     return None
+
+
+def _online_first(a: Prepared, b: Prepared, ev: Evidence) -> bool:
+    """An article published online first and its printed issue: the earlier record has no
+    volume or pages yet, the later one a year on has both (Bond's tafenoquine set: Clin Infect
+    Dis 2018 online, 2019 69(3):480-6). A yearly item is printed every year, so a record
+    without volume and pages a year before is not one of its issues; the long identical
+    title, the same numbers in it, the same journal and authors are still required."""
+    if not (a.year and b.year and abs(a.year - b.year) == 1):
+        return False
+    early, late = sorted((a, b), key=lambda p: p.year)
+    return (
+        not (early.volume or early.page)
+        and bool(late.volume and late.page)
+        and a.title_key == b.title_key
+        and a.title_digits == b.title_digits
+        and not _generic_title(a, b)
+        and ev.authors is not None
+        and ev.authors >= 0.9
+        and ev.journal
+        and not ev.id_conflict
+    )
 
 
 def _abstracts_corroborate(a: Prepared, b: Prepared, ev: Evidence, limits: Thresholds) -> bool:
