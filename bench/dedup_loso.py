@@ -30,6 +30,9 @@ from . import dedup_sets
 MAX_QUEUE_SHARE = 0.02
 TITLES_AGREE_GRID = (0.85, 0.88, 0.90, 0.92, 0.94, 0.95, 0.96, 0.98, 1.00)
 QUEUE_TITLE_GRID = (0.75, 0.80, 0.85, 0.90, 0.95)
+# Crossed with Concord's own titles_agree and queue_title only: the abstract rule is reached
+# after the title rules, so a full cross would only multiply the run time.
+ABSTRACT_SAME_GRID = (0.90, 0.95, 0.98, 1.00)
 AS_EXPORTED = "as exported"
 HARD = "hard"
 
@@ -53,10 +56,14 @@ Runs = Mapping[tuple[str, str], Figures]
 
 
 def grid(
-    titles_agree: Iterable[float] = TITLES_AGREE_GRID, queue_title: Iterable[float] = QUEUE_TITLE_GRID
+    titles_agree: Iterable[float] = TITLES_AGREE_GRID,
+    queue_title: Iterable[float] = QUEUE_TITLE_GRID,
+    abstract_same: Iterable[float] = ABSTRACT_SAME_GRID,
 ) -> list[Thresholds]:
-    """Every combination, always including Concord's own setting."""
+    """Every titles_agree x queue_title combination, each abstract_same with the default
+    titles, always including Concord's own setting."""
     settings = [Thresholds(titles_agree=t, queue_title=q) for t in titles_agree for q in queue_title]
+    settings += [Thresholds(abstract_same=a) for a in abstract_same if Thresholds(abstract_same=a) not in settings]
     if Thresholds() not in settings:
         settings.append(Thresholds())
     return settings
@@ -122,6 +129,7 @@ def choose(results: Mapping[Thresholds, Runs], held_out: str) -> Thresholds:
             _mean([f.with_queue.sensitivity for f in runs]),
             t.titles_agree,
             t.queue_title,
+            t.abstract_same,
         )
 
     return max(pool, key=rank)
@@ -160,6 +168,6 @@ def describe(t: Thresholds) -> str:
     changed = [
         f"{field.name}={getattr(t, field.name):.2f}"
         for field in dataclasses.fields(t)
-        if field.name in ("titles_agree", "queue_title")
+        if field.name in ("titles_agree", "queue_title", "abstract_same")
     ]
     return ", ".join(changed)

@@ -104,6 +104,8 @@ REASON_WORDS = {
     "manual": "merged by a person",
     "translated-title?": "one title may be a translation of the other",
     "same-title-again": "same title a year apart under two DOIs",
+    "same-abstract": "same title and the same abstract",
+    "online-first": "the online-first record (a year earlier, no volume or pages yet) and its printed issue",
 }
 SIMILARITY_WORDS = {"title": "titles {pct}% alike", "authors": "authors {pct}% alike",
                     "abstract": "abstracts {pct}% alike"}

@@ -89,6 +89,9 @@ class Prepared:
     # may be cut short).
     title_main: str = ""
     title_languages: tuple = ()
+    # Every number printed in the raw title, brackets included: "Consensus (Part 1 of 4)" and
+    # "(Part 2 of 4)" normalise to one title, and often share their abstract's opening.
+    title_digits: tuple = ()
 
 
 def _getter(record):
@@ -201,6 +204,7 @@ def prepare(record, index: int, existing: bool = False) -> Prepared:
         completeness=filled * 1000 + min(len(abstract), 999),
         title_main=title_main,
         title_languages=title_languages,
+        title_digits=tuple(_DIGITS_RE.findall(raw_title)),
     )
 
 

@@ -39,6 +39,13 @@ SPELLING = 0.8
 # Without a shared identifier or printed place, titles this alike with agreeing authors go
 # to a person as "maybe".
 QUEUE_TITLE = 0.85
+# Records that carry only a title and an abstract (screening exports) merge without a person
+# when, besides agreeing long titles, the openings of their abstracts (the first 400
+# characters, folded) are this alike: the same text up to a few characters per hundred
+# (markup, a copyright line, a typographic quote), like ``TITLES_AGREE``.
+ABSTRACT_SAME = 0.95
+SAME_ABSTRACT = "same-abstract"
+ONLINE_FIRST = "online-first"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +58,7 @@ class Thresholds:
     titles_agree: float = TITLES_AGREE
     spelling: float = SPELLING
     queue_title: float = QUEUE_TITLE
+    abstract_same: float = ABSTRACT_SAME
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -295,6 +303,10 @@ def compare(a: Prepared, b: Prepared, limits: Thresholds = DEFAULT_THRESHOLDS) -
     if apart:
         if apart == "years-and-dois-differ" and _printed_twice(a, ev):
             return Verdict(MAYBE, score, (apart, SAME_TITLE_AGAIN, *reasons))
+        if apart == "years-differ" and _bare(a) and _bare(b) and _same_long_title(a, b):
+            # A bare record's year is often the date it was indexed or reprinted; with no
+            # author or venue to tell a reprint from a recurring item, a person decides.
+            return Verdict(MAYBE, score, (apart, SAME_TITLE_AGAIN, *reasons))
         return Verdict(DISTINCT, 0.0, (apart,))
 
     extra = _duplicate_rule(a, b, ev, limits)
@@ -306,11 +318,35 @@ def compare(a: Prepared, b: Prepared, limits: Thresholds = DEFAULT_THRESHOLDS) -
         # Supplements give one DOI to hundreds of abstracts: a shared DOI with a
         # different title, first page or author list is a different abstract.
         return _DISTINCT
-    if ev.same_id or (ev.same_place and title >= limits.min_title) or (title >= limits.queue_title and ev.authors_ok):
+    if ev.same_id or (ev.same_place and title >= limits.min_title):
+        return Verdict(MAYBE, score, tuple(reasons))
+    if title >= limits.queue_title and ev.authors_ok and not _only_titles_differ(a, b, title, limits):
         return Verdict(MAYBE, score, tuple(reasons))
     if _translated_candidate(a, b):
         return Verdict(MAYBE, score, ("translated-title?", *reasons))
     return _DISTINCT
+
+
+def _bare(p: Prepared) -> bool:
+    return not (p.authors or p.journal or p.volume or p.page or p.doi or p.pmid)
+
+
+def _same_long_title(a: Prepared, b: Prepared) -> bool:
+    return a.title_key == b.title_key and not _generic_title(a, b) and a.title_digits == b.title_digits
+
+
+def _only_titles_differ(a: Prepared, b: Prepared, title: float, limits: Thresholds) -> bool:
+    """Records with nothing but a title (and perhaps an abstract and year: screening exports)
+    whose titles each have a word the other lacks: "Clinical practice guideline: tinnitus" and
+    "Clinical practice guideline: tonsillectomy in children". With no author, venue or
+    identifier a person has nothing more to go on than that the titles name different things,
+    so the question is not asked; the same titles on fuller records still go to a person."""
+    return (
+        _bare(a)
+        and _bare(b)
+        and not titles_agree(a, b, title, limits)
+        and _words_replaced(a, b, limits.spelling)
+    )
 
 
 def _generic_title(a: Prepared, b: Prepared) -> bool:
@@ -372,4 +408,50 @@ def _duplicate_rule(a: Prepared, b: Prepared, ev: Evidence, limits: Thresholds) 
             return ()
         if ev.same_print and ev.authors_ok:
             return ()
+    if _abstracts_corroborate(a, b, ev, limits):
+        return (SAME_ABSTRACT,)
+    if _online_first(a, b, ev):
+        return (ONLINE_FIRST,)
     return None
+
+
+def _online_first(a: Prepared, b: Prepared, ev: Evidence) -> bool:
+    """An article published online first and its printed issue: the earlier record has no
+    volume or pages yet, the later one a year on has both (Bond's tafenoquine set: Clin Infect
+    Dis 2018 online, 2019 69(3):480-6). A yearly item is printed every year, so a record
+    without volume and pages a year before is not one of its issues; the long identical
+    title, the same numbers in it, the same journal and authors are still required."""
+    if not (a.year and b.year and abs(a.year - b.year) == 1):
+        return False
+    early, late = sorted((a, b), key=lambda p: p.year)
+    return (
+        not (early.volume or early.page)
+        and bool(late.volume and late.page)
+        and a.title_key == b.title_key
+        and a.title_digits == b.title_digits
+        and not _generic_title(a, b)
+        and ev.authors is not None
+        and ev.authors >= 0.9
+        and ev.journal
+        and not ev.id_conflict
+    )
+
+
+def _abstracts_corroborate(a: Prepared, b: Prepared, ev: Evidence, limits: Thresholds) -> bool:
+    """The second piece of evidence for records that have little else: the same abstract.
+
+    Only reached with agreeing long titles (``_duplicate_rule``). The years must be equal or
+    both unknown (a yearly item reuses its title and often its abstract), nothing printed
+    or identifying may contradict, and the raw titles must carry the same numbers: the
+    parts of one consensus statement share a title up to "(Part 1 of 4)" and the opening
+    of their abstract.
+    """
+    return (
+        ev.abstract is not None
+        and ev.abstract >= limits.abstract_same
+        and not ev.id_conflict
+        and not ev.bib_conflict
+        and ev.authors_ok
+        and (ev.year_same or (a.year is None and b.year is None))
+        and a.title_digits == b.title_digits
+    )

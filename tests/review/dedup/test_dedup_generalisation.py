@@ -93,7 +93,7 @@ def test_when_every_setting_merges_two_papers_the_fewest_false_merges_win():
 
 
 def test_the_grid_always_holds_concords_own_setting():
-    settings = dedup_loso.grid(titles_agree=(0.9,), queue_title=(0.8,))
+    settings = dedup_loso.grid(titles_agree=(0.9,), queue_title=(0.8,), abstract_same=())
     assert settings == [Thresholds(titles_agree=0.9, queue_title=0.8), Thresholds()]
 
 
@@ -116,11 +116,14 @@ SCREENING = REPO_ROOT.parent / "shared" / "test-data" / "screening" / "asreview_
 @pytest.mark.shared_data
 @pytest.mark.skipif(not SCREENING.is_dir(), reason=f"screening sets not found at {SCREENING}")
 def test_screening_sets_give_their_duplicate_links_as_clusters():
-    nagtegaal = dedup_sets.load_asreview_screening("Nagtegaal_2019")
-    kitchenham = dedup_sets.load_asreview_screening("Kitchenham_2010")
+    nagtegaal = dedup_sets.load_asreview_screening("Nagtegaal_2019", corrected=False)
+    kitchenham = dedup_sets.load_asreview_screening("Kitchenham_2010", corrected=False)
     assert (len(nagtegaal.records), len(kitchenham.records)) == (2019, 1704)
     assert sum(len(c) - 1 for c in nagtegaal.clusters) == 11
     assert sum(len(c) - 1 for c in kitchenham.clusters) == 6
+    # With the links the shipped files leave out (``MISSING_LINKS``), four more pairs each.
+    assert sum(len(c) - 1 for c in dedup_sets.load_asreview_screening("Nagtegaal_2019").clusters) == 15
+    assert sum(len(c) - 1 for c in dedup_sets.load_asreview_screening("Kitchenham_2010").clusters) == 10
     assert frozenset({603, 71}) in kitchenham.clusters
     assert sum(len(c) for c in kitchenham.clusters) == 1704
 
@@ -222,3 +225,31 @@ def test_the_collector_is_paused_only_during_a_run_and_left_as_it_was():
         else:
             gc.disable()
     assert seen == [False, False, False]
+
+
+def test_the_grid_varies_the_abstract_threshold_with_the_default_titles():
+    settings = dedup_loso.grid(titles_agree=(0.95,), queue_title=(0.85,), abstract_same=(0.90, 0.95, 1.0))
+    assert sorted(t.abstract_same for t in settings) == [0.90, 0.95, 1.0]
+    assert all(t.titles_agree == TITLES_AGREE for t in settings)
+    assert "abstract_same=0.90" in dedup_loso.describe(Thresholds(abstract_same=0.9))
+
+
+@pytest.mark.shared_data
+@pytest.mark.skipif(not dedup_sets.SCREENING_DIR.is_dir(), reason="screening sets not found")
+def test_the_added_screening_links_join_records_with_one_abstract_that_the_shipped_links_leave_apart():
+    import csv
+
+    from review.dedup.prepared import prepare
+
+    for stem, pairs in dedup_sets.MISSING_LINKS.items():
+        shipped = dedup_sets.load_asreview_screening(stem, corrected=False)
+        corrected = dedup_sets.load_asreview_screening(stem)
+        with (dedup_sets.SCREENING_DIR / f"{stem}.csv").open(encoding="utf-8", newline="") as handle:
+            rows = {int(r["record_id"]): r for r in csv.DictReader(handle)}
+        for a, b in pairs:
+            assert not any({a, b} <= c for c in shipped.clusters), (stem, a, b)
+            assert any({a, b} <= c for c in corrected.clusters), (stem, a, b)
+            # The evidence for adding the link: one abstract opening (folded, as compared) and one year.
+            opening_a, opening_b = (prepare({"abstract": rows[i]["abstract"]}, 0).abstract for i in (a, b))
+            assert len(opening_a) >= 100 and opening_a == opening_b, (stem, a, b)
+            assert rows[a].get("year") == rows[b].get("year"), (stem, a, b)
