@@ -298,14 +298,16 @@ def test_study_link_on_a_stale_page_is_refused(team, leads, included_report):
     page = reverse("review:included", args=[team.review.slug])
     action = reverse("review:study_link", args=[team.review.slug, included_report.pk])
     data_a, data_b = open_form(first, page, action=action), open_form(second, page, action=action)
-    assert data_a["version"] == "0"  # linked to no study yet
+    included_report.refresh_from_db()
+    # Linked to its own default study ("First-author Year") since its inclusion.
+    assert included_report.study.automatic and data_a["version"] == str(included_report.study_id)
 
-    assert first.post(action, {**data_a, "label": "Dalakas 1993"}).status_code == 302
+    assert first.post(action, {**data_a, "study": "", "label": "Dalakas 1993"}).status_code == 302
     included_report.refresh_from_db()
     assert included_report.study.label == "Dalakas 1993"
     events = AuditEvent.objects.count()
 
-    html = assert_refused_on_page(second.post(action, {**data_b, "label": "Dalakas 1993b"}), STALE_EDIT)
+    html = assert_refused_on_page(second.post(action, {**data_b, "study": "", "label": "Dalakas 1993b"}), STALE_EDIT)
     assert 'value="Dalakas 1993b"' in html
     included_report.refresh_from_db()
     assert included_report.study.label == "Dalakas 1993"

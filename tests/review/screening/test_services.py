@@ -6,7 +6,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from review.models import AuditEvent, Conflict, FullText, RecordStage, ScreeningDecision
+from review.models import (
+    AuditEvent,
+    Conflict,
+    FullText,
+    Record,
+    RecordStage,
+    ScreeningDecision,
+    Study,
+)
 from review.models.screening import ConflictKind, ConflictStatus, Stage, StageStatus
 from review.screening import services as svc
 from review.services.reviews import member_add
@@ -342,10 +350,15 @@ def test_lead_groups_included_reports_into_a_study(team, records, vote, at_full_
         at_full_text(record)
         vote(record, team.rev1, "include", stage=FT)
         vote(record, team.rev2, "include", stage=FT)
+    defaults = {r.pk: Record.objects.get(pk=r.pk).study_id for r in records[:2]}
+    assert all(defaults.values())  # each included report got a study of its own
     study = svc.study_link(record=records[0], actor=team.lead, label="Lim 2020", expected_version=None)
     assert svc.study_link(record=records[1], actor=team.lead, study=study, expected_version=None) == study
     assert set(study.reports.all()) == {records[0], records[1]}
-    assert AuditEvent.objects.filter(action="study.linked").count() == 2
+    assert AuditEvent.objects.filter(action="study.linked", actor_username="lena_lead").count() == 2
+    # The default studies left empty went (audited); nothing used them.
+    assert not Study.objects.filter(pk__in=defaults.values()).exists()
+    assert AuditEvent.objects.filter(action="study.removed").count() == 2
 
 
 def test_only_included_reports_join_studies_and_only_the_lead_links(team, records):
