@@ -195,6 +195,24 @@ def _central(f, theta: np.ndarray, h: float) -> tuple[np.ndarray, np.ndarray]:
     return grad, hess
 
 
+def newton_polish(objective, theta: np.ndarray, iterations: int, derivatives) -> tuple[np.ndarray, int]:
+    """Newton steps after BFGS: it stops on a loose gradient; two or three Newton steps on the
+    finite-difference ``derivatives`` put the optimum where the gradient really vanishes."""
+    for _ in range(50):
+        grad, hess = derivatives(objective, theta)
+        try:
+            step = np.linalg.solve(hess, grad)
+        except np.linalg.LinAlgError:
+            break
+        if not np.all(np.isfinite(step)) or objective(theta - step) > objective(theta) + 1e-12:
+            break
+        theta = theta - step
+        iterations += 1
+        if np.max(np.abs(step)) < 1e-10:
+            break
+    return theta, iterations
+
+
 def _derivatives(f, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Gradient and Hessian by Richardson extrapolation of central differences.
 
@@ -229,20 +247,7 @@ def _fit(x, n, nAGQ: int, maxiter: int):
     )
     theta = first.x
     iterations = int(first.nit)
-    # Newton polishing: BFGS stops on a loose gradient; two or three Newton steps on the
-    # finite-difference derivatives put the optimum where the gradient really vanishes.
-    for _ in range(50):
-        grad, hess = _derivatives(objective, theta)
-        try:
-            step = np.linalg.solve(hess, grad)
-        except np.linalg.LinAlgError:
-            break
-        if not np.all(np.isfinite(step)) or objective(theta - step) > objective(theta) + 1e-12:
-            break
-        theta = theta - step
-        iterations += 1
-        if np.max(np.abs(step)) < 1e-10:
-            break
+    theta, iterations = newton_polish(objective, theta, iterations, _derivatives)
     # Below _TAU_ZERO the likelihood is that of tau = 0; report the boundary exactly.
     theta = np.array([theta[0], abs(theta[1]) if abs(theta[1]) >= _TAU_ZERO else 0.0])
     # The likelihood can also peak on the boundary tau = 0 (the fixed-effect model).

@@ -31,7 +31,7 @@ from scipy import optimize
 from scipy.special import chdtrc, expit, gammaln, logsumexp, ndtr, ndtri, xlogy
 
 from .errors import ConvergenceError
-from .glmm import _H_STEP, _TAU_ZERO, _conditional_modes
+from .glmm import _H_STEP, _TAU_ZERO, _conditional_modes, newton_polish
 
 _NEWTON_STEPS = 100
 
@@ -173,18 +173,7 @@ def random_effects_fit(x, n, X, nAGQ: int, maxiter: int):
     )
     theta = first.x
     iterations = int(first.nit)
-    for _ in range(50):
-        grad, hess = derivatives(objective, theta)
-        try:
-            step = np.linalg.solve(hess, grad)
-        except np.linalg.LinAlgError:
-            break
-        if not np.all(np.isfinite(step)) or objective(theta - step) > objective(theta) + 1e-12:
-            break
-        theta = theta - step
-        iterations += 1
-        if np.max(np.abs(step)) < 1e-10:
-            break
+    theta, iterations = newton_polish(objective, theta, iterations, derivatives)
     theta = theta.copy()
     theta[p] = abs(theta[p]) if abs(theta[p]) >= _TAU_ZERO else 0.0
     # The likelihood can peak on the boundary tau = 0, the logistic regression.
