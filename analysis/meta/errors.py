@@ -75,3 +75,19 @@ def check_correlation(field: str, arr: np.ndarray) -> None:
     i = _first(np.abs(arr) > 1)
     if i is not None:
         raise ValueError(MSG_CORRELATION.format(index=i, field=field, value=float(arr[i])))
+
+
+def check_counts(xi, ni) -> tuple[np.ndarray, np.ndarray]:
+    """Events and totals of single proportions as float arrays, or a ValueError naming the study."""
+    x = np.asarray(xi, dtype=float).ravel()
+    n = np.asarray(ni, dtype=float).ravel()
+    if x.shape != n.shape:
+        raise ValueError(f"xi has {x.size} studies but ni has {n.size}")
+    for i in range(x.size):
+        if not (np.isfinite(x[i]) and np.isfinite(n[i])):
+            raise ValueError(f"study {i}: xi or ni is missing or not finite")
+        if x[i] != np.round(x[i]) or n[i] != np.round(n[i]):
+            raise ValueError(f"study {i}: xi and ni must be whole numbers")
+        if n[i] < 1 or x[i] < 0 or x[i] > n[i]:
+            raise ValueError(f"study {i}: need 0 <= xi <= ni and ni >= 1, got {x[i]:g}/{n[i]:g}")
+    return x, n

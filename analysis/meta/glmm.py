@@ -36,7 +36,7 @@ from scipy import optimize
 from scipy.special import expit, gammaln, logsumexp, xlogy
 from scipy.stats import chi2, norm
 
-from .errors import ConvergenceError
+from .errors import ConvergenceError, check_counts
 from .heterogeneity_q import QHeterogeneityFields
 from .prediction_interval import check_pi_type, prediction_bounds
 
@@ -305,20 +305,9 @@ def _heterogeneity_tests(x, n, log_choose):
 
 
 def _validate(xi, ni) -> tuple[np.ndarray, np.ndarray]:
-    x = np.asarray(xi, dtype=float).ravel()
-    n = np.asarray(ni, dtype=float).ravel()
-    if x.shape != n.shape:
-        raise ValueError(f"xi has {x.size} studies but ni has {n.size}")
-    if x.size == 0:
+    if np.asarray(xi).size == 0 and np.asarray(ni).size == 0:
         raise ValueError("no studies to pool")
-    for i in range(x.size):
-        if not (np.isfinite(x[i]) and np.isfinite(n[i])):
-            raise ValueError(f"study {i}: xi or ni is missing or not finite")
-        if x[i] != np.round(x[i]) or n[i] != np.round(n[i]):
-            raise ValueError(f"study {i}: xi and ni must be whole numbers")
-        if n[i] < 1 or x[i] < 0 or x[i] > n[i]:
-            raise ValueError(f"study {i}: need 0 <= xi <= ni and ni >= 1, got {x[i]:g}/{n[i]:g}")
-    return x, n
+    return check_counts(xi, ni)
 
 
 def rma_glmm(

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import betaincinv, ndtri
 
+from .errors import check_counts
+
 __all__ = [
     "PROPORTION_CI_METHODS",
     "ProportionCI",
@@ -51,21 +53,6 @@ class ProportionCI:
     level: float
 
 
-def _counts(xi, ni) -> tuple[np.ndarray, np.ndarray]:
-    x = np.atleast_1d(np.asarray(xi, dtype=float))
-    n = np.atleast_1d(np.asarray(ni, dtype=float))
-    if x.shape != n.shape:
-        raise ValueError(f"xi has {x.size} studies but ni has {n.size}")
-    for i in range(x.size):
-        if not (np.isfinite(x[i]) and np.isfinite(n[i])):
-            raise ValueError(f"study {i}: xi or ni is missing or not finite")
-        if x[i] != np.round(x[i]) or n[i] != np.round(n[i]):
-            raise ValueError(f"study {i}: xi and ni must be whole numbers")
-        if n[i] < 1 or x[i] < 0 or x[i] > n[i]:
-            raise ValueError(f"study {i}: need 0 <= xi <= ni and ni >= 1, got {x[i]:g}/{n[i]:g}")
-    return x, n
-
-
 def _alpha(level: float) -> float:
     if not 0 < level < 100:
         raise ValueError("'level' must lie in (0, 100)")
@@ -78,7 +65,7 @@ def clopper_pearson(xi, ni, level: float = 95) -> ProportionCI:
     The bounds are beta quantiles: ``B(alpha/2; x, n - x + 1)`` and
     ``B(1 - alpha/2; x + 1, n - x)``, with 0 for x = 0 and 1 for x = n.
     """
-    x, n = _counts(xi, ni)
+    x, n = check_counts(xi, ni)
     alpha = _alpha(level)
     with np.errstate(invalid="ignore"):
         lb = np.where(x == 0, 0.0, betaincinv(x, n - x + 1, alpha / 2))
@@ -92,7 +79,7 @@ def wilson(xi, ni, level: float = 95) -> ProportionCI:
     ``(p + z^2/2n +/- z sqrt(p(1 - p)/n + z^2/4n^2)) / (1 + z^2/n)``, the interval of R's
     ``prop.test(x, n, correct = FALSE)`` and of meta's ``method.ci = "WS"``.
     """
-    x, n = _counts(xi, ni)
+    x, n = check_counts(xi, ni)
     z = -ndtri(_alpha(level) / 2)
     p = x / n
     centre = p + z * z / (2 * n)
