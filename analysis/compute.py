@@ -182,12 +182,15 @@ def _subgroups(spec: dict, data: DataSet, es) -> dict:
         "weights": {
             str(label): _f(w) for r in sg.groups.values() for label, w in zip(r.slab, r.weights, strict=True)
         },
-        "Q_between": _f(sg.Q_between),
-        "Q_between_df": int(sg.Q_between_df),
-        "Q_between_p": _f(sg.Q_between_p),
-        "QM": _f(sg.QM),
-        "QM_df": int(sg.QM_df),
-        "QM_p": _f(sg.QM_p),
+        **_between(sg),
+    }
+
+
+def _between(sg) -> dict:
+    """The test for subgroup differences and the mixed-effects model's test, as stored."""
+    return {
+        "Q_between": _f(sg.Q_between), "Q_between_df": int(sg.Q_between_df), "Q_between_p": _f(sg.Q_between_p),
+        "QM": _f(sg.QM), "QM_df": int(sg.QM_df), "QM_p": _f(sg.QM_p),
     }
 
 
@@ -201,12 +204,7 @@ def _other_subgroups(spec: dict, data: DataSet, keep: list[int], groups: list[st
         "labels": groups,
         "studies": labels,
         "groups": {str(g): pooled(r, spec) for g, r in sg.groups.items()},
-        "Q_between": _f(sg.Q_between),
-        "Q_between_df": int(sg.Q_between_df),
-        "Q_between_p": _f(sg.Q_between_p),
-        "QM": _f(sg.QM),
-        "QM_df": int(sg.QM_df),
-        "QM_p": _f(sg.QM_p),
+        **_between(sg),
         "common_effect": pooling.pooling_of(spec) in pooling.COMMON_EFFECT,
     }
 
