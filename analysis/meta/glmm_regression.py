@@ -32,6 +32,7 @@ from scipy.special import chdtrc, expit, gammaln, logsumexp, ndtr, ndtri, xlogy
 
 from .errors import ConvergenceError
 from .glmm import _H_STEP, _TAU_ZERO, _conditional_modes, newton_polish
+from .model import moderator_matrix
 
 _NEWTON_STEPS = 100
 
@@ -40,15 +41,7 @@ def design(mods, k: int) -> np.ndarray:
     """An intercept column followed by the moderators (k rows), as metafor's ``mods``."""
     if mods is None:
         return np.ones((k, 1))
-    M = np.asarray(mods, dtype=float)
-    if M.ndim == 1:
-        M = M[:, None]
-    if M.shape[0] != k:
-        raise ValueError(f"field 'mods' has {M.shape[0]} rows but {k} studies were given")
-    bad = np.argwhere(~np.isfinite(M))
-    if bad.size:
-        raise ValueError(f"study {int(bad[0, 0])}: field 'mods' is not a finite number")
-    X = np.column_stack([np.ones(k), M])
+    X = np.column_stack([np.ones(k), moderator_matrix(mods, k)])
     if np.linalg.matrix_rank(X) < X.shape[1]:
         raise ValueError("the moderators are collinear (or constant): the model is not identified")
     return X

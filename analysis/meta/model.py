@@ -33,6 +33,19 @@ def alpha_from_level(level: float) -> float:
     return (100 - level) / 100 if level > 1 else 1 - level
 
 
+def moderator_matrix(mods, k: int) -> np.ndarray:
+    """The moderators as a (k, p) float matrix, or a ValueError naming the row that is wrong."""
+    M = np.asarray(mods, dtype=float)
+    if M.ndim == 1:
+        M = M[:, None]
+    if M.shape[0] != k:
+        raise ValueError(f"field 'mods' has {M.shape[0]} rows but {k} studies were given")
+    bad = np.argwhere(~np.isfinite(M))
+    if bad.size:
+        raise ValueError(f"study {int(bad[0, 0])}: field 'mods' is not a finite number")
+    return M
+
+
 def _design(mods, k: int, intercept: bool) -> tuple[np.ndarray, bool]:
     """Design matrix with the intercept, if any, first; and whether there is one.
 
@@ -43,14 +56,7 @@ def _design(mods, k: int, intercept: bool) -> tuple[np.ndarray, bool]:
         if not intercept:
             raise ValueError("a model needs an intercept or moderators")
         return np.ones((k, 1)), True
-    M = np.asarray(mods, dtype=float)
-    if M.ndim == 1:
-        M = M[:, None]
-    if M.shape[0] != k:
-        raise ValueError(f"field 'mods' has {M.shape[0]} rows but {k} studies were given")
-    bad = np.argwhere(~np.isfinite(M))
-    if bad.size:
-        raise ValueError(f"study {int(bad[0, 0])}: field 'mods' is not a finite number")
+    M = moderator_matrix(mods, k)
     is_ones = np.all(M == 1, axis=0)
     if intercept or is_ones.any():
         return np.column_stack([np.ones(k), M[:, ~is_ones]]), True
