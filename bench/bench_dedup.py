@@ -10,8 +10,8 @@ Run from the repository root:
 
 bib-dedupe 0.11 (PyPI) runs in its own venv, built on first use in bench/out/bib-dedupe-venv,
 with its results cached per set and variant (bench/bib_dedupe_runs.py); where the venv
-cannot be built its rows are skipped with a message. Each scaling size runs in a fresh subprocess so that the
-peak resident memory (ru_maxrss) belongs to that size alone.
+cannot be built its rows are skipped with a message. Each scaling size runs in a fresh
+subprocess so that the peak resident memory (ru_maxrss) belongs to that size alone.
 
 Counts (see bench/dedup_sets.py):
   pairs    record pairs; TP = merged and truly one publication, FP = merged but
@@ -82,6 +82,16 @@ def without_abstracts_and_dois(labelled):
     return dataclasses.replace(labelled, records=records)
 
 
+def _bib_dedupe_runner(label: str, results: list):
+    """bib-dedupe on one set variant, keeping its result for the note under the table."""
+
+    def run(records):
+        results.append(bib_dedupe_runs.run(records, label))
+        return results[-1]
+
+    return run
+
+
 def accuracy(with_bib_dedupe: bool, hard: bool = False, corrected: bool = True) -> None:
     part_start = time.perf_counter()
     skip = bib_dedupe_runs.status() if with_bib_dedupe else "bib-dedupe skipped (--no-bib-dedupe)"
@@ -102,11 +112,7 @@ def accuracy(with_bib_dedupe: bool, hard: bool = False, corrected: bool = True) 
         n = len(labelled.records)
         tools = [("Concord", find_duplicates)]
         if not skip:
-            def bib_dedupe(records, label=f"{labelled.name} {variant}"):
-                bib_dedupe_results.append(bib_dedupe_runs.run(records, label))
-                return bib_dedupe_results[-1]
-
-            tools.append(("bib-dedupe", bib_dedupe))
+            tools.append(("bib-dedupe", _bib_dedupe_runner(f"{labelled.name} {variant}", bib_dedupe_results)))
         for name, runner in tools:
             tool_start = time.perf_counter()
             try:
