@@ -5,7 +5,8 @@ column, so it lives in ``bench/out/bib-dedupe-venv`` with pandas below 3, create
 (pip must reach PyPI). Each set goes to ``bench/bib_dedupe_worker.py`` as a JSON file of bib-dedupe's
 input columns; its clusters and matched pairs come back as JSON and are kept in
 ``bench/out/bib-dedupe/``, named after the set and variant and keyed on the hash of what was sent,
-so a later benchmark on the same records reads them instead of running bib-dedupe again.
+so a later benchmark on the same records reads them instead of running bib-dedupe again
+(delete that folder to time bib-dedupe afresh).
 """
 
 from __future__ import annotations
