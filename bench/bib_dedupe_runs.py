@@ -122,7 +122,13 @@ def to_result(output: dict, records, cached: bool) -> BibDedupeResult:
         for ids in (sorted((original[i] for i in group), key=str) for group in output["clusters"])
         if len(ids) > 1
     )
-    pairs = tuple(DuplicatePair(original[a], original[b], 0.0, label, ()) for a, b, label in output["pairs"])
+    # bib-dedupe gives no scores, so the review queue keeps the first pair it meets for each pair of
+    # clusters; in id order that choice, and the queue's record count, no longer follow the order
+    # bib-dedupe happened to emit its pairs in (which moved ASySD's count between 111 and 171).
+    pairs = tuple(
+        DuplicatePair(original[a], original[b], 0.0, label, ())
+        for a, b, label in sorted(output["pairs"], key=lambda pair: (pair[0], pair[1]))
+    )
     return BibDedupeResult(pairs, clusters, output["seconds"], cached, output["versions"])
 
 

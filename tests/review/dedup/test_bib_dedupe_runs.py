@@ -93,3 +93,14 @@ def test_real_bib_dedupe_merges_one_pair_of_the_special_cases(tmp_path, monkeypa
     assert any({p.id_a, p.id_b} == {"id_0000003", "id_0000004"} for p in result.review_queue)
     assert bib_dedupe_runs.run(labelled.records, "bib-dedupe special cases as exported").cached
     assert len(list(tmp_path.iterdir())) == 1
+
+
+def test_queue_does_not_follow_the_order_bib_dedupe_emits_its_pairs_in():
+    # Two "maybe" pairs between the same two clusters, with no scores to choose between them.
+    records = [_record(i) for i in (1, 2, 3, 4)]
+    pairs = [["1", "2", "duplicate"], ["3", "4", "duplicate"], ["2", "4", "maybe"], ["1", "3", "maybe"]]
+    queues = []
+    for order in (pairs, pairs[::-1]):
+        output = {"versions": {}, "seconds": 0.0, "clusters": [["1", "2"], ["3", "4"]], "pairs": order}
+        queues.append([(p.id_a, p.id_b) for p in bib_dedupe_runs.to_result(output, records, cached=True).review_queue])
+    assert queues == [[(1, 3)], [(1, 3)]]
