@@ -56,6 +56,8 @@ def _open_entry(browser, live_server, width, height):
     log_in(page, live_server.url, "rui_reviewer", PASSWORD)
     page.goto(f"{live_server.url}/reviews/ivig/extraction/")
     page.get_by_role("link", name="Extract Lim 2020").click()
+    # click() does not wait for the next page, and count() and all_inner_texts() do not wait.
+    page.get_by_role("heading", name="Data extraction: Lim 2020").wait_for()
     return context, page
 
 
