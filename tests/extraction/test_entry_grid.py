@@ -171,3 +171,14 @@ def test_an_error_in_the_grid_shows_beside_its_cell_and_names_the_field(client_f
     assert f'<li><a href="#{row["id"]}">{message}</a></li>' in page  # the summary links to the cell
     ivig = next(r for s in response.context["sections"] for r in s["rows"] if r["name"] == "cell:mmt.mean@IVIg")
     assert ivig["error"] == "" and ivig["value"] == "6.1"
+
+
+def test_a_submitted_extraction_reads_back_in_the_same_grid_with_inputs_disabled(client_for, team, two_outcomes,
+                                                                                  fill):
+    fill(two_outcomes, team.rev1, {"country": "India", "cr.events@IVIg@6 months": "5", "mmt.n@Control": "19"})
+    page = client_for(team.rev1).get(_entry_url(team, two_outcomes)).content.decode()
+    grid = next(t for t in _grids(page) if "outcomes-grid" in t["class"])
+    assert [g["title"] for g in grid["groups"]] == ["Complete response", "Muscle strength Manual muscle testing, MMT-8"]
+    assert re.search(r'name="cell:cr.events@IVIg@6 months" type="number" step="1" value="5" disabled', page)
+    assert re.search(r'name="cell:mmt.n@Control" type="number" step="1" value="19" disabled', page)
+    assert ">Save draft</button>" not in page
