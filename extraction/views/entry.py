@@ -59,6 +59,9 @@ def _entry(request, slug, pk, kind):
                 messages.success(request, "Submitted." if "submit" in request.POST else "Saved.")
                 return redirect(request.path)
     rows = widgets.rows(cells_of(extraction), extraction.data, instrument=extraction.instrument, raw=raw)
+    # Each message links to its input; messages not about one cell (a stale version) stay plain.
+    targets = {row["error"]: row["id"] for row in rows if row["error"]}
+    errors = [(message, targets.get(message)) for message in errors]
     assessment = None
     if extraction.kind == "appraisal":
         instrument = INSTRUMENTS[extraction.instrument]

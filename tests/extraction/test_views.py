@@ -311,17 +311,3 @@ def test_reconciliation_shows_discrepancies_first_with_the_differing_words_marke
     assert '<mark class="diff">2.5</mark>' in page and '<mark class="diff">2</mark>' in page
     only = client_for(team.lead).get(url, {"show": "discrepancies"}).context["rows"]
     assert [r["cell"].key for r in only] == ["dose@IVIg"]
-
-
-def test_outcomes_are_entered_in_a_grid_of_arms(client_for, team, assigned):
-    response = client_for(team.rev1).get(url("extract", team, pk=assigned.pk))
-    outcome = next(s for s in response.context["sections"] if s["title"] == "Outcome: Complete response")
-    assert outcome["grid"]["arms"] == ["IVIg", "Control"]
-    assert [line["label"] for line in outcome["grid"]["lines"]] == [
-        "Complete response: Events [6 months]", "Complete response: Total [6 months]"]
-    study = next(s for s in response.context["sections"] if s["title"] == "Study")
-    assert study["grid"] is None  # fields that do not all repeat per arm stay a list
-    page = response.content.decode()
-    assert '<th scope="col">IVIg</th><th scope="col">Control</th>' in page
-    # Each input keeps its full label (with the arm) for screen readers.
-    assert 'class="sr-only">Complete response: Events [IVIg] [6 months]</label>' in page
