@@ -7,6 +7,7 @@ one number, so a reviewer can read *why* two records were merged; ``score`` is a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rapidfuzz.distance import Indel
@@ -46,6 +47,18 @@ QUEUE_TITLE = 0.85
 ABSTRACT_SAME = 0.95
 SAME_ABSTRACT = "same-abstract"
 ONLINE_FIRST = "online-first"
+SAME_PRINTED_PLACE = "same-printed-place"
+SAME_VOLUME_AND_PAGES = "same-volume-and-pages"
+SAME_ISSUE_AND_ABSTRACT = "same-issue-and-abstract"
+SAME_PROCEEDINGS_PAGES = "same-proceedings-pages"
+FRONT_MATTER_AGAIN = "front-matter-again"
+# Items a conference or journal prints every year under one title: the introduction to a
+# minitrack or a special issue, a preface, a foreword. A year apart they are two items, and a
+# review has no use for either, so nobody is asked. Read on the normalised title.
+_FRONT_MATTER_RE = re.compile(
+    r"^(introduction to the (mini ?track|track|special (issue|section|theme))|mini ?track introduction|"
+    r"preface|foreword|editor s (note|introduction)|editors (note|introduction))\b"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +121,8 @@ def _variants_match(a: Prepared, b: Prepared) -> bool:
     """
     if a.title_main and a.title_main == b.title_key or b.title_main and b.title_main == a.title_key:
         return True
+    if a.title_rest and a.title_rest == b.title_key or b.title_rest and b.title_rest == a.title_key:
+        return True  # "Short report: X" and "X"
     return any(_same_or_cut(a.title_key, y) for y in b.title_languages) or any(
         _same_or_cut(x, b.title_key) for x in a.title_languages
     )
@@ -147,6 +162,25 @@ def _numeral(token: str) -> bool:
     return token.isdigit() or token in ROMAN
 
 
+def _compound_surnames_shared(left: frozenset, right: frozenset) -> float:
+    """Share of the shorter list whose surname is the other's, or one part of a compound surname
+    that the other export split ("Tumer Kabadayi, E." against "Kabadayi, Ebru Tumer"): one ends or
+    begins with the other, at least four letters long. Only for lists of two or more: one "Wang"
+    and one "Wangari" are two people, where a whole list of such splits is one export's habit."""
+    small, large = sorted((left, right), key=len)
+    if len(small) < 2:
+        return 0.0
+
+    def found(name: str) -> bool:
+        return name in large or any(
+            min(len(name), len(other)) >= 4 and (name.endswith(other) or other.endswith(name)
+                                                 or name.startswith(other) or other.startswith(name))
+            for other in large
+        )
+
+    return sum(found(name) for name in small) / len(small)
+
+
 def author_similarity(a: Prepared, b: Prepared) -> float | None:
     """Share of the shorter author list found in the longer; None when unknown."""
     if not a.surnames or not b.surnames:
@@ -156,6 +190,9 @@ def author_similarity(a: Prepared, b: Prepared) -> float | None:
     shared = len(a.surnames & b.surnames) / min(len(a.surnames), len(b.surnames))
     if shared >= 0.5:
         return shared
+    compound = _compound_surnames_shared(a.surnames, b.surnames)
+    if compound >= 0.5:
+        return compound
     if a.swapped and b.swapped:
         flipped = {(y, x) for x, y in b.swapped}
         if len(a.swapped & flipped) >= 0.6 * min(len(a.swapped), len(b.swapped)):
@@ -299,6 +336,15 @@ def compare(a: Prepared, b: Prepared, limits: Thresholds = DEFAULT_THRESHOLDS) -
         if title >= 0.85 and ev.authors_ok:
             return Verdict(RELATED, score, (related, *reasons))
         return _DISTINCT
+    if (
+        not ev.same_id
+        and a.year
+        and b.year
+        and a.year != b.year
+        and _FRONT_MATTER_RE.match(a.title)
+        and _FRONT_MATTER_RE.match(b.title)
+    ):
+        return Verdict(DISTINCT, 0.0, (FRONT_MATTER_AGAIN,))
     apart = "" if ev.same_id else metadata_reason(a, b)
     if apart:
         if apart == "years-and-dois-differ" and _printed_twice(a, ev):
@@ -383,7 +429,12 @@ def _duplicate_rule(a: Prepared, b: Prepared, ev: Evidence, limits: Thresholds) 
         return None
     if _generic_title(a, b) and not (ev.same_id or (ev.same_print and not _issues_differ(a, b))):
         # "Editorial introduction" recurs in every issue by the same editors: a short title
-        # agrees by chance, so only an identifier or the same printed place merges it.
+        # agrees by chance, so only an identifier, the same printed place, the same abstract in
+        # the same issue or the same span of a proceedings' pages merges it.
+        if _same_issue_and_abstract(a, b, ev, limits):
+            return (SAME_ISSUE_AND_ABSTRACT,)
+        if _same_proceedings_pages(a, b, ev):
+            return (SAME_PROCEEDINGS_PAGES,)
         return None
     strong_authors = authors is not None and authors >= 0.9
     if (
@@ -412,22 +463,116 @@ def _duplicate_rule(a: Prepared, b: Prepared, ev: Evidence, limits: Thresholds) 
         return (SAME_ABSTRACT,)
     if _online_first(a, b, ev):
         return (ONLINE_FIRST,)
+    if _same_printed_place(a, b, ev):
+        return (SAME_PRINTED_PLACE,)
+    if _same_volume_and_pages(a, b, ev):
+        return (SAME_VOLUME_AND_PAGES,)
     return None
 
 
-def _online_first(a: Prepared, b: Prepared, ev: Evidence) -> bool:
-    """An article published online first and its printed issue: the earlier record has no
-    volume or pages yet, the later one a year on has both (Bond's tafenoquine set: Clin Infect
-    Dis 2018 online, 2019 69(3):480-6). A yearly item is printed every year, so a record
-    without volume and pages a year before is not one of its issues; the long identical
-    title, the same numbers in it, the same journal and authors are still required."""
-    if not (a.year and b.year and abs(a.year - b.year) == 1):
+def _journal_or_family(a: Prepared, b: Prepared, ev: Evidence) -> bool:
+    return ev.journal or _same_journal_family(a, b)
+
+
+def _spans_agree(a: Prepared, b: Prepared) -> bool:
+    """The first pages agree, and so do the last pages where both records print one."""
+    return bool(a.page) and a.page == b.page and not (a.last_page and b.last_page and a.last_page != b.last_page)
+
+
+def _same_printed_place(a: Prepared, b: Prepared, ev: Evidence) -> bool:
+    """Agreeing titles at one journal, year, volume and first page, whatever the author lists say
+    (reached only when the rules above, which weigh the authors, did not merge).
+
+    A record without authors ("Kinderkrankenschwester" 31(6):254-5 in Bond's copper set), or two
+    author lists one export mangled (Spanish double surnames read as given names: "Valeria, P. J."
+    for "Prado, J. V."). The title must agree too: a supplement page prints several abstracts of one
+    group, and only their titles tell them apart. Where both author lists are known and disagree,
+    only a journal article whose whole page span agrees is merged: a conference abstract's page
+    is shared with other abstracts.
+    """
+    if ev.id_conflict or ev.bib_conflict or not ev.year_same or not ev.volume:
         return False
-    early, late = sorted((a, b), key=lambda p: p.year)
+    if not (_spans_agree(a, b) and _journal_or_family(a, b, ev)):
+        return False
+    if ev.authors is None or ev.authors_ok:
+        return True
+    return not (a.conference or b.conference) and bool(a.last_page) and a.last_page == b.last_page
+
+
+def _same_volume_and_pages(a: Prepared, b: Prepared, ev: Evidence) -> bool:
+    """A year apart, but the same volume and page span (an online date against the print date,
+    2014 and 2015 for Mol Cell Biochem 400(1-2):69-75). A yearly item is printed in another
+    volume each year, so the same volume and pages are not one of its issues."""
     return (
-        not (early.volume or early.page)
+        bool(a.year and b.year)
+        and abs(a.year - b.year) == 1
+        and not ev.id_conflict
+        and not ev.bib_conflict
+        and ev.volume
+        and _spans_agree(a, b)
+        and not _issues_differ(a, b)
+        and _journal_or_family(a, b, ev)
+        and ev.authors is not None
+        and ev.authors >= 0.9
+        and a.title_digits == b.title_digits
+    )
+
+
+def _same_issue_and_abstract(a: Prepared, b: Prepared, ev: Evidence, limits: Thresholds) -> bool:
+    """A short title ("2015 BioIron Meeting Abstracts", "Coronary artery disease") in one journal,
+    year, volume and issue, with the same abstract: one item. A recurring title in the same issue
+    ("Editorial") has another abstract each time."""
+    return (
+        ev.abstract is not None
+        and ev.abstract >= limits.abstract_same
+        and ev.year_same
+        and ev.volume
+        and bool(a.issue)
+        and a.issue == b.issue
+        and _journal_or_family(a, b, ev)
+        and not ev.id_conflict
+        and not ev.bib_conflict
+        and ev.authors_ok
+        and a.title_digits == b.title_digits
+    )
+
+
+def _same_proceedings_pages(a: Prepared, b: Prepared, ev: Evidence) -> bool:
+    """A short title in one conference's proceedings of one year on the same span of pages
+    ("Trustworthiness in enterprise crowdsourcing", pp. 41-50): within one proceedings a span of
+    pages belongs to one paper. Not a single page, which several abstracts share."""
+    return (
+        a.conference
+        and b.conference
+        and ev.journal
+        and ev.year_same
+        and not ev.id_conflict
+        and not ev.bib_conflict
+        and not _issues_differ(a, b)
+        and bool(a.last_page)
+        and _spans_agree(a, b)
+        and a.last_page == b.last_page
+        and ev.authors_ok
+    )
+
+
+def _online_first(a: Prepared, b: Prepared, ev: Evidence) -> bool:
+    """An article published online first and its printed issue: the online record has no volume
+    or issue yet, and no pages or the online PDF's own from 1; the printed one, the same year or a
+    year on, has volume and pages (Bond's tafenoquine set: Clin Infect Dis 2018 online, 2019
+    69(3):480-6; copper: Infect Control Hosp Epidemiol 2017 "1-7" and 38(7):765-771). A yearly
+    item is printed every year, so a record without volume a year before is not one of its
+    issues; agreeing long titles (``_duplicate_rule``), the same numbers in them, the same
+    journal and authors are still required."""
+    if not (a.year and b.year and abs(a.year - b.year) <= 1):
+        return False
+    # The online record is the one without a volume, dated the same year as the print or earlier.
+    early, late = sorted((a, b), key=lambda p: (p.year, bool(p.volume)))
+    return (
+        not early.volume
+        and early.page in ("", "1")  # an online PDF is paginated from 1
+        and not early.issue
         and bool(late.volume and late.page)
-        and a.title_key == b.title_key
         and a.title_digits == b.title_digits
         and not _generic_title(a, b)
         and ev.authors is not None
