@@ -183,6 +183,10 @@ _JOURNAL_TAIL_RE = re.compile(
 _ORDINAL_RE = re.compile(r"^(\d+(st|nd|rd|th)?|first|second|third|[a-z]+teenth|[a-z]+tieth|thirty|forty|fifty|annual)$")
 _GENERIC_VENUE = {"proceedings", "annual"}
 _VENUE_WORDS = {"conference", "proceedings", "symposium", "congress", "workshop", "meeting"}
+# The society that runs a conference, which one database names and the other leaves out ("ACM
+# Conference on Human Factors in Computing Systems", "Proceedings of the 2018 CHI Conference on
+# Human Factors in Computing Systems"); the rest of the shorter name must still be in the longer.
+_SOCIETIES = {"acm", "ieee"}
 
 
 @functools.lru_cache(maxsize=16384)  # a search holds a few thousand journals at most
@@ -253,8 +257,8 @@ def journals_match(a: str, b: str) -> bool:
         return True
     if not (_VENUE_WORDS & set(ta) and _VENUE_WORDS & set(tb)):
         return False
-    ta = [t for t in ta if not _ORDINAL_RE.match(t)]
-    tb = [t for t in tb if not _ORDINAL_RE.match(t)]
+    ta = [t for t in ta if not _ORDINAL_RE.match(t) and t not in _SOCIETIES]
+    tb = [t for t in tb if not _ORDINAL_RE.match(t) and t not in _SOCIETIES]
     if len(ta) > len(tb):
         ta, tb = tb, ta
     return len(ta) >= 3 and all(any(_prefix(x, y) for y in tb) for x in ta)

@@ -93,6 +93,25 @@ def test_latin_and_british_journal_names_match(left, right):
     assert journals_match(normalise_journal(left), normalise_journal(right))
 
 
+def test_a_conference_named_with_and_without_its_society_matches():
+    # Wagner, hard case: CHI 2017 and 2018 papers, each exported under both names.
+    acm = normalise_journal("ACM Conference on Human Factors in Computing Systems")
+    proceedings = normalise_journal("Proceedings of the 2018 CHI Conference on Human Factors in Computing Systems")
+    assert journals_match(acm, proceedings)
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ("ACM Conference on Computer and Communications Security", "IEEE Symposium on Security and Privacy"),
+        ("ACM Conference on Human Factors in Computing Systems", "IEEE Conference on Computer Vision and Pattern Recognition"),
+        ("ACM Symposium on User Interface Software and Technology", "ACM Conference on Human Factors in Computing Systems"),
+    ],
+)
+def test_two_conferences_of_one_society_do_not_match(left, right):
+    assert not journals_match(normalise_journal(left), normalise_journal(right))
+
+
 def test_journals_that_differ_by_more_than_a_spelling_still_differ():
     assert not journals_match(normalise_journal("Acta Obstetricia et Gynecologica"), normalise_journal("Acta Obstet Gynecol Scand"))
     assert not journals_match(normalise_journal("Paediatric Anaesthesia"), normalise_journal("Pediatric Annals"))
