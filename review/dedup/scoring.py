@@ -45,6 +45,9 @@ QUEUE_TITLE = 0.85
 # characters, folded) are this alike: the same text up to a few characters per hundred
 # (markup, a copyright line, a typographic quote), like ``TITLES_AGREE``.
 ABSTRACT_SAME = 0.95
+# Author lists this alike (share of the shorter list found in the longer) are one team's: the
+# rules that merge on the printed place or across a year without an identifier ask for them.
+STRONG_AUTHORS = 0.9
 SAME_ABSTRACT = "same-abstract"
 ONLINE_FIRST = "online-first"
 SAME_PRINTED_PLACE = "same-printed-place"
@@ -72,6 +75,7 @@ class Thresholds:
     spelling: float = SPELLING
     queue_title: float = QUEUE_TITLE
     abstract_same: float = ABSTRACT_SAME
+    strong_authors: float = STRONG_AUTHORS
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -347,7 +351,7 @@ def compare(a: Prepared, b: Prepared, limits: Thresholds = DEFAULT_THRESHOLDS) -
         return Verdict(DISTINCT, 0.0, (FRONT_MATTER_AGAIN,))
     apart = "" if ev.same_id else metadata_reason(a, b)
     if apart:
-        if apart == "years-and-dois-differ" and _printed_twice(a, ev):
+        if apart == "years-and-dois-differ" and _printed_twice(a, ev, limits):
             return Verdict(MAYBE, score, (apart, SAME_TITLE_AGAIN, *reasons))
         if apart == "years-differ" and _bare(a) and _bare(b) and _same_long_title(a, b):
             # A bare record's year is often the date it was indexed or reprinted; with no
@@ -411,9 +415,9 @@ def _translated_candidate(a: Prepared, b: Prepared) -> bool:
     return _same_place(a, b) and not (a.conference or b.conference)
 
 
-def _printed_twice(a: Prepared, ev: Evidence) -> bool:
+def _printed_twice(a: Prepared, ev: Evidence, limits: Thresholds) -> bool:
     # Short titles ("Editorial", "Introduction to the minitrack") recur every year.
-    strong_authors = ev.authors is not None and ev.authors >= 0.9
+    strong_authors = ev.authors is not None and ev.authors >= limits.strong_authors
     return ev.title >= 0.98 and ev.journal and strong_authors and len(a.title_key) >= 30
 
 
@@ -436,7 +440,7 @@ def _duplicate_rule(a: Prepared, b: Prepared, ev: Evidence, limits: Thresholds) 
         if _same_proceedings_pages(a, b, ev):
             return (SAME_PROCEEDINGS_PAGES,)
         return None
-    strong_authors = authors is not None and authors >= 0.9
+    strong_authors = authors is not None and authors >= limits.strong_authors
     if (
         not ev.id_conflict
         and (title >= 0.98 or not ev.bib_conflict)
@@ -461,11 +465,11 @@ def _duplicate_rule(a: Prepared, b: Prepared, ev: Evidence, limits: Thresholds) 
             return ()
     if _abstracts_corroborate(a, b, ev, limits):
         return (SAME_ABSTRACT,)
-    if _online_first(a, b, ev):
+    if _online_first(a, b, ev, limits):
         return (ONLINE_FIRST,)
     if _same_printed_place(a, b, ev):
         return (SAME_PRINTED_PLACE,)
-    if _same_volume_and_pages(a, b, ev):
+    if _same_volume_and_pages(a, b, ev, limits):
         return (SAME_VOLUME_AND_PAGES,)
     return None
 
@@ -499,7 +503,7 @@ def _same_printed_place(a: Prepared, b: Prepared, ev: Evidence) -> bool:
     return not (a.conference or b.conference) and bool(a.last_page) and a.last_page == b.last_page
 
 
-def _same_volume_and_pages(a: Prepared, b: Prepared, ev: Evidence) -> bool:
+def _same_volume_and_pages(a: Prepared, b: Prepared, ev: Evidence, limits: Thresholds) -> bool:
     """A year apart, but the same volume and page span (an online date against the print date,
     2014 and 2015 for Mol Cell Biochem 400(1-2):69-75). A yearly item is printed in another
     volume each year, so the same volume and pages are not one of its issues."""
@@ -513,7 +517,7 @@ def _same_volume_and_pages(a: Prepared, b: Prepared, ev: Evidence) -> bool:
         and not _issues_differ(a, b)
         and _journal_or_family(a, b, ev)
         and ev.authors is not None
-        and ev.authors >= 0.9
+        and ev.authors >= limits.strong_authors
         and a.title_digits == b.title_digits
     )
 
@@ -556,7 +560,7 @@ def _same_proceedings_pages(a: Prepared, b: Prepared, ev: Evidence) -> bool:
     )
 
 
-def _online_first(a: Prepared, b: Prepared, ev: Evidence) -> bool:
+def _online_first(a: Prepared, b: Prepared, ev: Evidence, limits: Thresholds) -> bool:
     """An article published online first and its printed issue: the online record has no volume
     or issue yet, and no pages or the online PDF's own from 1; the printed one, the same year or a
     year on, has volume and pages (Bond's tafenoquine set: Clin Infect Dis 2018 online, 2019
@@ -576,7 +580,7 @@ def _online_first(a: Prepared, b: Prepared, ev: Evidence) -> bool:
         and a.title_digits == b.title_digits
         and not _generic_title(a, b)
         and ev.authors is not None
-        and ev.authors >= 0.9
+        and ev.authors >= limits.strong_authors
         and ev.journal
         and not ev.id_conflict
     )
