@@ -261,3 +261,12 @@ def test_other_people_are_not_made_alike_by_a_shared_beginning():
     assert _compound_surnames_shared(*one) == 0.0
     many = _authors(["Lin, A.", "Ho, B.", "Ma, C."]).surnames, _authors(["Kulin, D.", "Echo, E.", "Puma, F."]).surnames
     assert _compound_surnames_shared(*many) == 0.0
+
+
+def test_every_new_rule_reads_in_words_on_the_duplicates_page():
+    from review.dedup import scoring
+    from review.duplicate_selectors import REASON_WORDS
+
+    for code in (scoring.SAME_PRINTED_PLACE, scoring.SAME_VOLUME_AND_PAGES, scoring.SAME_ISSUE_AND_ABSTRACT,
+                 scoring.SAME_PROCEEDINGS_PAGES, scoring.ONLINE_FIRST):
+        assert code in REASON_WORDS
