@@ -110,6 +110,7 @@ REASON_WORDS = {
     "same-volume-and-pages": "same title, journal, volume and pages, dated a year apart",
     "same-issue-and-abstract": "same short title, issue and abstract",
     "same-proceedings-pages": "same short title on the same pages of one proceedings",
+    "same-text-two-dois": "same title, abstract, authors, journal, year and page under two DOIs",
 }
 SIMILARITY_WORDS = {"title": "titles {pct}% alike", "authors": "authors {pct}% alike",
                     "abstract": "abstracts {pct}% alike"}

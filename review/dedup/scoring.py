@@ -55,6 +55,7 @@ SAME_VOLUME_AND_PAGES = "same-volume-and-pages"
 SAME_ISSUE_AND_ABSTRACT = "same-issue-and-abstract"
 SAME_PROCEEDINGS_PAGES = "same-proceedings-pages"
 FRONT_MATTER_AGAIN = "front-matter-again"
+SAME_TEXT_TWO_DOIS = "same-text-two-dois"
 # Items a conference or journal prints every year under one title: the introduction to a
 # minitrack or a special issue, a preface, a foreword. A year apart they are two items, and a
 # review has no use for either, so nobody is asked. Read on the normalised title.
@@ -349,6 +350,8 @@ def compare(a: Prepared, b: Prepared, limits: Thresholds = DEFAULT_THRESHOLDS) -
         and _FRONT_MATTER_RE.match(b.title)
     ):
         return Verdict(DISTINCT, 0.0, (FRONT_MATTER_AGAIN,))
+    if _same_text_under_two_dois(a, b, ev, limits):
+        return Verdict(DUPLICATE, score, (*reasons, SAME_TEXT_TWO_DOIS))
     apart = "" if ev.same_id else metadata_reason(a, b)
     if apart:
         if apart == "years-and-dois-differ" and _printed_twice(a, ev, limits):
@@ -472,6 +475,30 @@ def _duplicate_rule(a: Prepared, b: Prepared, ev: Evidence, limits: Thresholds) 
     if _same_volume_and_pages(a, b, ev, limits):
         return (SAME_VOLUME_AND_PAGES,)
     return None
+
+
+def _same_text_under_two_dois(a: Prepared, b: Prepared, ev: Evidence, limits: Thresholds) -> bool:
+    """One meeting abstract printed under two DOIs (ASySD: the same hamster study as
+    10.1016/j.appet.2012.05.003 and 10.1016/j.regpep.2012.05.039, both exported as Appetite
+    e24): the same long title, the same abstract, the same authors, journal, year and first
+    page. Both DOIs name the same text, so keeping one copy loses nothing a reviewer reads.
+    Different DOIs otherwise keep records apart (``metadata_reason``): a journal's "Editorial"
+    of every issue shares its title and authors, never its abstract and page."""
+    return (
+        bool(a.doi and b.doi)
+        and a.doi != b.doi
+        and not (a.pmid and b.pmid and a.pmid != b.pmid)
+        and a.title_key == b.title_key
+        and a.title_digits == b.title_digits
+        and not _generic_title(a, b)
+        and ev.abstract is not None
+        and ev.abstract >= limits.abstract_same
+        and ev.authors is not None
+        and ev.authors >= limits.strong_authors
+        and ev.year_same
+        and ev.journal
+        and _spans_agree(a, b)
+    )
 
 
 def _journal_or_family(a: Prepared, b: Prepared, ev: Evidence) -> bool:

@@ -270,3 +270,38 @@ def test_every_new_rule_reads_in_words_on_the_duplicates_page():
     for code in (scoring.SAME_PRINTED_PLACE, scoring.SAME_VOLUME_AND_PAGES, scoring.SAME_ISSUE_AND_ABSTRACT,
                  scoring.SAME_PROCEEDINGS_PAGES, scoring.ONLINE_FIRST):
         assert code in REASON_WORDS
+
+
+# --- one abstract printed under two DOIs ---------------------------------------------------------
+
+HAMSTERS = ("Liraglutide and linagliptin improves glycemic control but show differential anti-obesity and "
+            "hypolipidemic efficacy in a novel hamster model of diet-induced obesity and hypercholesterolemia")
+HAMSTER_ABSTRACT = ("Unlike mice and rats Golden Syrian hamsters fed a high-fat diet develop a human-like "
+                    "dyslipidemia; we compared liraglutide and linagliptin in this model over four weeks. ")
+
+
+def appetite(id, doi, **extra):
+    return {"id": id, "title": HAMSTERS, "authors": ["Hansen F.", "Hansen G.", "Pedersen P. J."], "year": 2012,
+            "journal": "Appetite", "volume": "59", "issue": "SUPPL. 1", "pages": "e24", "doi": doi,
+            "abstract": HAMSTER_ABSTRACT * 2, **extra}
+
+
+def test_one_abstract_under_two_dois_merges():
+    # ASySD as exported: Embase gives the second copy another journal's DOI and a mangled volume.
+    a = appetite(1, "10.1016/j.appet.2012.05.003")
+    b = appetite(2, "10.1016/j.regpep.2012.05.039", volume="1", issue="")
+    result = find_duplicates([a, b])
+    assert decision(result, 1, 2) == DUPLICATE
+    assert "same-text-two-dois" in result.pairs[0].reasons
+
+
+def test_two_dois_with_another_abstract_are_not_merged():
+    other = appetite(2, "10.1016/j.regpep.2012.05.039",
+                     abstract="Golden Syrian hamsters fed a fructose diet were given exenatide twice daily. " * 3)
+    assert not merged(appetite(1, "10.1016/j.appet.2012.05.003"), other)
+
+
+def test_two_dois_a_year_apart_or_on_another_page_are_not_merged():
+    a = appetite(1, "10.1016/j.appet.2012.05.003")
+    assert not merged(a, appetite(2, "10.1016/j.appet.2013.05.003", year=2013, volume="60"))
+    assert not merged(a, appetite(2, "10.1016/j.appet.2012.05.004", pages="e25"))
