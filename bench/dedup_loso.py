@@ -33,6 +33,9 @@ QUEUE_TITLE_GRID = (0.75, 0.80, 0.85, 0.90, 0.95)
 # Crossed with Concord's own titles_agree and queue_title only: the abstract rule is reached
 # after the title rules, so a full cross would only multiply the run time.
 ABSTRACT_SAME_GRID = (0.90, 0.95, 0.98, 1.00)
+# The author agreement that the printed-place, online-first and year-apart rules ask for; crossed
+# with the default titles only, like abstract_same.
+STRONG_AUTHORS_GRID = (0.70, 0.80, 0.90, 1.00)
 AS_EXPORTED = "as exported"
 HARD = "hard"
 
@@ -59,11 +62,13 @@ def grid(
     titles_agree: Iterable[float] = TITLES_AGREE_GRID,
     queue_title: Iterable[float] = QUEUE_TITLE_GRID,
     abstract_same: Iterable[float] = ABSTRACT_SAME_GRID,
+    strong_authors: Iterable[float] = STRONG_AUTHORS_GRID,
 ) -> list[Thresholds]:
-    """Every titles_agree x queue_title combination, each abstract_same with the default
-    titles, always including Concord's own setting."""
+    """Every titles_agree x queue_title combination, each abstract_same and each strong_authors
+    with the default titles, always including Concord's own setting."""
     settings = [Thresholds(titles_agree=t, queue_title=q) for t in titles_agree for q in queue_title]
     settings += [Thresholds(abstract_same=a) for a in abstract_same if Thresholds(abstract_same=a) not in settings]
+    settings += [Thresholds(strong_authors=x) for x in strong_authors if Thresholds(strong_authors=x) not in settings]
     if Thresholds() not in settings:
         settings.append(Thresholds())
     return settings
@@ -130,6 +135,7 @@ def choose(results: Mapping[Thresholds, Runs], held_out: str) -> Thresholds:
             t.titles_agree,
             t.queue_title,
             t.abstract_same,
+            t.strong_authors,
         )
 
     return max(pool, key=rank)
@@ -168,6 +174,6 @@ def describe(t: Thresholds) -> str:
     changed = [
         f"{field.name}={getattr(t, field.name):.2f}"
         for field in dataclasses.fields(t)
-        if field.name in ("titles_agree", "queue_title", "abstract_same")
+        if field.name in ("titles_agree", "queue_title", "abstract_same", "strong_authors")
     ]
     return ", ".join(changed)

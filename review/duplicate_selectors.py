@@ -105,7 +105,12 @@ REASON_WORDS = {
     "translated-title?": "one title may be a translation of the other",
     "same-title-again": "same title a year apart under two DOIs",
     "same-abstract": "same title and the same abstract",
-    "online-first": "the online-first record (a year earlier, no volume or pages yet) and its printed issue",
+    "online-first": "the online-first record (no volume yet, the same year or a year earlier) and its printed issue",
+    "same-printed-place": "same title, journal, year, volume and pages (authors missing or written differently)",
+    "same-volume-and-pages": "same title, journal, volume and pages, dated a year apart",
+    "same-issue-and-abstract": "same short title, issue and abstract",
+    "same-proceedings-pages": "same short title on the same pages of one proceedings",
+    "same-text-two-dois": "same title, abstract, authors, journal, year and page under two DOIs",
 }
 SIMILARITY_WORDS = {"title": "titles {pct}% alike", "authors": "authors {pct}% alike",
                     "abstract": "abstracts {pct}% alike"}

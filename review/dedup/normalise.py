@@ -21,6 +21,7 @@ __all__ = [
     "normalise_pmid",
     "normalise_title",
     "journals_match",
+    "page_span",
     "split_author_string",
 ]
 
@@ -171,7 +172,9 @@ def normalise_authors(authors: Iterable[str] | str | None) -> tuple[str, ...]:
     return tuple(out)
 
 
-_JOURNAL_STOP = {"the", "of", "and", "for", "in", "on", "de", "la", "und", "fur", "a", "an"}
+# "et" is the "and" of Latin and French titles ("Acta Obstetricia et Gynecologica Scandinavica",
+# abbreviated "Acta Obstet Gynecol Scand").
+_JOURNAL_STOP = {"the", "of", "and", "for", "in", "on", "de", "la", "und", "fur", "a", "an", "et"}
 # Embase appends the meeting to the journal ("Diabetes. Conference: 77th ...");
 # the journal is what comes before.
 _JOURNAL_TAIL_RE = re.compile(
@@ -180,6 +183,10 @@ _JOURNAL_TAIL_RE = re.compile(
 _ORDINAL_RE = re.compile(r"^(\d+(st|nd|rd|th)?|first|second|third|[a-z]+teenth|[a-z]+tieth|thirty|forty|fifty|annual)$")
 _GENERIC_VENUE = {"proceedings", "annual"}
 _VENUE_WORDS = {"conference", "proceedings", "symposium", "congress", "workshop", "meeting"}
+# The society that runs a conference, which one database names and the other leaves out ("ACM
+# Conference on Human Factors in Computing Systems", "Proceedings of the 2018 CHI Conference on
+# Human Factors in Computing Systems"); the rest of the shorter name must still be in the longer.
+_SOCIETIES = {"acm", "ieee"}
 
 
 @functools.lru_cache(maxsize=16384)  # a search holds a few thousand journals at most
@@ -195,7 +202,9 @@ def normalise_journal(journal: str | None) -> str:
     # "Cardiology (Switzerland)", "Lancet (London, England)": the place is not the name.
     text = re.sub(r"\([^)]*\)", " ", _fold(text).replace("&", " and ").replace("+", " and "))
     text = _NON_WORD_RE.sub(" ", text)
-    return " ".join(t for t in text.split() if t not in _JOURNAL_STOP)
+    # British and American spellings of one journal ("Gynaecology", "Gynecology"): "ae" is
+    # folded to "e" on both sides, so no two journal names become equal that differed otherwise.
+    return " ".join(t.replace("ae", "e") for t in text.split() if t not in _JOURNAL_STOP)
 
 
 def _prefix(x: str, y: str) -> bool:
@@ -248,8 +257,8 @@ def journals_match(a: str, b: str) -> bool:
         return True
     if not (_VENUE_WORDS & set(ta) and _VENUE_WORDS & set(tb)):
         return False
-    ta = [t for t in ta if not _ORDINAL_RE.match(t)]
-    tb = [t for t in tb if not _ORDINAL_RE.match(t)]
+    ta = [t for t in ta if not _ORDINAL_RE.match(t) and t not in _SOCIETIES]
+    tb = [t for t in tb if not _ORDINAL_RE.match(t) and t not in _SOCIETIES]
     if len(ta) > len(tb):
         ta, tb = tb, ta
     return len(ta) >= 3 and all(any(_prefix(x, y) for y in tb) for x in ta)
@@ -285,6 +294,39 @@ def normalise_pages(pages: str | None) -> str:
 
 def first_page(pages: str | None) -> str:
     return normalise_pages(pages).split("-", 1)[0]
+
+
+_MONTHS = {m: str(k) for k, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+# A spreadsheet opened on the way turns the range "10-17" into the date "Oct-17" and "11-9"
+# (11-19 abbreviated) into "11-Sep"; a month name is never a page, so it is read back as a number.
+_EXCEL_MONTH_FIRST_RE = re.compile(r"^\s*([a-z]{3})[a-z]*[-/ ](\d{1,4})\s*$")
+_EXCEL_MONTH_LAST_RE = re.compile(r"^\s*(\d{1,4})[-/ ]([a-z]{3})[a-z]*\s*$")
+_E_PAGE_RE = re.compile(r"^e(\d+)$")
+
+
+def page_span(pages: str | None) -> tuple[str, str]:
+    """``(first, last)`` pages in the form two exports of one article share; ``last`` is ``""``
+    for a single page.
+
+    Beyond ``normalise_pages``: the "e" of an electronic page number is dropped ("e23-e29",
+    "23-29" and "23-9" are one span; "e0137960" is article 137960), and a page range that a
+    spreadsheet turned into a date ("Oct-17", "10-Jul") is read back. Other prefixes stay:
+    "S12" is a supplement page, not page 12.
+
+    >>> page_span("e23-e29"), page_span("23-9"), page_span("Oct-17"), page_span("S12")
+    (('23', '29'), ('23', '29'), ('10', '17'), ('s12', ''))
+    """
+    text = _fold(str(pages or "")).strip()
+    month_first = _EXCEL_MONTH_FIRST_RE.match(text)
+    month_last = _EXCEL_MONTH_LAST_RE.match(text)
+    if month_first and month_first.group(1) in _MONTHS:
+        text = f"{_MONTHS[month_first.group(1)]}-{month_first.group(2)}"
+    elif month_last and month_last.group(2) in _MONTHS:
+        text = f"{month_last.group(1)}-{_MONTHS[month_last.group(2)]}"
+    first, _, last = normalise_pages(text).partition("-")
+    first, last = _E_PAGE_RE.sub(r"\1", first), _E_PAGE_RE.sub(r"\1", last)
+    return first, "" if last == first else last
 
 
 _DOI_RE = re.compile(r"10\.\d{4,9}/\S+", re.IGNORECASE)

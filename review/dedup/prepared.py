@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from .normalise import (
     _fold,
     _words_spaced,
-    first_page,
     normalise_authors,
     normalise_doi,
     normalise_journal,
     normalise_pmid,
     normalise_title,
+    page_span,
 )
 
 ROMAN = {
@@ -29,6 +29,20 @@ _NUMBERED = {
     "volume", "section", "chapter", "report", "paper", "no", "number",
 }
 _LEADING_NOISE_RE = re.compile(r"^(retracted article|retracted|withdrawn)\s+")
+# Some exports spell a typographic character by its Unicode name ("Self-Determined horizontal
+# ellipsis and Unhealthy?" for "Self-Determined… and Unhealthy?"). Only names no title says in
+# words: "em dash" or "ellipsis" alone can be a title's subject.
+_CHARACTER_NAMES_RE = re.compile(r"\b(horizontal ellipsis|(left|right) (single|double) quotation mark)\b")
+# A label some databases print before the title and others drop: "Short report: Tafenoquine for
+# ...". Only labels that name the article's own kind; "Letter:", "Commentary:" or "Editorial:"
+# before another paper's title is, in many journals, a response to that paper, so they are not
+# stripped. The rest must equal the other title whole (``title_rest``).
+_OWN_KIND_LABEL_RE = re.compile(
+    r"^\W*(short|brief|rapid) (report|communication)s?\s*:|^\W*(research|scientific) letter\s*:|"
+    r"^\W*(case|clinical|original) (report|article|research|investigation)\s*:|"
+    r"^\W*(research|review) article\s*:|^\W*(technical|clinical) note\s*:",
+    re.IGNORECASE,
+)
 _BRACKET_TAIL_RE = re.compile(r"\s*[\[(][^\])]*[\])]\s*\.?\s*$")
 # Embase and Scopus give a translated title with the original in a trailing bracket, which a
 # length limit may cut before it closes: "Working in ... [Arbeiten in der Plattformökono".
@@ -92,6 +106,10 @@ class Prepared:
     # Every number printed in the raw title, brackets included: "Consensus (Part 1 of 4)" and
     # "(Part 2 of 4)" normalise to one title, and often share their abstract's opening.
     title_digits: tuple = ()
+    # The title without a label naming its kind ("Short report: ..."), as a key; "" if none.
+    title_rest: str = ""
+    # The last page of a printed range, "" for a single page (see ``normalise.page_span``).
+    last_page: str = ""
 
 
 def _getter(record):
@@ -134,6 +152,39 @@ def _short(value) -> str:
     return str(int(match.group(0))) if match else text
 
 
+_NO_PAGINATION_RE = re.compile(r"\(?\s*no pagination\s*\)?")
+_VOLUME_AND_ISSUE_RE = re.compile(r"^\s*(\d+)\s*\(([^()]*)\)")
+
+
+def _volume_issue_page(raw_volume, raw_issue, year: int | None) -> tuple[str, str, str]:
+    """Volume, issue and an article number read from fields that exports misuse.
+
+    Embase writes "18 (8) (no pagination)" in the volume and the article number in the issue;
+    it puts the meeting before the volume ("Conference: 22nd FIGO World Congress ... 143"); a
+    Cochrane review's "volume" is often the year and its issue the real number. Each form is read
+    back to what the other export of the same article says, never invented.
+    """
+    text = _fold(str(raw_volume or "")).strip()
+    issue = _short(raw_issue)
+    page = ""
+    if _NO_PAGINATION_RE.search(text):
+        both = _VOLUME_AND_ISSUE_RE.match(text)
+        if both:
+            if issue.isdigit():
+                page = issue  # the article number, exported into the issue field
+            issue = _short(both.group(2))
+        text = _NO_PAGINATION_RE.sub(" ", text).strip()
+    if text and not text[0].isdigit():
+        numbers = _DIGITS_RE.findall(text)
+        # A volume after a meeting's name: its last number, not "22nd".
+        volume = str(int(numbers[-1])) if numbers else _short(text)
+    else:
+        volume = _short(text)
+    if year and volume == str(year) and issue.isdigit():
+        volume, issue = issue, ""
+    return volume, issue, page
+
+
 def _year(value) -> int | None:
     if value in (None, ""):
         return None
@@ -155,6 +206,8 @@ def prepare(record, index: int, existing: bool = False) -> Prepared:
         stripped = normalise_title(_BRACKET_TAIL_RE.sub("", raw_title))
         if len(stripped) >= 20:
             title = _LEADING_NOISE_RE.sub("", stripped)
+    if "ellipsis" in title or "quotation mark" in title:
+        title = " ".join(_CHARACTER_NAMES_RE.sub(" ", title).split())
     tokens = title.split()
     title_main, title_languages = _title_variants(raw_title)
     pub_type = str(get("publication_type") or "").lower()
@@ -165,15 +218,16 @@ def prepare(record, index: int, existing: bool = False) -> Prepared:
         raw_authors = raw_authors[:_MAX_AUTHORS]  # consortium papers list hundreds
     authors = normalise_authors(raw_authors)
     abstract = " ".join(_words_spaced(_fold(str(get("abstract") or "")[:450])).split())[:400]
-    volume = _short(get("volume"))
-    issue = _short(get("issue"))
+    year = _year(get("year"))
+    volume, issue, article_number = _volume_issue_page(get("volume"), get("issue"), year)
     if len(issue) > 4:
         issue = ""  # an article number ("e0143396") exported into the issue field
-    page = first_page(str(get("pages") or ""))
+    page, last_page = page_span(str(get("pages") or ""))
+    if not page and article_number:
+        page = article_number
     conference = pub_type in CONFERENCE_TYPES or _conference_venue(raw_journal)
     doi = normalise_doi(get("doi"))
     pmid = normalise_pmid(get("pmid"))
-    year = _year(get("year"))
     filled = sum(bool(x) for x in (title, authors, year, journal, volume, issue, page, doi, pmid))
     return Prepared(
         index=index,
@@ -205,7 +259,14 @@ def prepare(record, index: int, existing: bool = False) -> Prepared:
         title_main=title_main,
         title_languages=title_languages,
         title_digits=tuple(_DIGITS_RE.findall(raw_title)),
+        title_rest=_title_rest(raw_title),
+        last_page=last_page,
     )
+
+
+def _title_rest(raw_title: str) -> str:
+    label = _OWN_KIND_LABEL_RE.match(raw_title)
+    return _key(normalise_title(raw_title[label.end():])) if label else ""
 
 
 def _title_variants(raw_title: str) -> tuple[str, tuple]:

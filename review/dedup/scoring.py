@@ -7,12 +7,24 @@ one number, so a reviewer can read *why* two records were merged; ``score`` is a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rapidfuzz.distance import Indel
 from rapidfuzz.fuzz import partial_ratio, token_set_ratio
 
 from .normalise import journals_match
+from .places import (
+    generic_title,
+    issues_differ,
+    online_first,
+    same_issue_and_abstract,
+    same_journal_family,
+    same_printed_place,
+    same_proceedings_pages,
+    same_text_under_two_dois,
+    same_volume_and_pages,
+)
 from .prepared import ROMAN, Prepared
 from .rules import SAME_TITLE_AGAIN, content_reason, metadata_reason, related_reason
 
@@ -44,8 +56,24 @@ QUEUE_TITLE = 0.85
 # characters, folded) are this alike: the same text up to a few characters per hundred
 # (markup, a copyright line, a typographic quote), like ``TITLES_AGREE``.
 ABSTRACT_SAME = 0.95
+# Author lists this alike (share of the shorter list found in the longer) are one team's: the
+# rules that merge on the printed place or across a year without an identifier ask for them.
+STRONG_AUTHORS = 0.9
 SAME_ABSTRACT = "same-abstract"
 ONLINE_FIRST = "online-first"
+SAME_PRINTED_PLACE = "same-printed-place"
+SAME_VOLUME_AND_PAGES = "same-volume-and-pages"
+SAME_ISSUE_AND_ABSTRACT = "same-issue-and-abstract"
+SAME_PROCEEDINGS_PAGES = "same-proceedings-pages"
+FRONT_MATTER_AGAIN = "front-matter-again"
+SAME_TEXT_TWO_DOIS = "same-text-two-dois"
+# Items a conference or journal prints every year under one title: the introduction to a
+# minitrack or a special issue, a preface, a foreword. A year apart they are two items, and a
+# review has no use for either, so nobody is asked. Read on the normalised title.
+_FRONT_MATTER_RE = re.compile(
+    r"^(introduction to the (mini ?track|track|special (issue|section|theme))|mini ?track introduction|"
+    r"preface|foreword|editor s (note|introduction)|editors (note|introduction))\b"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +87,7 @@ class Thresholds:
     spelling: float = SPELLING
     queue_title: float = QUEUE_TITLE
     abstract_same: float = ABSTRACT_SAME
+    strong_authors: float = STRONG_AUTHORS
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -108,6 +137,8 @@ def _variants_match(a: Prepared, b: Prepared) -> bool:
     """
     if a.title_main and a.title_main == b.title_key or b.title_main and b.title_main == a.title_key:
         return True
+    if a.title_rest and a.title_rest == b.title_key or b.title_rest and b.title_rest == a.title_key:
+        return True  # "Short report: X" and "X"
     return any(_same_or_cut(a.title_key, y) for y in b.title_languages) or any(
         _same_or_cut(x, b.title_key) for x in a.title_languages
     )
@@ -147,6 +178,25 @@ def _numeral(token: str) -> bool:
     return token.isdigit() or token in ROMAN
 
 
+def _compound_surnames_shared(left: frozenset, right: frozenset) -> float:
+    """Share of the shorter list whose surname is the other's, or one part of a compound surname
+    that the other export split ("Tumer Kabadayi, E." against "Kabadayi, Ebru Tumer"): one ends or
+    begins with the other, at least four letters long. Only for lists of two or more: one "Wang"
+    and one "Wangari" are two people, where a whole list of such splits is one export's habit."""
+    small, large = sorted((left, right), key=len)
+    if len(small) < 2:
+        return 0.0
+
+    def found(name: str) -> bool:
+        return name in large or any(
+            min(len(name), len(other)) >= 4 and (name.endswith(other) or other.endswith(name)
+                                                 or name.startswith(other) or other.startswith(name))
+            for other in large
+        )
+
+    return sum(found(name) for name in small) / len(small)
+
+
 def author_similarity(a: Prepared, b: Prepared) -> float | None:
     """Share of the shorter author list found in the longer; None when unknown."""
     if not a.surnames or not b.surnames:
@@ -156,6 +206,9 @@ def author_similarity(a: Prepared, b: Prepared) -> float | None:
     shared = len(a.surnames & b.surnames) / min(len(a.surnames), len(b.surnames))
     if shared >= 0.5:
         return shared
+    compound = _compound_surnames_shared(a.surnames, b.surnames)
+    if compound >= 0.5:
+        return compound
     if a.swapped and b.swapped:
         flipped = {(y, x) for x, y in b.swapped}
         if len(a.swapped & flipped) >= 0.6 * min(len(a.swapped), len(b.swapped)):
@@ -224,14 +277,6 @@ class Evidence:
         return round(min(value, 1.0), 4)
 
 
-def _same_journal_family(a: Prepared, b: Prepared) -> bool:
-    # "Atherosclerosis Supplements" and "Atherosclerosis. Conference: ..." name the
-    # same supplement issue; a shared leading journal name is enough for that.
-    return bool(a.journal and b.journal) and all(
-        x.startswith(y) or y.startswith(x) for x, y in zip(a.journal.split(), b.journal.split(), strict=False)
-    )
-
-
 def evidence(a: Prepared, b: Prepared, title: float) -> Evidence:
     doi_same = bool(a.doi) and a.doi == b.doi
     pmid_same = bool(a.pmid) and a.pmid == b.pmid
@@ -289,7 +334,7 @@ def compare(a: Prepared, b: Prepared, limits: Thresholds = DEFAULT_THRESHOLDS) -
         ev.year_same
         and not ev.bib_conflict
         and (
-            ((ev.journal or _same_journal_family(a, b)) and (ev.volume or not (a.volume and b.volume)))
+            ((ev.journal or same_journal_family(a, b)) and (ev.volume or not (a.volume and b.volume)))
             or (ev.volume and ev.page)
         )
     )
@@ -299,9 +344,20 @@ def compare(a: Prepared, b: Prepared, limits: Thresholds = DEFAULT_THRESHOLDS) -
         if title >= 0.85 and ev.authors_ok:
             return Verdict(RELATED, score, (related, *reasons))
         return _DISTINCT
+    if (
+        not ev.same_id
+        and a.year
+        and b.year
+        and a.year != b.year
+        and _FRONT_MATTER_RE.match(a.title)
+        and _FRONT_MATTER_RE.match(b.title)
+    ):
+        return Verdict(DISTINCT, 0.0, (FRONT_MATTER_AGAIN,))
+    if same_text_under_two_dois(a, b, ev, limits):
+        return Verdict(DUPLICATE, score, (*reasons, SAME_TEXT_TWO_DOIS))
     apart = "" if ev.same_id else metadata_reason(a, b)
     if apart:
-        if apart == "years-and-dois-differ" and _printed_twice(a, ev):
+        if apart == "years-and-dois-differ" and _printed_twice(a, ev, limits):
             return Verdict(MAYBE, score, (apart, SAME_TITLE_AGAIN, *reasons))
         if apart == "years-differ" and _bare(a) and _bare(b) and _same_long_title(a, b):
             # A bare record's year is often the date it was indexed or reprinted; with no
@@ -312,7 +368,7 @@ def compare(a: Prepared, b: Prepared, limits: Thresholds = DEFAULT_THRESHOLDS) -
     extra = _duplicate_rule(a, b, ev, limits)
     if extra is not None:
         return Verdict(DUPLICATE, score, (*reasons, *extra))
-    if _generic_title(a, b) and not ev.same_id and (ev.bib_conflict or _issues_differ(a, b)):
+    if generic_title(a, b) and not ev.same_id and (ev.bib_conflict or issues_differ(a, b)):
         return Verdict(DISTINCT, 0.0, ("recurring-title",))  # "Editorial notes" of two issues
     if ev.same_id and title < 0.8 and (ev.bib_conflict or not ev.authors_ok):
         # Supplements give one DOI to hundreds of abstracts: a shared DOI with a
@@ -332,7 +388,7 @@ def _bare(p: Prepared) -> bool:
 
 
 def _same_long_title(a: Prepared, b: Prepared) -> bool:
-    return a.title_key == b.title_key and not _generic_title(a, b) and a.title_digits == b.title_digits
+    return a.title_key == b.title_key and not generic_title(a, b) and a.title_digits == b.title_digits
 
 
 def _only_titles_differ(a: Prepared, b: Prepared, title: float, limits: Thresholds) -> bool:
@@ -349,15 +405,6 @@ def _only_titles_differ(a: Prepared, b: Prepared, title: float, limits: Threshol
     )
 
 
-def _generic_title(a: Prepared, b: Prepared) -> bool:
-    shorter = min(a, b, key=lambda p: len(p.title_key))
-    return len(shorter.title_key) < 30 or len(shorter.title_tokens) <= 4
-
-
-def _issues_differ(a: Prepared, b: Prepared) -> bool:
-    return bool(a.issue and b.issue) and a.issue != b.issue
-
-
 def _translated_candidate(a: Prepared, b: Prepared) -> bool:
     """Two journal articles with one first author, journal, volume, first page and year but
     unlike titles: one database's translation of the title, for a person to confirm. Not for
@@ -365,9 +412,9 @@ def _translated_candidate(a: Prepared, b: Prepared) -> bool:
     return _same_place(a, b) and not (a.conference or b.conference)
 
 
-def _printed_twice(a: Prepared, ev: Evidence) -> bool:
+def _printed_twice(a: Prepared, ev: Evidence, limits: Thresholds) -> bool:
     # Short titles ("Editorial", "Introduction to the minitrack") recur every year.
-    strong_authors = ev.authors is not None and ev.authors >= 0.9
+    strong_authors = ev.authors is not None and ev.authors >= limits.strong_authors
     return ev.title >= 0.98 and ev.journal and strong_authors and len(a.title_key) >= 30
 
 
@@ -381,11 +428,16 @@ def _duplicate_rule(a: Prepared, b: Prepared, ev: Evidence, limits: Thresholds) 
     title, authors = ev.title, ev.authors
     if not titles_agree(a, b, title, limits):
         return None
-    if _generic_title(a, b) and not (ev.same_id or (ev.same_print and not _issues_differ(a, b))):
+    if generic_title(a, b) and not (ev.same_id or (ev.same_print and not issues_differ(a, b))):
         # "Editorial introduction" recurs in every issue by the same editors: a short title
-        # agrees by chance, so only an identifier or the same printed place merges it.
+        # agrees by chance, so only an identifier, the same printed place, the same abstract in
+        # the same issue or the same span of a proceedings' pages merges it.
+        if same_issue_and_abstract(a, b, ev, limits):
+            return (SAME_ISSUE_AND_ABSTRACT,)
+        if same_proceedings_pages(a, b, ev):
+            return (SAME_PROCEEDINGS_PAGES,)
         return None
-    strong_authors = authors is not None and authors >= 0.9
+    strong_authors = authors is not None and authors >= limits.strong_authors
     if (
         not ev.id_conflict
         and (title >= 0.98 or not ev.bib_conflict)
@@ -410,31 +462,13 @@ def _duplicate_rule(a: Prepared, b: Prepared, ev: Evidence, limits: Thresholds) 
             return ()
     if _abstracts_corroborate(a, b, ev, limits):
         return (SAME_ABSTRACT,)
-    if _online_first(a, b, ev):
+    if online_first(a, b, ev, limits):
         return (ONLINE_FIRST,)
+    if same_printed_place(a, b, ev):
+        return (SAME_PRINTED_PLACE,)
+    if same_volume_and_pages(a, b, ev, limits):
+        return (SAME_VOLUME_AND_PAGES,)
     return None
-
-
-def _online_first(a: Prepared, b: Prepared, ev: Evidence) -> bool:
-    """An article published online first and its printed issue: the earlier record has no
-    volume or pages yet, the later one a year on has both (Bond's tafenoquine set: Clin Infect
-    Dis 2018 online, 2019 69(3):480-6). A yearly item is printed every year, so a record
-    without volume and pages a year before is not one of its issues; the long identical
-    title, the same numbers in it, the same journal and authors are still required."""
-    if not (a.year and b.year and abs(a.year - b.year) == 1):
-        return False
-    early, late = sorted((a, b), key=lambda p: p.year)
-    return (
-        not (early.volume or early.page)
-        and bool(late.volume and late.page)
-        and a.title_key == b.title_key
-        and a.title_digits == b.title_digits
-        and not _generic_title(a, b)
-        and ev.authors is not None
-        and ev.authors >= 0.9
-        and ev.journal
-        and not ev.id_conflict
-    )
 
 
 def _abstracts_corroborate(a: Prepared, b: Prepared, ev: Evidence, limits: Thresholds) -> bool:

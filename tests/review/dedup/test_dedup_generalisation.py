@@ -93,7 +93,7 @@ def test_when_every_setting_merges_two_papers_the_fewest_false_merges_win():
 
 
 def test_the_grid_always_holds_concords_own_setting():
-    settings = dedup_loso.grid(titles_agree=(0.9,), queue_title=(0.8,), abstract_same=())
+    settings = dedup_loso.grid(titles_agree=(0.9,), queue_title=(0.8,), abstract_same=(), strong_authors=())
     assert settings == [Thresholds(titles_agree=0.9, queue_title=0.8), Thresholds()]
 
 
@@ -228,10 +228,30 @@ def test_the_collector_is_paused_only_during_a_run_and_left_as_it_was():
 
 
 def test_the_grid_varies_the_abstract_threshold_with_the_default_titles():
-    settings = dedup_loso.grid(titles_agree=(0.95,), queue_title=(0.85,), abstract_same=(0.90, 0.95, 1.0))
+    settings = dedup_loso.grid(
+        titles_agree=(0.95,), queue_title=(0.85,), abstract_same=(0.90, 0.95, 1.0), strong_authors=()
+    )
     assert sorted(t.abstract_same for t in settings) == [0.90, 0.95, 1.0]
     assert all(t.titles_agree == TITLES_AGREE for t in settings)
     assert "abstract_same=0.90" in dedup_loso.describe(Thresholds(abstract_same=0.9))
+
+
+def test_the_grid_varies_the_author_threshold_with_the_default_titles():
+    settings = dedup_loso.grid(titles_agree=(0.95,), queue_title=(0.85,), abstract_same=(), strong_authors=(0.8, 1.0))
+    assert sorted(t.strong_authors for t in settings) == [0.8, 0.9, 1.0]
+    assert all(t.titles_agree == TITLES_AGREE for t in settings)
+    assert "strong_authors=0.80" in dedup_loso.describe(Thresholds(strong_authors=0.8))
+
+
+def test_a_stricter_author_threshold_sends_a_year_apart_pair_to_the_queue():
+    # Nine of ten authors shared, the first one not: 0.9 alike.
+    names = [f"Author{k}, A." for k in range(9)]
+    title = "Circulating levels of apelin and visfatin in hypercholesterolemic guinea-pigs and their relation with NO"
+    a = {"id": 1, "title": title, "authors": ["Kusku, Z.", *names], "year": 2014, "journal": "Mol Cell Biochem",
+         "volume": "400", "issue": "1-2", "pages": "69-75"}
+    b = {**a, "id": 2, "authors": ["Genc, S.", *names], "year": 2015}
+    assert decision(find_duplicates([a, b]), 1, 2) == DUPLICATE
+    assert decision(find_duplicates([a, b], thresholds=Thresholds(strong_authors=1.0)), 1, 2) == MAYBE
 
 
 @pytest.mark.shared_data
