@@ -9,8 +9,8 @@ from tests.e2e.test_screening import small_review  # noqa: F401  (fixture)
 SIZES = [(390, 844), (1366, 900)]
 
 
-def _open(browser, live_server, size):
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+def _open(browser, live_server, size, **options):
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, **options)
     page = context.new_page()
     page.set_default_timeout(15000)
     log_in(page, live_server.url, "rui_reviewer", PASSWORD)
@@ -74,4 +74,27 @@ def test_u_takes_back_the_vote_and_a_refusal_says_why(browser, live_server, smal
     page.get_by_role("alert").filter(has_text="Both votes are in, so this record has settled").wait_for()
     assert "Beta" in page.locator(".screen-title").inner_text()
     assert _decisions(small_review)["Alpha: IVIg in dermatomyositis"] == "include"
+    context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_undo_and_its_outcome_pass_axe(browser, live_server, small_review):  # noqa: F811
+    import os
+
+    from tests.e2e.test_accessibility import AXE, RUN_AXE
+
+    if not AXE.exists():
+        message = f"axe-core is not installed ({AXE} is absent): run `npm ci`"
+        if os.environ.get("CONCORD_REQUIRE_E2E"):
+            pytest.fail(message)
+        pytest.skip(message)
+    # axe is injected as an inline script, which the site's CSP refuses (as it should).
+    context, page = _open(browser, live_server, SIZES[0], bypass_csp=True)
+    page.keyboard.press("i")
+    page.locator("#undo-form").wait_for()
+    page.add_script_tag(path=str(AXE))
+    assert page.evaluate(RUN_AXE) == []
+    page.locator("#undo-form button").click()
+    page.locator(".withdrawn").wait_for()
+    assert page.evaluate(RUN_AXE) == []
     context.close()
