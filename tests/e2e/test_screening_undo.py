@@ -9,12 +9,12 @@ from tests.e2e.test_screening import small_review  # noqa: F401  (fixture)
 SIZES = [(390, 844), (1366, 900)]
 
 
-def _open(browser, live_server, size, **options):
+def _open(browser, live_server, size, stage="title-abstract", **options):
     context = browser.new_context(viewport={"width": size[0], "height": size[1]}, **options)
     page = context.new_page()
     page.set_default_timeout(15000)
     log_in(page, live_server.url, "rui_reviewer", PASSWORD)
-    page.goto(f"{live_server.url}/reviews/ivig/screen/title-abstract/?order=title")
+    page.goto(f"{live_server.url}/reviews/ivig/screen/{stage}/?order=title")
     page.locator(".screen-title").filter(has_text="Alpha").wait_for()
     return context, page
 
@@ -97,4 +97,38 @@ def test_the_undo_and_its_outcome_pass_axe(browser, live_server, small_review): 
     page.locator("#undo-form button").click()
     page.locator(".withdrawn").wait_for()
     assert page.evaluate(RUN_AXE) == []
+    context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_full_text_vote_is_undone_beside_its_pdf(browser, live_server, small_review, settings, tmp_path):  # noqa: F811
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from review.models import Record
+    from review.screening.services import decision_record, fulltext_attach
+    from tests.review.screening.conftest import PDF_BYTES
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    record = Record.objects.get(review=small_review, title__startswith="Alpha")
+    for name in ("rui_reviewer", "rosa_reviewer"):
+        decision_record(review=small_review, record=record, stage="title_abstract",
+                        reviewer=small_review.memberships.get(user__username=name).user, vote="include")
+    fulltext_attach(record=record, actor=small_review.memberships.get(is_lead=True).user,
+                    pdf=SimpleUploadedFile("a.pdf", PDF_BYTES))
+    context, page = _open(browser, live_server, SIZES[1], stage="full-text")
+    page.locator("iframe.pdf-frame").wait_for()
+    page.get_by_role("button", name="Include (I)").click()
+    page.get_by_text("Nothing left to screen").wait_for()
+    page.get_by_role("button", name="Undo (U): take back your vote on “Alpha").click()
+    page.locator(".screen-title").filter(has_text="Alpha").wait_for()
+    page.locator("iframe.pdf-frame").wait_for()
+    assert page.locator(".own-vote").count() == 0
+    reason = page.get_by_label("Exclusion reason (required to exclude)")
+    reason.select_option(index=1)
+    page.get_by_role("button", name="Exclude (E)").click()
+    page.get_by_text("Nothing left to screen").wait_for()
+    from review.models import ScreeningDecision
+
+    decision = ScreeningDecision.objects.get(record=record, stage="full_text", reviewer__username="rui_reviewer")
+    assert decision.vote == "exclude" and decision.exclusion_reason is not None
     context.close()
