@@ -390,7 +390,8 @@ def decision_withdraw(
     it any more: the outcome needs its N votes again, and the ranking learns from the votes
     that exist (review.screening.retraining). What it was stays in the audit log, as a
     send-back's votes do. ``version`` is the version of the vote the page showed; ``None``
-    skips the check. Returns the vote taken back, no longer stored.
+    skips the check. Returns the vote taken back, no longer stored, with its stage row as
+    it now is.
     """
     if stage not in Stage.values:
         raise ValidationError(UNKNOWN_STAGE)
@@ -419,6 +420,7 @@ def decision_withdraw(
     row.decision_count -= 1
     row.version += 1
     row.save()
+    decision.record_stage = row  # the page serves the record again from its row
     return decision
 
 

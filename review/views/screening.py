@@ -205,9 +205,8 @@ def withdraw(request, slug, stage_slug, pk):
         return redirect(queue_url)
     request.session.pop(_last_vote_key(review, stage), None)
     # The queue resumes at the record, so it is served now and the reviewer goes on from there.
-    row = RecordStage.objects.get(record=record, stage=stage)
-    request.session[_cursor_key(review, stage, order)] = selectors.cursor_at(review, request.user, stage, row,
-                                                                             order=order)
+    request.session[_cursor_key(review, stage, order)] = selectors.cursor_at(
+        review, request.user, stage, withdrawn.record_stage, order=order)
     said = WITHDRAWN.format(vote=withdrawn.get_vote_display().lower())
     if not _wants_json(request):
         messages.success(request, said)

@@ -145,3 +145,31 @@ def test_a_colleague_cannot_take_back_someone_elses_vote(client_for, team, recor
     response = client_for(team.rev2).post(_undo_url(team, records[0]), {"version": 1}, **FETCH)
     assert response.status_code == 400 and response.json()["error"] == svc.NOTHING_TO_WITHDRAW
     assert ScreeningDecision.objects.filter(record=records[0], reviewer=team.rev1).exists()
+
+
+def test_the_audit_page_says_in_words_that_a_vote_was_taken_back(client_for, team, records, vote):
+    vote(records[0], team.rev1, "exclude", note="adults only")
+    client_for(team.rev1).post(_undo_url(team, records[0]), {"version": 1}, **FETCH)
+    page = client_for(team.lead).get(reverse("review:audit", args=[team.review.slug])).content.decode()
+    assert "Screening: vote withdrawn" in page
+    assert "Vote: Exclude → removed" in page and "Note: adults only → removed" in page
+
+
+@pytest.mark.parametrize("order", ["title", "relevant"])
+def test_undo_takes_a_constant_number_of_queries(client_for, team, make_records, django_assert_num_queries, order):
+    records = make_records(10)
+    client = client_for(team.rev1)
+    for record in records[:2]:
+        client.post(_vote_url(team, record), {"vote": "include", "version": 0, "order": order}, **FETCH)
+    # session, user, membership, record; the service in a savepoint: role, lock the stage
+    # row, own decision, audit (lock the chain head, insert, move the head), delete the
+    # decision, update the row, release; one's own last vote (the Previous link), and the
+    # session's new cursor (update in a savepoint). The ranked order also looks up the
+    # reviewer's current ranking (none yet here, so no score to look up).
+    queries = {"title": 18, "relevant": 19}[order]
+    with django_assert_num_queries(queries):
+        client.post(_undo_url(team, records[1]), {"version": 1, "order": order}, **FETCH)
+    make_records(40)
+    client.post(_vote_url(team, records[1]), {"vote": "exclude", "version": 0, "order": order}, **FETCH)
+    with django_assert_num_queries(queries):
+        client.post(_undo_url(team, records[1]), {"version": 1, "order": order}, **FETCH)
