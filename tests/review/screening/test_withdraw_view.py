@@ -173,3 +173,18 @@ def test_undo_takes_a_constant_number_of_queries(client_for, team, make_records,
     client.post(_vote_url(team, records[1]), {"vote": "exclude", "version": 0, "order": order}, **FETCH)
     with django_assert_num_queries(queries):
         client.post(_undo_url(team, records[1]), {"version": 1, "order": order}, **FETCH)
+
+
+def test_after_undo_a_colleagues_vote_is_hidden_again_out_of_blind_mode(client_for, team, records, vote):
+    team.review.blind_mode, team.review.ta_reviewers_per_record = False, 3
+    team.review.save()
+    marker = "ZQX-undo-marker"
+    vote(records[0], team.rev2, "exclude", note=marker)
+    client = client_for(team.rev1)
+    client.post(_vote_url(team, records[0]), {"vote": "include", "version": 0}, **FETCH)
+    shown = client.get(_screen_url(team) + f"?record={records[0].pk}").content.decode()
+    assert marker in shown  # own vote in, blind mode off: the colleague's note shows
+    html = client.post(_undo_url(team, records[0]), {"version": 1}, **FETCH).json()["html"]
+    assert f'data-record="{records[0].pk}"' in html and marker not in html and "rosa_reviewer" not in html
+    again = client.get(_screen_url(team) + f"?record={records[0].pk}").content.decode()
+    assert marker not in again and "Colleagues" not in again
