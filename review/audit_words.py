@@ -72,6 +72,7 @@ def change_lines(old: Any, new: Any) -> list[str]:
                 lines.append(f"{humanise(key)}: {value_text(key, old[key])} → {value_text(key, new[key])}")
         elif key in new:
             lines.append(f"{humanise(key)}: {value_text(key, new[key])}")
-        else:
+        elif old[key] not in (None, "", []):
+            # A withdrawn vote's empty note or labels: nothing was there to remove.
             lines.append(f"{humanise(key)}: {value_text(key, old[key])} → removed")
     return lines

@@ -58,6 +58,7 @@ urlpatterns = [
     # Screening (issue 5).
     path("<slug:slug>/screen/<str:stage_slug>/", screening.screen, name="screen"),
     path("<slug:slug>/screen/<str:stage_slug>/<int:pk>/vote/", screening.vote, name="vote"),
+    path("<slug:slug>/screen/<str:stage_slug>/<int:pk>/withdraw/", screening.withdraw, name="withdraw"),
     path("<slug:slug>/screen/<str:stage_slug>/mine/", screening.my_decisions, name="my_decisions"),
     path("<slug:slug>/conflicts/", conflicts.conflict_list, name="conflicts"),
     path("<slug:slug>/conflicts/<int:pk>/", conflicts.conflict_detail, name="conflict_detail"),

@@ -82,6 +82,17 @@ def _unscored(run_id: int, open_rows, *, at_or_after: int | None = None, before:
     return (row.shuffle, row) if row else None
 
 
+def cursor_at(review: Review, user, stage: str, row: RecordStage) -> list[int]:
+    """The cursor from which ``next_relevant`` serves ``row`` first, while it is open for ``user``."""
+    run = current_run(review, user) if stage == Stage.TITLE_ABSTRACT else None
+    run_id = run.pk if run else 0
+    rank = (RelevanceScore.objects.filter(run_id=run_id, record_stage=row).values_list("rank", flat=True).first()
+            if run_id else None)
+    if rank is None:
+        return [run_id, UNSCORED, row.shuffle, row.pk]
+    return [run_id, SCORED, rank, row.pk]
+
+
 def next_relevant(review: Review, user, stage: str, open_rows, *, needed: int, start: int, cursor=None):
     """(stage row, cursor) of the next record in the reviewer's ranked order, or (None, None);
     the row comes with its record and source.

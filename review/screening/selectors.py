@@ -147,6 +147,16 @@ def next_record(review: Review, user, stage: str, *, order: str = "random", curs
     return row.record
 
 
+def cursor_at(review: Review, user, stage: str, row: RecordStage, *, order: str = "random"):
+    """The cursor from which ``next_record`` serves ``row`` first, while it is open for ``user``:
+    a vote taken back puts its record at the head of the reviewer's queue again."""
+    if order == "relevant":
+        return ranked_queue.cursor_at(review, user, stage, row)
+    if order not in ORDER_KEYS or order == "random":
+        return row.shuffle
+    return [getattr(row, ORDER_KEYS[order]), row.pk]
+
+
 def _served(rows: QuerySet[RecordStage]) -> QuerySet[RecordStage]:
     return rows.select_related("record", "record__source").defer("record__raw", "record__extra")
 

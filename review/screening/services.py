@@ -61,6 +61,19 @@ ALREADY_DECIDED = "This record already has all its votes and an outcome: it can 
 SCREENING_STOPPED = "The lead stopped screening this record's stage; it is back in the queue only if they bring it back."
 VOTES_FROZEN = "The votes on this record are in conflict and frozen until the arbiter settles it."
 STALE_VOTE = "Your vote on this record was changed elsewhere since you opened the page. Reload and try again."
+NOTHING_TO_WITHDRAW = "You have no vote on this record to take back: it may have been taken back in another tab. Reload the page."
+WITHDRAW_SETTLED = (
+    "{votes_in}, so this record has settled: your vote can no longer be taken back. If it must change, ask the"
+    " lead to send the record back to its reviewers."
+)
+WITHDRAW_IN_CONFLICT = (
+    "{votes_in} and they disagree, so this record waits for the arbiter: your vote can no longer be taken back."
+    " Ask the arbiter to settle it."
+)
+WITHDRAW_RESOLVED = (
+    "The arbiter has settled this record's conflict: your vote can no longer be taken back. If it must change,"
+    " ask the lead to send the record back to its reviewers."
+)
 CONFLICT_NOT_OPEN = "This conflict is no longer open."
 ARBITER_VOTED = "You voted on this record: another arbiter must settle it."
 OUTCOME_UNKNOWN = "Choose include or exclude."
@@ -338,6 +351,76 @@ def decision_record(
             _compute_outcome(row, review=review, actor=reviewer, now=now)
     row.version += 1
     row.save()
+    return decision
+
+
+def _votes_in(needed: int) -> str:
+    if needed == 1:
+        return "The one vote it needs is in"
+    return "Both votes are in" if needed == 2 else f"All {needed} votes are in"
+
+
+def withdrawal_refusal(row: RecordStage, needed: int) -> str:
+    """Why a vote on this stage row can no longer be taken back, or "" while it can.
+
+    The same words on the screening page and in the service's refusal. Only ever shown to
+    a reviewer whose own vote is in (DESIGN.md invariant 1): the service looks for their
+    vote first, so someone without one learns nothing about the row from a refusal.
+    """
+    if row.status == StageStatus.AWAITING:
+        return ""
+    if row.status == StageStatus.AUTOMATION_EXCLUDED:
+        return SCREENING_STOPPED
+    if row.status == StageStatus.CONFLICT:
+        return WITHDRAW_IN_CONFLICT.format(votes_in=_votes_in(needed))
+    # A resolution stamps its conflict's closing and the row's outcome with the same time,
+    # which tells an arbiter's settlement from a later agreement after a send-back.
+    if row.decided_at and row.conflicts.filter(status=ConflictStatus.RESOLVED, closed_at=row.decided_at).exists():
+        return WITHDRAW_RESOLVED
+    return WITHDRAW_SETTLED.format(votes_in=_votes_in(needed))
+
+
+@transaction.atomic
+def decision_withdraw(
+    *, review: Review, record: Record, stage: str, reviewer, version: int | None = None
+) -> ScreeningDecision:
+    """Take back one reviewer's own vote on a record still waiting for its votes.
+
+    The vote goes and the record is back in the reviewer's queue, unvoted. Nothing counts
+    it any more: the outcome needs its N votes again, and the ranking learns from the votes
+    that exist (review.screening.retraining). What it was stays in the audit log, as a
+    send-back's votes do. ``version`` is the version of the vote the page showed; ``None``
+    skips the check. Returns the vote taken back, no longer stored, with its stage row as
+    it now is.
+    """
+    if stage not in Stage.values:
+        raise ValidationError(UNKNOWN_STAGE)
+    _check_record(review, record)
+    _require_role(review, reviewer, "is_reviewer", NOT_A_REVIEWER)
+    # The lock every vote on the record takes, so a colleague's vote landing at this moment
+    # either settles the record first (and this is refused) or counts without this one.
+    row = RecordStage.objects.select_for_update().filter(record=record, stage=stage).first()
+    decision = None
+    if row is not None:
+        decision = (
+            ScreeningDecision.objects.select_related("exclusion_reason", "reviewer")
+            .filter(record_stage=row, reviewer=reviewer).first()
+        )
+    if decision is None:
+        raise ValidationError(NOTHING_TO_WITHDRAW)
+    refusal = withdrawal_refusal(row, reviewers_needed(review, stage))
+    if refusal:
+        raise ValidationError(refusal)
+    if version is not None and version != decision.version:
+        raise ValidationError(STALE_VOTE)
+    audit_record(action="screening.vote_withdrawn", actor=reviewer, review=review, obj=decision,
+                 old=_decision_audit(decision),
+                 new={"record": row.record_id, "stage": row.stage, "reviewer": reviewer.username})
+    decision.delete()
+    row.decision_count -= 1
+    row.version += 1
+    row.save()
+    decision.record_stage = row  # the page serves the record again from its row
     return decision
 
 

@@ -15,10 +15,18 @@ from review.models.screening import Stage, StageStatus
 from review.permissions import get_review_for_user
 from review.screening import selectors
 from review.screening.ranked_queue import default_order
-from review.screening.services import decision_record, reviewers_needed, stages_missing, stages_sync
+from review.screening.services import (
+    decision_record,
+    decision_withdraw,
+    reviewers_needed,
+    stages_missing,
+    stages_sync,
+    withdrawal_refusal,
+)
 from review.templatetags.screening import Highlighter
 
 SYNC_SECONDS = 30
+WITHDRAWN = "Your vote ({vote}) is taken back: this record is unvoted again."
 STAGES = {"title-abstract": Stage.TITLE_ABSTRACT, "full-text": Stage.FULL_TEXT}
 STAGE_SLUGS = {value: key for key, value in STAGES.items()}
 
@@ -35,10 +43,15 @@ def _order(request, review, stage) -> str:
     return order if order in selectors.ORDERS else default_order(review, stage)
 
 
-def _panel_context(review, user, stage, record, *, order, own=None, count=True):
+def _panel_context(review, user, stage, record, *, order, own=None, count=True, last_vote=None, withdrawn=None):
     # ``own`` is None for a record served from the queue: the queue holds only records
     # this reviewer has not decided, so there is nothing to look up.
     row = RecordStage.objects.filter(record=record, stage=stage).first() if own else None
+    # One's own last vote at this stage, to change (or undo) it straight away.
+    previous = selectors.my_decisions(review, user, stage).exclude(record=record).first()
+    # Undo is offered for the vote just cast (``last_vote``), not for every older one: after
+    # an undo the page shows that record again, and U pressed twice takes back one vote.
+    undo = previous if previous is not None and previous.pk == last_vote else None
     return {
         "review": review,
         "stage": stage,
@@ -55,8 +68,10 @@ def _panel_context(review, user, stage, record, *, order, own=None, count=True):
         # Counted on page load; after each vote the page decrements it itself, which keeps
         # the vote request to a few index look-ups at 100,000 records.
         "remaining": selectors.remaining(review, user, stage) if count else None,
-        # One's own last vote at this stage, to change (or undo) it straight away.
-        "previous": selectors.my_decisions(review, user, stage).exclude(record=record).first() if record else None,
+        "previous": previous,
+        "undo": undo,
+        "undo_refusal": withdrawal_refusal(undo.record_stage, reviewers_needed(review, stage)) if undo else "",
+        "withdrawn": withdrawn,
         "labels": [line.strip() for line in review.screening_labels.splitlines() if line.strip()],
     }
 
@@ -81,6 +96,10 @@ def _sync_stages(review, stage) -> None:
         return
     latest = Record.objects.filter(review=review).order_by("-pk").values_list("pk", flat=True).first() or 0
     cache.set(key, latest, SYNC_SECONDS)
+
+
+def _last_vote_key(review, stage) -> str:
+    return f"screen-last-vote:{review.pk}:{stage}"
 
 
 def _cursor_key(review, stage, order="random") -> str:
@@ -120,7 +139,8 @@ def screen(request, slug, stage_slug):
             raise Http404("This record is not in your queue.")
     else:
         record = _serve_next(request, review, stage, order)
-    context = _panel_context(review, request.user, stage, record, order=order, own=own)
+    context = _panel_context(review, request.user, stage, record, order=order, own=own,
+                             last_vote=request.session.get(_last_vote_key(review, stage)))
     context.update(membership=membership, needed=reviewers_needed(review, stage), orders=selectors.ORDER_LABELS.items(),
                    done=selectors.my_decisions(review, request.user, stage).count())
     return render(request, "review/screening/screen.html", context)
@@ -141,7 +161,7 @@ def vote(request, slug, stage_slug, pk):
     version = request.POST.get("version", "")
     order = _order(request, review, stage)
     try:
-        decision_record(
+        decision = decision_record(
             review=review, record=record, stage=stage, reviewer=request.user,
             vote=request.POST.get("vote", ""), note=request.POST.get("note", "")[:5000],
             labels=request.POST.get("labels", "").split(",")[:20],
@@ -153,11 +173,45 @@ def vote(request, slug, stage_slug, pk):
             return JsonResponse({"ok": False, "error": message}, status=400)
         messages.error(request, message)
         return redirect(f"{reverse('review:screen', args=[slug, stage_slug])}?record={record.pk}&order={order}")
+    if request.session.get(_last_vote_key(review, stage)) != decision.pk:
+        request.session[_last_vote_key(review, stage)] = decision.pk
     if not _wants_json(request):
         messages.success(request, "Vote saved.")
         return redirect(f"{reverse('review:screen', args=[slug, stage_slug])}?order={order}")
     following = _serve_next(request, review, stage, order)
-    context = _panel_context(review, request.user, stage, following, order=order, count=False)
+    context = _panel_context(review, request.user, stage, following, order=order, count=False, last_vote=decision.pk)
+    html = render_to_string("review/screening/_record.html", context, request=request)
+    return JsonResponse({"ok": True, "html": html})
+
+
+@require_POST
+@login_required
+def withdraw(request, slug, stage_slug, pk):
+    """Undo: take back one's own vote, and serve that record again as the current one."""
+    review, membership = get_review_for_user(request.user, slug, role="reviewer")
+    stage = stage_from_slug(stage_slug)
+    record = get_object_or_404(Record.objects.select_related("source"), review=review, pk=pk)
+    version = request.POST.get("version", "")
+    order = _order(request, review, stage)
+    queue_url = f"{reverse('review:screen', args=[slug, stage_slug])}?order={order}"
+    try:
+        withdrawn = decision_withdraw(review=review, record=record, stage=stage, reviewer=request.user,
+                                      version=int(version) if version.isdigit() else None)
+    except ValidationError as exc:
+        message = " ".join(exc.messages)
+        if _wants_json(request):
+            return JsonResponse({"ok": False, "error": message}, status=400)
+        messages.error(request, message)
+        return redirect(queue_url)
+    request.session.pop(_last_vote_key(review, stage), None)
+    # The queue resumes at the record, so it is served now and the reviewer goes on from there.
+    request.session[_cursor_key(review, stage, order)] = selectors.cursor_at(
+        review, request.user, stage, withdrawn.record_stage, order=order)
+    said = WITHDRAWN.format(vote=withdrawn.get_vote_display().lower())
+    if not _wants_json(request):
+        messages.success(request, said)
+        return redirect(queue_url)
+    context = _panel_context(review, request.user, stage, record, order=order, count=False, withdrawn=said)
     html = render_to_string("review/screening/_record.html", context, request=request)
     return JsonResponse({"ok": True, "html": html})
 

@@ -24,12 +24,7 @@
       .then(function (r) { return r.json(); })
       .then(function (result) {
         if (result.ok) {
-          var left = document.getElementById("remaining");
-          if (left && data.get("version") === "0") {
-            left.textContent = Math.max(0, parseInt(left.textContent, 10) - 1);
-            var bar = document.getElementById("screen-progress");
-            if (bar) { bar.value = Math.min(bar.max, bar.value + 1); }
-          }
+          if (data.get("version") === "0") { counters(1); }
           panel.innerHTML = result.html;
           window.scrollTo(0, 0);
         } else {
@@ -42,6 +37,43 @@
         buttons.forEach(function (b) { b.disabled = false; });
       });
   }
+
+  function counters(change) {
+    var left = document.getElementById("remaining");
+    if (left) { left.textContent = Math.max(0, parseInt(left.textContent, 10) - change); }
+    var bar = document.getElementById("screen-progress");
+    if (bar) { bar.value = Math.max(0, Math.min(bar.max, bar.value + change)); }
+  }
+
+  // Undo: the vote goes and the record comes back as the current one, unvoted.
+  function undo(form) {
+    var button = form.querySelector("button");
+    if (button.disabled) { return; }
+    button.disabled = true;
+    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
+                         headers: { "X-Requested-With": "fetch" } })
+      .then(function (r) { return r.json(); })
+      .then(function (result) {
+        if (result.ok) {
+          counters(-1);
+          panel.innerHTML = result.html;
+          window.scrollTo(0, 0);
+        } else {
+          showError(result.error);
+          button.disabled = false;
+        }
+      })
+      .catch(function () {
+        showError("The undo could not be sent. Check the connection and try again.");
+        button.disabled = false;
+      });
+  }
+
+  panel.addEventListener("submit", function (event) {
+    if (event.target.id !== "undo-form") { return; }
+    event.preventDefault();
+    undo(event.target);
+  });
 
   panel.addEventListener("click", function (event) {
     var focus = event.target.closest("button[data-focus]");
@@ -60,9 +92,11 @@
     if (event.ctrlKey || event.metaKey || event.altKey) { return; }
     if (event.key === "Escape" && typing(event.target)) { event.target.blur(); return; }
     if (typing(event.target)) { return; }
+    var key = event.key.toLowerCase();
+    var undoForm = document.getElementById("undo-form");
+    if (key === "u" && undoForm) { event.preventDefault(); undo(undoForm); return; }
     var form = document.getElementById("vote-form");
     if (!form) { return; }
-    var key = event.key.toLowerCase();
     var votes = { i: "include", e: "exclude" };
     // Maybe only where the lead allows it: the page then shows its button.
     if (document.querySelector("button[value=maybe]")) { votes.m = "maybe"; }

@@ -22,6 +22,9 @@ def test_a_change_is_old_to_new_per_field_with_coded_values_as_labels():
         "Vote: Exclude", "Labels: none", "Stage: Title and abstract", "Overridden: yes"]
     assert change_lines({"study": None}, {"study": "de Souza 2019"}) == ["Study: — → de Souza 2019"]
     assert change_lines({"a": 1}, {}) == ["A: 1 → removed"]
+    # A vote taken back: its empty fields had nothing to remove.
+    assert change_lines({"vote": "include", "note": "", "labels": [], "exclusion_reason": None}, {}) == [
+        "Vote: Include → removed"]
     assert change_lines(None, None) == [] and change_lines("x", "y") == ["x → y"]
 
 
