@@ -43,12 +43,12 @@ WIDEST = """screen => {
     return false;
   };
   const out = [];
-  for (const el of document.querySelectorAll("main *")) {
+  for (const el of document.querySelectorAll("body *")) {
     const box = el.getBoundingClientRect();
-    if (box.right > screen + 0.5 && !clipped(el) && !out.some(o => o.contains(el))) { out.push(el); }
+    if (box.right + window.scrollX > screen + 0.5 && !clipped(el) && !out.some(o => o.contains(el))) { out.push(el); }
   }
   return out.map(el => el.tagName.toLowerCase() + (el.className ? "." + el.className : "") + " ends at "
-    + Math.round(el.getBoundingClientRect().right)).join("; ") || "(nothing in main)";
+    + Math.round(el.getBoundingClientRect().right + window.scrollX)).join("; ") || "(no one element)";
 }"""
 
 
