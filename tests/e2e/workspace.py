@@ -47,6 +47,11 @@ WIDEST = """screen => {
     const box = el.getBoundingClientRect();
     if (box.right + window.scrollX > screen + 0.5 && !clipped(el) && !out.some(o => o.contains(el))) { out.push(el); }
   }
+  if (!out.length) {
+    for (const el of document.querySelectorAll("body *")) {
+      if (el.getBoundingClientRect().right + window.scrollX > screen + 0.5) { out.push(el); break; }
+    }
+  }
   return out.map(el => el.tagName.toLowerCase() + (el.className ? "." + el.className : "") + " ends at "
     + Math.round(el.getBoundingClientRect().right + window.scrollX)).join("; ") || "(no one element)";
 }"""
