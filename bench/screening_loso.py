@@ -34,17 +34,18 @@ SELECTION_SEEDS = (101, 102)
 SCORING_SEEDS = (0, 1, 2, 3, 4)
 
 # w is include_weight: the includes' total weight relative to the excludes'. ELAS u4 is ASReview's
-# default (C = 0.11, w = 9.8, TF-IDF 1-2-grams).
+# default (C = 0.11, w = 9.8, TF-IDF 1-2-grams). min_df is pinned, as the default changed to 2 on
+# 2026-12-06 and each row must stay the setting it was measured as.
 CANDIDATES = {
-    "svm C=0.11 w=1": RankerSettings(C=0.11, include_weight=1.0),
-    "svm C=0.11 w=9.8 (ELAS u4)": RankerSettings(C=0.11, include_weight=9.8),
-    "svm C=0.11 w=3": RankerSettings(C=0.11, include_weight=3.0),
-    "svm C=1 w=1": RankerSettings(C=1.0, include_weight=1.0),
-    "svm C=0.11 w=1 words only": RankerSettings(C=0.11, include_weight=1.0, ngram_max=1),
-    "logistic C=10 w=1": RankerSettings(classifier="logistic", C=10.0, include_weight=1.0),
+    "svm C=0.11 w=1": RankerSettings(C=0.11, include_weight=1.0, min_df=1),
+    "svm C=0.11 w=9.8 (ELAS u4)": RankerSettings(C=0.11, include_weight=9.8, min_df=1),
+    "svm C=0.11 w=3": RankerSettings(C=0.11, include_weight=3.0, min_df=1),
+    "svm C=1 w=1": RankerSettings(C=1.0, include_weight=1.0, min_df=1),
+    "svm C=0.11 w=1 words only": RankerSettings(C=0.11, include_weight=1.0, ngram_max=1, min_df=1),
+    "logistic C=10 w=1": RankerSettings(classifier="logistic", C=10.0, include_weight=1.0, min_df=1),
     # Added on 2026-12-06: two rank-averaged ensembles and rare terms dropped, each on svm C=1 w=1.
-    "svm C=1 w=1 + complement NB": RankerSettings(second="nb"),
-    "svm C=1 w=1 + logistic C=1": RankerSettings(second="logistic"),
+    "svm C=1 w=1 + complement NB": RankerSettings(second="nb", min_df=1),
+    "svm C=1 w=1 + logistic C=1": RankerSettings(second="logistic", min_df=1),
     "svm C=1 w=1 min_df=2": RankerSettings(min_df=2),
 }
 

@@ -8,9 +8,12 @@ The model follows ASReview LAB's default, ELAS u4 (van de Schoot et al. 2021; AS
 needs no labels, so it may see the unscreened records too), and a linear support vector machine
 fitted to the settled records with the classes re-weighted, because includes are rare. Records are
 then screened by descending decision value. :class:`RankerSettings` holds the defaults chosen by
-leave-one-set-out over seven labelled sets (``docs/screening-ranking.md``): ELAS u4's features with
-scikit-learn's ``C = 1`` and equal total class weights (ELAS u4: ``C = 0.11``, includes 9.8 times
-the excludes), chosen in every fold. Every retraining records ``settings.as_dict()``.
+leave-one-set-out over seven labelled sets (``docs/screening-ranking.md``): ELAS u4's features
+less the terms found in a single record (``min_df = 2``), with scikit-learn's ``C = 1`` and equal
+total class weights (ELAS u4: every term, ``C = 0.11``, includes 9.8 times the excludes), chosen
+in every fold. A term in one record only cannot carry what was learnt to any other record, yet it
+takes a share of that record's unit length and lets the SVM fit a labelled record by its private
+words instead of the shared ones. Every retraining records ``settings.as_dict()``.
 
 References
 ----------
@@ -60,7 +63,8 @@ class RankerSettings:
 
     ``include_weight`` is the total weight of the includes relative to that of the excludes in the
     training loss: 1.0 is scikit-learn's ``class_weight="balanced"`` (both classes weigh the same in
-    total); ASReview's ELAS u4 uses 9.8. ``min_df`` is a count of records, ``max_df`` a share.
+    total); ASReview's ELAS u4 uses 9.8. ``min_df`` is a count of records (2: a term must occur
+    in two records or more; runs recorded before 2026-12-06 used 1), ``max_df`` a share.
     ``second`` names a second model fitted to the same records and averaged with the first on
     rank (:func:`fit_scores_matrix`): ``"logistic"`` (class-weighted logistic regression, C = 1)
     or ``"nb"`` (complement naive Bayes, Rennie et al. 2003, scikit-learn's defaults); ``""``
@@ -68,7 +72,7 @@ class RankerSettings:
     """
 
     ngram_max: int = 2
-    min_df: int = 1
+    min_df: int = 2
     max_df: float = 0.95
     sublinear_tf: bool = True
     classifier: str = "svm"

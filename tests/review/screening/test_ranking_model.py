@@ -129,6 +129,13 @@ def test_settings_as_dict_is_json_and_names_every_setting():
     assert set(recorded) == {"model", "ngram_max", "min_df", "max_df", "sublinear_tf", "classifier", "C", "include_weight"}
 
 
+def test_the_default_drops_terms_found_in_one_record_only():
+    texts = ["alpha beta", "alpha gamma", "delta beta", "epsilon zeta"]
+    features, terms = ranking.tfidf_with_terms(texts)
+    assert sorted(terms) == ["alpha", "beta"] and features.shape == (4, 2)
+    assert len(ranking.tfidf_with_terms(texts, RankerSettings(min_df=1))[1]) == 10
+
+
 def test_unknown_classifier_is_refused():
     with pytest.raises(ValueError, match="Unknown classifier 'forest'"):
         RankerSettings(classifier="forest")
