@@ -8,9 +8,12 @@ The model follows ASReview LAB's default, ELAS u4 (van de Schoot et al. 2021; AS
 needs no labels, so it may see the unscreened records too), and a linear support vector machine
 fitted to the settled records with the classes re-weighted, because includes are rare. Records are
 then screened by descending decision value. :class:`RankerSettings` holds the defaults chosen by
-leave-one-set-out over seven labelled sets (``docs/screening-ranking.md``): ELAS u4's features with
-scikit-learn's ``C = 1`` and equal total class weights (ELAS u4: ``C = 0.11``, includes 9.8 times
-the excludes), chosen in every fold. Every retraining records ``settings.as_dict()``.
+leave-one-set-out over seven labelled sets (``docs/screening-ranking.md``): ELAS u4's features
+less the terms found in a single record (``min_df = 2``), with scikit-learn's ``C = 1`` and equal
+total class weights (ELAS u4: every term, ``C = 0.11``, includes 9.8 times the excludes), chosen
+in every fold. A term in one record only cannot carry what was learnt to any other record, yet it
+takes a share of that record's unit length and lets the SVM fit a labelled record by its private
+words instead of the shared ones. Every retraining records ``settings.as_dict()``.
 
 References
 ----------
@@ -28,13 +31,17 @@ from itertools import chain
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from scipy.stats import rankdata
 from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import ComplementNB
 from sklearn.svm import LinearSVC
 
 #: The live queue retrains after this many newly settled records; the simulation does the same.
 RETRAIN_EVERY = 10
 
 CLASSIFIERS = ("svm", "logistic")
+#: Second models that may be averaged with the first on rank ("" for none).
+SECOND_MODELS = ("", "logistic", "nb")
 
 #: scikit-learn's default token pattern: words of two or more word characters.
 TOKEN = re.compile(r"(?u)\b\w\w+\b")
@@ -47,6 +54,7 @@ BAD_LABEL = "Label for record {index} is {value!r}; a label must be 1 (include) 
 BAD_INDEX = "Label given for record {index}, but there are only {count} records (indices 0 to {last})."
 BAD_NGRAM = "ngram_max must be 1 (words) or 2 (words and word pairs); it is {value!r}."
 BAD_CLASSIFIER = "Unknown classifier {kind!r}; choose one of: " + ", ".join(CLASSIFIERS) + "."
+BAD_SECOND = "Unknown second model {kind!r}; choose one of: " + ", ".join(repr(k) for k in SECOND_MODELS) + "."
 
 
 @dataclass(frozen=True)
@@ -55,25 +63,37 @@ class RankerSettings:
 
     ``include_weight`` is the total weight of the includes relative to that of the excludes in the
     training loss: 1.0 is scikit-learn's ``class_weight="balanced"`` (both classes weigh the same in
-    total); ASReview's ELAS u4 uses 9.8. ``min_df`` is a count of records, ``max_df`` a share.
+    total); ASReview's ELAS u4 uses 9.8. ``min_df`` is a count of records (2: a term must occur
+    in two records or more; runs recorded before 2026-12-06 used 1), ``max_df`` a share.
+    ``second`` names a second model fitted to the same records and averaged with the first on
+    rank (:func:`fit_scores_matrix`): ``"logistic"`` (class-weighted logistic regression, C = 1)
+    or ``"nb"`` (complement naive Bayes, Rennie et al. 2003, scikit-learn's defaults); ``""``
+    for the first model alone. Runs recorded before ``second`` existed used none.
     """
 
     ngram_max: int = 2
-    min_df: int = 1
+    min_df: int = 2
     max_df: float = 0.95
     sublinear_tf: bool = True
     classifier: str = "svm"
     C: float = 1.0
     include_weight: float = 1.0
+    second: str = ""
 
     def __post_init__(self):
         if self.classifier not in CLASSIFIERS:
             raise ValueError(BAD_CLASSIFIER.format(kind=self.classifier))
+        if self.second not in SECOND_MODELS:
+            raise ValueError(BAD_SECOND.format(kind=self.second))
         if self.ngram_max not in (1, 2):
             raise ValueError(BAD_NGRAM.format(value=self.ngram_max))
 
     def as_dict(self) -> dict:
-        return {"model": "tfidf-linear", **asdict(self)}
+        settings = asdict(self)
+        if not self.second:
+            # A single model records exactly what runs stored before ``second`` existed.
+            del settings["second"]
+        return {"model": "tfidf-linear", **settings}
 
 
 def record_text(title: str, abstract: str, keywords: str = "") -> str:
@@ -185,27 +205,51 @@ def _training_set(labels: Mapping[int, int], count: int) -> tuple[np.ndarray, np
     return indices, values
 
 
+def _class_weights(y: np.ndarray, include_weight: float) -> np.ndarray:
+    includes = int(y.sum())
+    excludes = len(y) - includes
+    # Each include weighs include_weight * excludes / includes times an exclude, so the includes'
+    # total weight is include_weight times the excludes'; normalised to a mean weight of one.
+    weights = np.where(y == 1, include_weight * excludes / includes, 1.0)
+    return weights * (len(y) / weights.sum())
+
+
+def _decision(kind: str, C: float, X, y: np.ndarray, weights: np.ndarray, features) -> np.ndarray:
+    if kind == "svm":
+        model = LinearSVC(C=C, loss="squared_hinge", dual=True, max_iter=5000, random_state=0)
+    elif kind == "logistic":
+        model = LogisticRegression(C=C, solver="liblinear", dual=True, max_iter=1000)
+    else:
+        # Complement naive Bayes was made for skewed classes (it estimates each class's word
+        # weights from all the other classes' records, so the rare class is not starved).
+        model = ComplementNB()
+    model.fit(X, y, sample_weight=weights)
+    if kind == "nb":
+        joint = model.predict_joint_log_proba(features)
+        return np.asarray(joint[:, 1] - joint[:, 0], dtype=np.float64)
+    return np.asarray(model.decision_function(features), dtype=np.float64)
+
+
 def fit_scores_matrix(
     features: sparse.spmatrix, labels: Mapping[int, int], settings: RankerSettings = RankerSettings()
 ) -> np.ndarray:
     """Fit on the labelled rows of ``features`` and score every row (higher = more likely relevant).
 
-    ``fit_scores(texts, labels, s)`` is ``fit_scores_matrix(vectorise(texts, s), labels, s)``; the
-    simulation vectorises once and calls this after each retraining, since the features never change.
+    With ``settings.second`` the score is the mean of the two models' ranks over all rows, scaled
+    to 0..1 (a Borda count: it needs no calibration of one model's scale to the other's, and a
+    record both models put near the top stays there). ``fit_scores(texts, labels, s)`` is
+    ``fit_scores_matrix(vectorise(texts, s), labels, s)``; the simulation vectorises once and
+    calls this after each retraining, since the features never change.
     """
     indices, y = _training_set(labels, features.shape[0])
-    includes = int(y.sum())
-    excludes = len(y) - includes
-    # Each include weighs include_weight * excludes / includes times an exclude, so the includes'
-    # total weight is include_weight times the excludes'; normalised to a mean weight of one.
-    weights = np.where(y == 1, settings.include_weight * excludes / includes, 1.0)
-    weights *= len(y) / weights.sum()
-    if settings.classifier == "svm":
-        model = LinearSVC(C=settings.C, loss="squared_hinge", dual=True, max_iter=5000, random_state=0)
-    else:
-        model = LogisticRegression(C=settings.C, solver="liblinear", dual=True, max_iter=1000)
-    model.fit(features[indices], y, sample_weight=weights)
-    return np.asarray(model.decision_function(features), dtype=np.float64)
+    weights = _class_weights(y, settings.include_weight)
+    X = features[indices]
+    first = _decision(settings.classifier, settings.C, X, y, weights, features)
+    if not settings.second:
+        return first
+    second = _decision(settings.second, 1.0, X, y, weights, features)
+    count = features.shape[0]
+    return (rankdata(first) + rankdata(second) - 2) / (2 * max(count - 1, 1))
 
 
 def fit_scores(

@@ -129,6 +129,13 @@ def test_settings_as_dict_is_json_and_names_every_setting():
     assert set(recorded) == {"model", "ngram_max", "min_df", "max_df", "sublinear_tf", "classifier", "C", "include_weight"}
 
 
+def test_the_default_drops_terms_found_in_one_record_only():
+    texts = ["alpha beta", "alpha gamma", "delta beta", "epsilon zeta"]
+    features, terms = ranking.tfidf_with_terms(texts)
+    assert sorted(terms) == ["alpha", "beta"] and features.shape == (4, 2)
+    assert len(ranking.tfidf_with_terms(texts, RankerSettings(min_df=1))[1]) == 10
+
+
 def test_unknown_classifier_is_refused():
     with pytest.raises(ValueError, match="Unknown classifier 'forest'"):
         RankerSettings(classifier="forest")
@@ -142,6 +149,41 @@ def test_logistic_regression_also_ranks_the_planted_records_first():
     scores = fit_scores(texts, labels, RankerSettings(classifier="logistic", C=10.0))
     order = rank_order(scores, [i for i in range(len(texts)) if i not in labels])
     assert sorted(order[: len(planted) - 1]) == sorted(planted[1:])
+
+
+@pytest.mark.parametrize("second", ["nb", "logistic"])
+def test_an_ensemble_still_ranks_the_planted_records_first(second):
+    texts, relevant = _corpus()
+    planted = [i for i, r in enumerate(relevant) if r]
+    other = [i for i, r in enumerate(relevant) if not r]
+    labels = {planted[0]: 1, other[0]: 0, other[1]: 0}
+    scores = fit_scores(texts, labels, RankerSettings(second=second))
+    order = rank_order(scores, [i for i in range(len(texts)) if i not in labels])
+    assert sorted(order[: len(planted) - 1]) == sorted(planted[1:])
+
+
+def test_ensemble_score_is_the_mean_of_the_two_models_ranks_scaled_to_one():
+    from scipy.stats import rankdata
+
+    texts, relevant = _corpus()
+    labels = {i: r for i, r in enumerate(relevant) if i % 4 == 0}
+    features = ranking.vectorise(texts)
+    svm = ranking.fit_scores_matrix(features, labels, RankerSettings())
+    logistic = ranking.fit_scores_matrix(features, labels, RankerSettings(classifier="logistic"))
+    both = ranking.fit_scores_matrix(features, labels, RankerSettings(second="logistic"))
+    n = len(texts)
+    np.testing.assert_allclose(both, (rankdata(svm) + rankdata(logistic) - 2) / (2 * (n - 1)))
+    assert both.min() >= 0 and both.max() <= 1
+
+
+def test_unknown_second_model_is_refused():
+    with pytest.raises(ValueError, match="Unknown second model 'forest'"):
+        RankerSettings(second="forest")
+
+
+def test_an_ensemble_is_recorded_and_a_single_model_records_what_older_runs_stored():
+    assert json.loads(json.dumps(RankerSettings(second="nb").as_dict()))["second"] == "nb"
+    assert "second" not in RankerSettings(second="").as_dict()
 
 
 def test_retraining_interval_is_ten():
