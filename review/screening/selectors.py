@@ -20,6 +20,7 @@ from review.models import (
 from review.models.fulltext import RetrievalStatus
 from review.models.screening import ConflictStatus, Stage, StageStatus, Vote
 from review.screening import ranked_queue
+from review.screening.kept import kept
 from review.screening.services import reviewers_needed
 
 ORDERS = ("relevant", "random", "year", "title")
@@ -202,8 +203,13 @@ def stage_counts(review: Review) -> dict[str, dict[str, int]]:
 
     Rows are counted from the (review, stage, status, decision_count) index alone; the few
     rows of merged duplicates are counted apart and taken off, rather than joining every
-    row to its record.
+    row to its record. Kept per review state (review.screening.kept); records not yet given
+    their row count as awaiting, so ``stages_sync`` leaves the counts as they were.
     """
+    return kept(review, "stage_counts", lambda: _stage_counts(review))
+
+
+def _stage_counts(review: Review) -> dict[str, dict[str, int]]:
     total = Record.objects.filter(review=review, duplicate_of__isnull=True).count()
     merged = Record.objects.filter(review=review, duplicate_of__isnull=False).values("id")
     counts: dict[str, dict[str, int]] = {
@@ -235,20 +241,24 @@ def reviewer_stats(review: Review) -> list[dict]:
     of the one vote in from the change of that colleague's rate (DESIGN.md invariant 1).
     """
     names = dict(Membership.objects.filter(review=review).values_list("user_id", "user__username"))
-    settled = ~Q(record_stage__status=StageStatus.AWAITING)
-    rows = (
-        ScreeningDecision.objects.filter(review=review)
-        .values("reviewer_id", "stage")
-        .annotate(votes=Count("id"), settled=Count("id", filter=settled),
-                  includes=Count("id", filter=settled & Q(vote__in=[Vote.INCLUDE, Vote.MAYBE])))
-        .order_by()
-    )
+    rows = kept(review, "reviewer_stats", lambda: _reviewer_rows(review))
     out = [
         {**row, "reviewer__username": names.get(row["reviewer_id"], str(row["reviewer_id"])),
          "include_rate": row["includes"] / row["settled"] if row["settled"] else None}
         for row in rows
     ]
     return sorted(out, key=lambda r: (r["stage"] != Stage.TITLE_ABSTRACT, r["reviewer__username"]))
+
+
+def _reviewer_rows(review: Review) -> list[dict]:
+    settled = ~Q(record_stage__status=StageStatus.AWAITING)
+    return list(
+        ScreeningDecision.objects.filter(review=review)
+        .values("reviewer_id", "stage")
+        .annotate(votes=Count("id"), settled=Count("id", filter=settled),
+                  includes=Count("id", filter=settled & Q(vote__in=[Vote.INCLUDE, Vote.MAYBE])))
+        .order_by()
+    )
 
 
 def _tables():
@@ -264,8 +274,20 @@ def pair_tables(review: Review, stage: str) -> dict[tuple[str, str], dict[tuple[
 
     One grouped self-join in the database: at 100,000 votes, fetching them into Python
     costs far more than the statistics. It walks the review's rows of one stage and reads
-    the votes from the decision_stage_votes index alone.
+    the votes from the decision_stage_votes index alone. Kept per review state.
     """
+    names = dict(Membership.objects.filter(review=review).values_list("user_id", "user__username"))
+    tables: dict[tuple[str, str], dict[tuple[str, str], int]] = {}
+    for a, b, va, vb, n in kept(review, "pair_tables", lambda: _pair_rows(review, stage), stage):
+        name_a, name_b = names.get(a, str(a)), names.get(b, str(b))
+        if name_a > name_b:
+            name_a, name_b, va, vb = name_b, name_a, vb, va
+        cell = tables.setdefault((name_a, name_b), {})
+        cell[(va, vb)] = cell.get((va, vb), 0) + n
+    return tables
+
+
+def _pair_rows(review: Review, stage: str) -> list[tuple]:
     decisions, stages = _tables()
     sql = f"""
         SELECT d1.reviewer_id, d2.reviewer_id,
@@ -280,21 +302,17 @@ def pair_tables(review: Review, stage: str) -> dict[tuple[str, str], dict[tuple[
                  CASE WHEN d1.vote = 'exclude' THEN 'exclude' ELSE 'include' END,
                  CASE WHEN d2.vote = 'exclude' THEN 'exclude' ELSE 'include' END
     """
-    names = dict(Membership.objects.filter(review=review).values_list("user_id", "user__username"))
-    tables: dict[tuple[str, str], dict[tuple[str, str], int]] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, [review.pk, stage, StageStatus.AWAITING])
-        for a, b, va, vb, n in cursor.fetchall():
-            name_a, name_b = names.get(a, str(a)), names.get(b, str(b))
-            if name_a > name_b:
-                name_a, name_b, va, vb = name_b, name_a, vb, va
-            cell = tables.setdefault((name_a, name_b), {})
-            cell[(va, vb)] = cell.get((va, vb), 0) + n
-    return tables
+        return [tuple(row) for row in cursor.fetchall()]
 
 
 def include_count_table(review: Review, stage: str, raters: int) -> dict[int, int]:
     """{number of include votes: records} over settled records with exactly ``raters`` votes."""
+    return kept(review, "include_counts", lambda: _include_count_table(review, stage, raters), stage, raters)
+
+
+def _include_count_table(review: Review, stage: str, raters: int) -> dict[int, int]:
     decisions, stages = _tables()
     sql = f"""
         SELECT inc, COUNT(*) FROM (
