@@ -108,3 +108,14 @@ def test_nothing_is_kept_inside_a_transaction_of_our_own(team):
         # Uncommitted writes could be rolled back under the same chain head.
         assert kept(team.review, "probe", compute) == 1
         assert kept(team.review, "probe", compute) == 2
+
+
+def test_dashboard_page_shows_a_conflict_as_it_opens_and_closes(client_for, team, records, vote):
+    client = client_for(team.lead)
+    url = reverse("review:dashboard", args=[team.review.slug])
+    assert "0 open conflicts" in client.get(url).content.decode()
+    vote(records[0], team.rev1, "include")
+    vote(records[0], team.rev2, "exclude")
+    assert "1 open conflict " in client.get(url).content.decode()
+    conflict_resolve(conflict=Conflict.objects.get(record=records[0]), arbiter=team.arbiter, outcome="include")
+    assert "0 open conflicts" in client.get(url).content.decode()
