@@ -20,7 +20,7 @@ from typing import TypeVar
 from django.core.cache import cache
 from django.db import connection
 
-from review.models import AuditChainHead, Review
+from review.models import AuditChainHead, Record, Review
 
 KEEP_SECONDS = 3600
 T = TypeVar("T")
@@ -55,3 +55,9 @@ def kept(review: Review, name: str, compute: Callable[[], T], *parts, version: s
         value = compute()
         cache.set(key, value, KEEP_SECONDS)
     return value
+
+
+def unique_records(review: Review) -> int:
+    """The review's records less merged duplicates: the dashboard's counts and the stopping rule
+    both start from it, and counting 100,000 records costs more than any other query of theirs."""
+    return kept(review, "unique_records", lambda: Record.objects.filter(review=review, duplicate_of__isnull=True).count())

@@ -20,7 +20,7 @@ from review.models import (
 from review.models.fulltext import RetrievalStatus
 from review.models.screening import ConflictStatus, Stage, StageStatus, Vote
 from review.screening import ranked_queue
-from review.screening.kept import kept
+from review.screening.kept import kept, unique_records
 from review.screening.services import reviewers_needed
 
 ORDERS = ("relevant", "random", "year", "title")
@@ -210,7 +210,7 @@ def stage_counts(review: Review) -> dict[str, dict[str, int]]:
 
 
 def _stage_counts(review: Review) -> dict[str, dict[str, int]]:
-    total = Record.objects.filter(review=review, duplicate_of__isnull=True).count()
+    total = unique_records(review)
     merged = Record.objects.filter(review=review, duplicate_of__isnull=False).values("id")
     counts: dict[str, dict[str, int]] = {
         stage: {**{status: 0 for status in StageStatus.values}, "partly_voted": 0} for stage in Stage.values
