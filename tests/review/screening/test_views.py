@@ -159,17 +159,17 @@ def test_vote_takes_a_constant_number_of_queries(client_for, team, make_records,
     client.post(_vote_url(team, records[0]), {"vote": "include", "version": 0}, **FETCH)
     _cursor_at_start(client, team)
     # session, user, membership, record; the service in a savepoint (the test's transaction):
-    # role, stage row (exists since the page synced it), lock, own decision, insert decision,
+    # role, lock the stage row (it exists since the page synced it), own decision, insert decision,
     # audit (lock the chain head, insert, move the head), update stage, release; then the
     # next record and the session's new cursor (update in a savepoint). Posted without an
     # order, so one more: any settled include (the default order is random until then); and
     # one's own last vote, offered on the next record.
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(20):
         client.post(_vote_url(team, records[1]), {"vote": "include", "version": 0}, **FETCH)
     more = make_records(40)
     client.get(_screen_url(team))
     _cursor_at_start(client, team)
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(20):
         client.post(_vote_url(team, more[0]), {"vote": "include", "version": 0}, **FETCH)
 
 
