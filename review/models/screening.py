@@ -143,6 +143,9 @@ class ScreeningDecision(models.Model):
             # reviewer) without reading the decisions themselves: 100,000 of them per review.
             models.Index(fields=["record_stage", "reviewer", "vote", "stage"], name="decision_stage_votes"),
             models.Index(fields=["review", "stage", "reviewer", "vote"], name="decision_review_votes"),
+            # One's own last vote (the screening page's "Previous" link) is the top of this
+            # index, not a sort of every vote the reviewer cast.
+            models.Index(fields=["review", "stage", "reviewer", "updated_at", "id"], name="decision_reviewer_recent"),
         ]
 
     def __str__(self) -> str:

@@ -18,9 +18,10 @@ from review.models import (
     ScreeningDecision,
 )
 from review.models.fulltext import RetrievalStatus
-from review.models.screening import ConflictStatus, Stage, StageStatus, Vote
+from review.models.screening import ConflictStatus, Stage, StageStatus
 from review.screening import ranked_queue
-from review.screening.services import reviewers_needed
+from review.screening.kept import kept, unique_records
+from review.screening.services import INCLUDING_VOTES, reviewers_needed
 
 ORDERS = ("relevant", "random", "year", "title")
 ORDER_LABELS = {"relevant": "Most likely relevant first", "random": "Random", "year": "Newest first", "title": "Title"}
@@ -212,9 +213,14 @@ def stage_counts(review: Review) -> dict[str, dict[str, int]]:
 
     Rows are counted from the (review, stage, status, decision_count) index alone; the few
     rows of merged duplicates are counted apart and taken off, rather than joining every
-    row to its record.
+    row to its record. Kept per review state (review.screening.kept); records not yet given
+    their row count as awaiting, so ``stages_sync`` leaves the counts as they were.
     """
-    total = Record.objects.filter(review=review, duplicate_of__isnull=True).count()
+    return kept(review, "stage_counts", lambda: _stage_counts(review))
+
+
+def _stage_counts(review: Review) -> dict[str, dict[str, int]]:
+    total = unique_records(review)
     merged = Record.objects.filter(review=review, duplicate_of__isnull=False).values("id")
     counts: dict[str, dict[str, int]] = {
         stage: {**{status: 0 for status in StageStatus.values}, "partly_voted": 0} for stage in Stage.values
@@ -245,20 +251,40 @@ def reviewer_stats(review: Review) -> list[dict]:
     of the one vote in from the change of that colleague's rate (DESIGN.md invariant 1).
     """
     names = dict(Membership.objects.filter(review=review).values_list("user_id", "user__username"))
-    settled = ~Q(record_stage__status=StageStatus.AWAITING)
-    rows = (
-        ScreeningDecision.objects.filter(review=review)
-        .values("reviewer_id", "stage")
-        .annotate(votes=Count("id"), settled=Count("id", filter=settled),
-                  includes=Count("id", filter=settled & Q(vote__in=[Vote.INCLUDE, Vote.MAYBE])))
-        .order_by()
-    )
+    rows = kept(review, "reviewer_stats", lambda: _reviewer_rows(review))
     out = [
         {**row, "reviewer__username": names.get(row["reviewer_id"], str(row["reviewer_id"])),
          "include_rate": row["includes"] / row["settled"] if row["settled"] else None}
         for row in rows
     ]
     return sorted(out, key=lambda r: (r["stage"] != Stage.TITLE_ABSTRACT, r["reviewer__username"]))
+
+
+def _reviewer_rows(review: Review) -> list[dict]:
+    """Every vote, less the votes on records still waiting for more.
+
+    Joining 100,000 votes to their stage rows to find the settled ones costs several times
+    more than reading the votes from the decision_review_votes index alone and taking off
+    those on waiting rows, which the (review, stage, status, decision_count) index finds:
+    a waiting row holds votes only while some are still missing, and those are few.
+    """
+    rows: dict[tuple, dict] = {}
+    every = ScreeningDecision.objects.filter(review=review)
+    waiting = ScreeningDecision.objects.filter(
+        record_stage__review=review, record_stage__stage__in=Stage.values,
+        record_stage__status=StageStatus.AWAITING, record_stage__decision_count__gt=0,
+    )
+    for votes, sign in ((every, 1), (waiting, -1)):
+        for row in votes.values("reviewer_id", "stage", "vote").annotate(n=Count("id")).order_by():
+            out = rows.setdefault((row["reviewer_id"], row["stage"]), {
+                "reviewer_id": row["reviewer_id"], "stage": row["stage"], "votes": 0, "settled": 0, "includes": 0,
+            })
+            if sign > 0:
+                out["votes"] += row["n"]
+            out["settled"] += sign * row["n"]
+            if row["vote"] in INCLUDING_VOTES:
+                out["includes"] += sign * row["n"]
+    return list(rows.values())
 
 
 def _tables():
@@ -274,8 +300,20 @@ def pair_tables(review: Review, stage: str) -> dict[tuple[str, str], dict[tuple[
 
     One grouped self-join in the database: at 100,000 votes, fetching them into Python
     costs far more than the statistics. It walks the review's rows of one stage and reads
-    the votes from the decision_stage_votes index alone.
+    the votes from the decision_stage_votes index alone. Kept per review state.
     """
+    names = dict(Membership.objects.filter(review=review).values_list("user_id", "user__username"))
+    tables: dict[tuple[str, str], dict[tuple[str, str], int]] = {}
+    for a, b, va, vb, n in kept(review, "pair_tables", lambda: _pair_rows(review, stage), stage):
+        name_a, name_b = names.get(a, str(a)), names.get(b, str(b))
+        if name_a > name_b:
+            name_a, name_b, va, vb = name_b, name_a, vb, va
+        cell = tables.setdefault((name_a, name_b), {})
+        cell[(va, vb)] = cell.get((va, vb), 0) + n
+    return tables
+
+
+def _pair_rows(review: Review, stage: str) -> list[tuple]:
     decisions, stages = _tables()
     sql = f"""
         SELECT d1.reviewer_id, d2.reviewer_id,
@@ -290,21 +328,17 @@ def pair_tables(review: Review, stage: str) -> dict[tuple[str, str], dict[tuple[
                  CASE WHEN d1.vote = 'exclude' THEN 'exclude' ELSE 'include' END,
                  CASE WHEN d2.vote = 'exclude' THEN 'exclude' ELSE 'include' END
     """
-    names = dict(Membership.objects.filter(review=review).values_list("user_id", "user__username"))
-    tables: dict[tuple[str, str], dict[tuple[str, str], int]] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, [review.pk, stage, StageStatus.AWAITING])
-        for a, b, va, vb, n in cursor.fetchall():
-            name_a, name_b = names.get(a, str(a)), names.get(b, str(b))
-            if name_a > name_b:
-                name_a, name_b, va, vb = name_b, name_a, vb, va
-            cell = tables.setdefault((name_a, name_b), {})
-            cell[(va, vb)] = cell.get((va, vb), 0) + n
-    return tables
+        return [tuple(row) for row in cursor.fetchall()]
 
 
 def include_count_table(review: Review, stage: str, raters: int) -> dict[int, int]:
     """{number of include votes: records} over settled records with exactly ``raters`` votes."""
+    return kept(review, "include_counts", lambda: _include_count_table(review, stage, raters), stage, raters)
+
+
+def _include_count_table(review: Review, stage: str, raters: int) -> dict[int, int]:
     decisions, stages = _tables()
     sql = f"""
         SELECT inc, COUNT(*) FROM (

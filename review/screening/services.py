@@ -188,13 +188,15 @@ def _reason_for(review: Review, stage: str, vote: str, reason: ExclusionReason |
 
 
 def _lock_stage(record: Record, stage: str) -> RecordStage:
-    if stage == Stage.TITLE_ABSTRACT:
+    # The row almost always exists (the queue page synced it): lock it first, create it only if not.
+    row = RecordStage.objects.select_for_update().filter(record=record, stage=stage).first()
+    if row is None and stage == Stage.TITLE_ABSTRACT:
         # get_or_create retries in a savepoint if a colleague's first vote created the row first.
         RecordStage.objects.get_or_create(
             record=record, stage=stage,
             defaults={"review_id": record.review_id, **queue_keys(record.pk, record.year, record.title)},
         )
-    row = RecordStage.objects.select_for_update().filter(record=record, stage=stage).first()
+        row = RecordStage.objects.select_for_update().filter(record=record, stage=stage).first()
     if row is None:
         raise ValidationError(NOT_AT_FULL_TEXT)
     return row

@@ -13,6 +13,7 @@ from django.core.cache import cache
 
 from review.models import RankingRun, Record, RecordStage, Review, ScreeningStop
 from review.models.screening import Stage, StageStatus
+from review.screening.kept import unique_records
 from review.screening.stopping import StoppingResult, buscar
 
 SETTLED = (StageStatus.ADVANCED, StageStatus.EXCLUDED)
@@ -55,7 +56,7 @@ def stopping_status(review: Review) -> StoppingResult | None:
         .exclude(record_id__in=merged).order_by("decided_at", "id").values_list("status", flat=True)
     )
     labels = bytes(1 if status == StageStatus.ADVANCED else 0 for status in after.iterator(chunk_size=5000))
-    total = Record.objects.filter(review=review, duplicate_of__isnull=True).count()
+    total = unique_records(review)
     inputs = (total, first.settled_count, review.recall_target, review.stop_confidence)
     # buscar takes about half a second at 100,000 records (bench/bench_screening_ranked.py) and
     # the dashboard asks on every load; the key is every input, so a kept result is exact.

@@ -14,6 +14,7 @@ from review.models import ExclusionReason, FullText, Record, RecordStage
 from review.models.screening import Stage, StageStatus
 from review.permissions import get_review_for_user
 from review.screening import selectors
+from review.screening.kept import kept, review_version
 from review.screening.ranked_queue import default_order
 from review.screening.services import (
     decision_record,
@@ -43,7 +44,8 @@ def _order(request, review, stage) -> str:
     return order if order in selectors.ORDERS else default_order(review, stage)
 
 
-def _panel_context(review, user, stage, record, *, order, own=None, count=True, last_vote=None, withdrawn=None):
+def _panel_context(review, user, stage, record, *, order, own=None, count=True, last_vote=None, withdrawn=None,
+                   synced=0, version=None):
     # ``own`` is None for a record served from the queue: the queue holds only records
     # this reviewer has not decided, so there is nothing to look up.
     row = RecordStage.objects.filter(record=record, stage=stage).first() if own else None
@@ -65,9 +67,11 @@ def _panel_context(review, user, stage, record, *, order, own=None, count=True, 
         "full_text": FullText.objects.filter(record=record).first() if record and stage == Stage.FULL_TEXT else None,
         "highlighter": Highlighter(review.inclusion_terms, review.exclusion_terms),
         "order": order,
-        # Counted on page load; after each vote the page decrements it itself, which keeps
-        # the vote request to a few index look-ups at 100,000 records.
-        "remaining": selectors.remaining(review, user, stage) if count else None,
+        # Counted on page load (and kept until the review changes, or until ``stages_sync``
+        # gives records imported without an event their rows: ``synced``); after each vote the
+        # page decrements it itself, which keeps the vote request to a few index look-ups.
+        "remaining": kept(review, "remaining", lambda: selectors.remaining(review, user, stage), user.pk, stage,
+                          reviewers_needed(review, stage), synced, version=version) if count else None,
         "previous": previous,
         "undo": undo,
         "undo_refusal": withdrawal_refusal(undo.record_stage, reviewers_needed(review, stage)) if undo else "",
@@ -76,15 +80,16 @@ def _panel_context(review, user, stage, record, *, order, own=None, count=True, 
     }
 
 
-def _sync_stages(review, stage) -> None:
-    """Records imported since the last visit join the title/abstract queue.
+def _sync_stages(review, stage) -> int:
+    """Records imported since the last visit join the title/abstract queue; returns the newest
+    record id synced, which moves whenever rows were added.
 
     Counting 100,000 rows twice on every page load is too slow, so the full check runs
     every SYNC_SECONDS and in between a cheap test catches the usual case, an import that
     appended records with higher ids.
     """
     if stage != Stage.TITLE_ABSTRACT:
-        return
+        return 0
     key = f"screening-synced:{review.pk}:{review.created_at.timestamp()}"
     newest = cache.get(key)
     if newest is None:
@@ -93,9 +98,10 @@ def _sync_stages(review, stage) -> None:
     elif Record.objects.filter(review=review, pk__gt=newest).exists():
         stages_sync(review=review)
     else:
-        return
+        return newest
     latest = Record.objects.filter(review=review).order_by("-pk").values_list("pk", flat=True).first() or 0
     cache.set(key, latest, SYNC_SECONDS)
+    return latest
 
 
 def _last_vote_key(review, stage) -> str:
@@ -126,7 +132,7 @@ def screen(request, slug, stage_slug):
     review, membership = get_review_for_user(request.user, slug, role="reviewer")
     stage = stage_from_slug(stage_slug)
     order = _order(request, review, stage)
-    _sync_stages(review, stage)
+    synced = _sync_stages(review, stage)
     record_id = request.GET.get("record", "")
     own = None
     if record_id.isdigit():
@@ -139,10 +145,14 @@ def screen(request, slug, stage_slug):
             raise Http404("This record is not in your queue.")
     else:
         record = _serve_next(request, review, stage, order)
+    # Read before the counts it keys, so a vote landing meanwhile can only make a newer key.
+    version = review_version(review)
     context = _panel_context(review, request.user, stage, record, order=order, own=own,
-                             last_vote=request.session.get(_last_vote_key(review, stage)))
+                             last_vote=request.session.get(_last_vote_key(review, stage)), synced=synced, version=version)
+    done = kept(review, "done", lambda: selectors.my_decisions(review, request.user, stage).count(), request.user.pk,
+                stage, version=version)
     context.update(membership=membership, needed=reviewers_needed(review, stage), orders=selectors.ORDER_LABELS.items(),
-                   done=selectors.my_decisions(review, request.user, stage).count())
+                   done=done)
     return render(request, "review/screening/screen.html", context)
 
 

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from review.models import RankingRun
 from review.permissions import get_review_for_user
+from review.screening.kept import kept
 from review.screening.retraining import ranking_request
 from review.screening.stop import CONFIRM_REQUIRED, screening_resume, screening_stop
 from review.screening.stopping_status import first_run, stop_in_force, stopping_status
@@ -15,8 +16,11 @@ from review.screening.stopping_status import first_run, stop_in_force, stopping_
 
 def lead_panel(review) -> dict:
     """What the dashboard's prioritised-screening panel shows the lead: settled records only."""
-    statistic = stopping_status(review)
-    first = first_run(review) if statistic else None
+    first = first_run(review)
+    # Kept per review state (review.screening.kept): the ranking's first run and the rule's
+    # settings are the inputs that move without an event of the review.
+    statistic = kept(review, "stopping", lambda: stopping_status(review), first.pk if first else None,
+                     review.recall_target, review.stop_confidence) if first else None
     return {
         "target": f"{review.recall_target * 100:g}%",
         "confidence": f"{review.stop_confidence * 100:g}%",

@@ -15,6 +15,7 @@ from review.prisma_export import render as prisma_render
 from review.screening import exports as screening_exports
 from review.screening import selectors as screening_selectors
 from review.screening.agreement import agreement_csv, agreement_for, agreement_xlsx
+from review.screening.kept import kept
 from review.views.screening_ranking import lead_panel
 
 BLIND_EXPORT = "Blind mode is on and you screen in this review: exports with colleagues' votes stay closed."
@@ -31,7 +32,8 @@ def dashboard(request, slug):
         "counts": screening_selectors.stage_counts(review),
         "reviewers": screening_selectors.reviewer_stats(review),
         "agreement": agreement_for(review),
-        "conflicts": screening_selectors.open_conflicts(review).count(),
+        # Kept per review state: conflicts open and close only with an event of the review.
+        "conflicts": kept(review, "open_conflicts", lambda: screening_selectors.open_conflicts(review).count()),
         "prioritised": lead_panel(review) if membership.is_lead else None,
     })
 

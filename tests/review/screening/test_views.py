@@ -139,15 +139,16 @@ def test_next_record_page_takes_a_constant_number_of_queries(client_for, team, m
     client.get(_screen_url(team))
     _cursor_at_start(client, team)
     # session, user, membership, anything imported since?, any settled include (no: the
-    # default order is random), next record (one index walk, with its source), remaining
-    # (three index counts), the session's new cursor (update in a savepoint), one's own
-    # decisions so far (the progress bar) and the last of them (to change it)
-    with django_assert_num_queries(14):
+    # default order is random), next record (one index walk, with its source), the review's
+    # audit chain head (remaining and one's own decisions so far, the progress bar, are kept
+    # from the load before under it), the session's new cursor (update in a savepoint) and
+    # one's own last decision (to change it)
+    with django_assert_num_queries(11):
         client.get(_screen_url(team))
     make_records(50)
     client.get(_screen_url(team))  # the newly imported records join the queue once
     _cursor_at_start(client, team)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(11):
         client.get(_screen_url(team))
 
 
@@ -158,17 +159,17 @@ def test_vote_takes_a_constant_number_of_queries(client_for, team, make_records,
     client.post(_vote_url(team, records[0]), {"vote": "include", "version": 0}, **FETCH)
     _cursor_at_start(client, team)
     # session, user, membership, record; the service in a savepoint (the test's transaction):
-    # role, stage row (exists since the page synced it), lock, own decision, insert decision,
+    # role, lock the stage row (it exists since the page synced it), own decision, insert decision,
     # audit (lock the chain head, insert, move the head), update stage, release; then the
     # next record and the session's new cursor (update in a savepoint). Posted without an
     # order, so one more: any settled include (the default order is random until then); and
     # one's own last vote, offered on the next record.
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(20):
         client.post(_vote_url(team, records[1]), {"vote": "include", "version": 0}, **FETCH)
     more = make_records(40)
     client.get(_screen_url(team))
     _cursor_at_start(client, team)
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(20):
         client.post(_vote_url(team, more[0]), {"vote": "include", "version": 0}, **FETCH)
 
 
