@@ -53,19 +53,9 @@ def test_the_decision_bar_stays_in_view_under_a_long_abstract(browser, live_serv
 
 @pytest.mark.django_db(transaction=True)
 def test_the_full_text_opens_beside_the_decision(session, live_server, small_review, settings, tmp_path):  # noqa: F811
-    from django.core.files.uploadedfile import SimpleUploadedFile
+    from tests.review.screening.conftest import small_review_at_full_text
 
-    from review.models import Record
-    from review.screening.services import decision_record, fulltext_attach
-    from tests.review.screening.conftest import PDF_BYTES
-
-    settings.MEDIA_ROOT = tmp_path / "media"
-    record = Record.objects.get(review=small_review, title__startswith="Alpha")
-    for name in ("rui_reviewer", "rosa_reviewer"):
-        decision_record(review=small_review, record=record, stage="title_abstract",
-                        reviewer=small_review.memberships.get(user__username=name).user, vote="include")
-    fulltext_attach(record=record, actor=small_review.memberships.get(is_lead=True).user,
-                    pdf=SimpleUploadedFile("a.pdf", PDF_BYTES))
+    record = small_review_at_full_text(small_review, settings, tmp_path)
     context, page = session("rui_reviewer", PASSWORD)
     refused = []
     page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)

@@ -102,19 +102,9 @@ def test_the_undo_and_its_outcome_pass_axe(browser, live_server, small_review): 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_full_text_vote_is_undone_beside_its_pdf(browser, live_server, small_review, settings, tmp_path):  # noqa: F811
-    from django.core.files.uploadedfile import SimpleUploadedFile
+    from tests.review.screening.conftest import small_review_at_full_text
 
-    from review.models import Record
-    from review.screening.services import decision_record, fulltext_attach
-    from tests.review.screening.conftest import PDF_BYTES
-
-    settings.MEDIA_ROOT = tmp_path / "media"
-    record = Record.objects.get(review=small_review, title__startswith="Alpha")
-    for name in ("rui_reviewer", "rosa_reviewer"):
-        decision_record(review=small_review, record=record, stage="title_abstract",
-                        reviewer=small_review.memberships.get(user__username=name).user, vote="include")
-    fulltext_attach(record=record, actor=small_review.memberships.get(is_lead=True).user,
-                    pdf=SimpleUploadedFile("a.pdf", PDF_BYTES))
+    record = small_review_at_full_text(small_review, settings, tmp_path)
     context, page = _open(browser, live_server, SIZES[1], stage="full-text")
     page.locator("iframe.pdf-frame").wait_for()
     page.get_by_role("button", name="Include (I)").click()

@@ -69,3 +69,17 @@ def at_full_text(team, vote):
 @pytest.fixture(autouse=True)
 def media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def small_review_at_full_text(review, settings, tmp_path):
+    """The e2e small review's "Alpha" record past title/abstract (both reviewers include) with a PDF."""
+    from review.screening.services import decision_record, fulltext_attach
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    record = Record.objects.get(review=review, title__startswith="Alpha")
+    for name in ("rui_reviewer", "rosa_reviewer"):
+        decision_record(review=review, record=record, stage="title_abstract",
+                        reviewer=review.memberships.get(user__username=name).user, vote="include")
+    fulltext_attach(record=record, actor=review.memberships.get(is_lead=True).user,
+                    pdf=SimpleUploadedFile("a.pdf", PDF_BYTES))
+    return record
