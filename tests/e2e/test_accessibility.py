@@ -60,24 +60,18 @@ def _pages(review):
             continue
 
 
-@pytest.mark.django_db(transaction=True)
-def test_no_serious_or_critical_accessibility_violation_on_any_page(browser, live_server):
-    if not AXE.exists():
-        message = f"axe-core is not installed ({AXE} is absent): run `npm ci`"
-        if os.environ.get("CONCORD_REQUIRE_E2E"):
-            pytest.fail(message)
-        pytest.skip(message)
+def walk_demos(browser, live_server, **context_options):
+    """Both demos loaded, then every HTML page of each review as each role, opened in a browser
+    context made with ``context_options``: yields (username, page name, URL, page)."""
     from review.models import Review
+    from tests.e2e.conftest import log_in
 
     call_command("load_demo_analysis", verbosity=0)
     call_command("load_demo", verbosity=0)
-    found, checked = [], 0
     for username in ROLES:
-        context = browser.new_context(viewport={"width": 1366, "height": 900}, bypass_csp=True)
+        context = browser.new_context(**context_options)
         page = context.new_page()
         page.set_default_timeout(20000)
-        from tests.e2e.conftest import log_in
-
         log_in(page, live_server.url, username, PASSWORDS[username])
         for review in Review.objects.all():
             for name, url in _pages(review):
@@ -86,9 +80,22 @@ def test_no_serious_or_critical_accessibility_violation_on_any_page(browser, liv
                 if head.status != 200 or "text/html" not in head.headers.get("content-type", ""):
                     continue
                 page.goto(live_server.url + url)
-                page.add_script_tag(path=str(AXE))
-                checked += 1
-                found += [f"{username} {name} {url}: {v}" for v in page.evaluate(RUN_AXE)]
+                yield username, name, url, page
         context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_serious_or_critical_accessibility_violation_on_any_page(browser, live_server):
+    if not AXE.exists():
+        message = f"axe-core is not installed ({AXE} is absent): run `npm ci`"
+        if os.environ.get("CONCORD_REQUIRE_E2E"):
+            pytest.fail(message)
+        pytest.skip(message)
+    found, checked = [], 0
+    for username, name, url, page in walk_demos(browser, live_server, viewport={"width": 1366, "height": 900},
+                                                bypass_csp=True):
+        page.add_script_tag(path=str(AXE))
+        checked += 1
+        found += [f"{username} {name} {url}: {v}" for v in page.evaluate(RUN_AXE)]
     assert checked > 60, checked
     assert found == [], "\n".join(found)
